@@ -1,0 +1,156 @@
+"""The particle kernel: advance every particle of one group by n optimizer steps.
+
+Layout (structure of arrays): positions θ are float64 (2, N), optimizer state
+float64 (S, 2, N). Work is split into tiles of TILE particles; tiles run in
+parallel (``prange``), each tile runs the whole time loop, and the innermost
+loops advance the particles of a tile in lockstep so that LLVM vectorizes them.
+
+Each step t = t0+1 … t0+n of a tile: evaluate loss and gradient at θ_{t-1},
+record a frame of θ_{t-1} if it is due, apply the optimizer's update rule, then
+commit: a particle whose new position or loss is not finite is frozen at its
+last finite position and marked diverged at step t. Frames are due at steps that
+are multiples of ``record_every`` (the start, frame 0, by a call of zero steps) and,
+with ``record_last``, at the last step of the call. A frame holds the position,
+the loss and gradient there, and the preconditioned and realized learning rates
+of the step that led there (NaN for frame 0 and for diverged particles).
+"""
+
+import math
+
+import numpy as np
+
+from optviz.core.jit import KERNEL_OPTIONS, TILE, njit, prange
+from optviz.core.landscapes import evaluate_landscape_tile
+from optviz.core.optimizers import adadelta, adagrad, adam, adamax, lion, nadam, radam, rmsprop, sgd
+from optviz.core.optimizers.common import flush
+
+
+@njit(**KERNEL_OPTIONS)
+def frame_is_due(t, s, n_steps, record_every, record_last):
+    """Whether a call records the frame of step t, reached after s of its n_steps.
+
+    A call records the steps it reaches, not the one it starts from (the previous
+    call recorded that); only a call of zero steps records its start (frame 0).
+    """
+    regular = t % record_every == 0 and (s > 0 or n_steps == 0)
+    return regular or (record_last and s == n_steps and s > 0)
+
+
+def due_steps(t0: int, n_steps: int, record_every: int, record_last: bool) -> list[int]:
+    """The steps whose frames a call from step t0 over n_steps records (as frame_is_due)."""
+    first = t0 if n_steps == 0 else (t0 // record_every + 1) * record_every
+    steps = list(range(first, t0 + n_steps + 1, record_every))
+    if record_last and n_steps > 0 and (t0 + n_steps) % record_every:
+        steps.append(t0 + n_steps)
+    return steps
+
+
+@njit(**KERNEL_OPTIONS)
+def update_tile(family, hyper, coef, theta, state, grad, start, count, new_theta, lr_pre):
+    """Apply the update rule of optimizer ``family`` to one tile (see optimizers/)."""
+    if family == 0:
+        sgd.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    elif family == 1:
+        adagrad.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    elif family == 2:
+        rmsprop.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    elif family == 3:
+        adadelta.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    elif family == 4:
+        adam.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    elif family == 5:
+        adamax.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    elif family == 6:
+        nadam.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    elif family == 7:
+        radam.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+    else:
+        lion.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+
+
+@njit(**KERNEL_OPTIONS)
+def _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
+            rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
+    nan = np.nan
+    for j in range(count):
+        i = start + j
+        live = alive[i]
+        rec_pos[frame, i, 0] = theta[0, i]
+        rec_pos[frame, i, 1] = theta[1, i]
+        rec_loss[frame, i] = loss[j] if live else nan
+        for d in range(2):
+            rec_grad[frame, i, d] = grad[d, j] if live else nan
+            rec_lr_pre[frame, i, d] = lr_pre[d, j] if live else nan
+            rec_lr_real[frame, i, d] = lr_real[d, j] if live else nan
+
+
+@njit(**KERNEL_OPTIONS)
+def _commit(step, theta, new_theta, loss, grad, alive, diverged_at, start, count, lr_real, want_realized):
+    """Accept finite new positions; freeze and mark the others; realized LR |Δθ|/|g| if wanted."""
+    for j in range(count):
+        i = start + j
+        nx = new_theta[0, j]
+        ny = new_theta[1, j]
+        was = alive[i]
+        ok = was & math.isfinite(nx) & math.isfinite(ny) & math.isfinite(loss[j])
+        if want_realized:
+            gx = grad[0, j]
+            gy = grad[1, j]
+            lr_real[0, j] = abs(nx - theta[0, i]) / abs(gx) if gx != 0.0 else np.nan
+            lr_real[1, j] = abs(ny - theta[1, i]) / abs(gy) if gy != 0.0 else np.nan
+        theta[0, i] = flush(nx) if ok else theta[0, i]
+        theta[1, i] = flush(ny) if ok else theta[1, i]
+        alive[i] = ok
+        diverged_at[i] = step if (was and not ok) else diverged_at[i]
+
+
+@njit(**KERNEL_OPTIONS)
+def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+                 theta, state, alive, diverged_at, record_every, record_last, frame0,
+                 rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real, start, count):
+    """Advance particles [start, start+count) by n_steps; coefs[s] are the scalars of step t0+s+1."""
+    loss = np.empty(TILE)
+    grad = np.empty((2, TILE))
+    new_theta = np.empty((2, TILE))
+    lr_pre = np.full((2, TILE), np.nan)
+    lr_real = np.full((2, TILE), np.nan)
+    frame = frame0
+    for s in range(n_steps + 1):
+        t = t0 + s
+        evaluate_landscape_tile(landscape_id, landscape_params, theta, start, count, loss, grad)
+        if frame_is_due(t, s, n_steps, record_every, record_last):
+            _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
+                    rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real)
+            frame += 1
+        if s == n_steps:
+            break
+        update_tile(family, hyper, coefs[s], theta, state, grad, start, count, new_theta, lr_pre)
+        want_realized = frame_is_due(t + 1, s + 1, n_steps, record_every, record_last)
+        _commit(t + 1, theta, new_theta, loss, grad, alive, diverged_at, start, count, lr_real,
+                want_realized)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def advance_parallel(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+                     theta, state, alive, diverged_at, record_every, record_last, frame0,
+                     rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
+    """advance_tile over all tiles, in parallel (for large groups)."""
+    n = theta.shape[1]
+    for tile in prange((n + TILE - 1) // TILE):
+        start = tile * TILE
+        advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+                     theta, state, alive, diverged_at, record_every, record_last, frame0,
+                     rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real, start, min(TILE, n - start))
+
+
+@njit(**KERNEL_OPTIONS)
+def advance_serial(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+                   theta, state, alive, diverged_at, record_every, record_last, frame0,
+                   rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
+    """advance_tile over all tiles on the calling thread (small groups: no parallel start-up cost)."""
+    n = theta.shape[1]
+    for tile in range((n + TILE - 1) // TILE):
+        start = tile * TILE
+        advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+                     theta, state, alive, diverged_at, record_every, record_last, frame0,
+                     rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real, start, min(TILE, n - start))

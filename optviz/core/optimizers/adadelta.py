@@ -1,0 +1,80 @@
+"""Adadelta (torch.optim.Adadelta).
+
+Update rule:
+
+    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+    v ← ρ v + (1 - ρ) g²
+    Δ = √(u + eps) / √(v + eps) · g
+    u ← ρ u + (1 - ρ) Δ²
+    θ ← θ - lr_t Δ
+
+State: square average v, accumulated squared update u.
+Preconditioned LR: lr_t √(u + eps) / √(v + eps) (u before this step's update).
+"""
+
+import numpy as np
+
+from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.optimizers.common import flush
+from optviz.core.optimizers.sgd import weight_decay_columns
+from optviz.core.optimizers.spec import (
+    HyperSpec,
+    OptimizerSpec,
+    decoupled_weight_decay,
+    eps,
+    lr,
+    weight_decay,
+)
+
+FAMILY = 3
+
+SPECS = (
+    OptimizerSpec(
+        "adadelta", "Adadelta", FAMILY, "Adadelta",
+        (
+            lr(1.0),
+            HyperSpec("rho", 0.9, "decay rate ρ of both running averages", low=0.0, high=1.0, high_open=True),
+            eps(1e-6),
+            weight_decay(),
+            decoupled_weight_decay(),
+        ),
+        ("square_avg", "acc_delta"),
+        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        "lr_t √(u + eps) / √(v + eps) per parameter",
+        "Step sizes from the ratio of running RMS of updates and of gradients.",
+    ),
+)
+
+
+def pack(h: dict) -> np.ndarray:
+    return np.array([h["rho"], h["eps"]])
+
+
+def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    c = np.empty((len(lrs), 3))
+    c[:, 0] = lrs
+    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    return c
+
+
+def init_state(h: dict, n: int) -> np.ndarray:
+    return np.zeros((2, 2, n))
+
+
+@njit(**KERNEL_OPTIONS)
+def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+    rho, eps_ = h[0], h[1]
+    rate, l2, decay = c[0], c[1], c[2]
+    sq, acc = state[0], state[1]
+    for d in range(2):
+        for j in range(count):
+            i = start + j
+            th = theta[d, i]
+            g = grad[d, j] + l2 * th
+            v = flush(rho * sq[d, i] + (1.0 - rho) * g * g)
+            sq[d, i] = v
+            scale = np.sqrt(acc[d, i] + eps_) / np.sqrt(v + eps_)
+            delta = scale * g
+            acc[d, i] = flush(rho * acc[d, i] + (1.0 - rho) * delta * delta)
+            new_theta[d, j] = th * decay - rate * delta
+            lr_pre[d, j] = rate * scale

@@ -1,0 +1,82 @@
+"""AdaGrad (torch.optim.Adagrad).
+
+Update rule (t = 1, 2, ...):
+
+    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+    clr = lr_t / (1 + (t - 1) lr_decay)
+    G ← G + g²                                   (G₀ = initial_accumulator_value)
+    θ ← θ - clr · g / (√G + eps)                 (eps_placement = "inside": √(G + eps))
+
+State: sum of squared gradients G. Preconditioned LR: clr / (√G + eps), which only
+ever shrinks: AdaGrad's vanishing learning rate. The lecture notes' δ = 1e-7 is eps.
+"""
+
+import numpy as np
+
+from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.optimizers.common import flush
+from optviz.core.optimizers.sgd import weight_decay_columns
+from optviz.core.optimizers.spec import (
+    HyperSpec,
+    OptimizerSpec,
+    decoupled_weight_decay,
+    eps,
+    eps_placement,
+    lr,
+    weight_decay,
+)
+
+FAMILY = 1
+
+SPECS = (
+    OptimizerSpec(
+        "adagrad", "AdaGrad", FAMILY, "Adagrad",
+        (
+            lr(1e-2),
+            HyperSpec("lr_decay", 0.0, "learning-rate decay: clr = lr / (1 + (t-1)·lr_decay)", low=0.0),
+            weight_decay(),
+            HyperSpec("initial_accumulator_value", 0.0, "starting value of the sum of squared gradients G",
+                      low=0.0),
+            eps(1e-10),
+            eps_placement(),
+            decoupled_weight_decay(),
+        ),
+        ("sum",),
+        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        "clr / (√G + eps) per parameter; it only decreases",
+        "Per-parameter step sizes from the running sum of squared gradients.",
+    ),
+)
+
+
+def pack(h: dict) -> np.ndarray:
+    inside = h["eps_placement"] == "inside"
+    return np.array([h["eps"] if inside else 0.0, 0.0 if inside else h["eps"]])
+
+
+def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    c = np.empty((len(lrs), 3))
+    c[:, 0] = lrs / (1.0 + (steps - 1) * h["lr_decay"])
+    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    return c
+
+
+def init_state(h: dict, n: int) -> np.ndarray:
+    return np.full((1, 2, n), float(h["initial_accumulator_value"]))
+
+
+@njit(**KERNEL_OPTIONS)
+def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+    eps_in, eps_out = h[0], h[1]
+    clr, l2, decay = c[0], c[1], c[2]
+    acc = state[0]
+    for d in range(2):
+        for j in range(count):
+            i = start + j
+            th = theta[d, i]
+            g = grad[d, j] + l2 * th
+            s = flush(acc[d, i] + g * g)
+            acc[d, i] = s
+            std = np.sqrt(s + eps_in) + eps_out
+            new_theta[d, j] = th * decay - clr * (g / std)
+            lr_pre[d, j] = clr / std

@@ -1,0 +1,28 @@
+"""Scalar helpers shared by the optimizer update rules (inlined into the kernels)."""
+
+from optviz.core.jit import INLINE_OPTIONS, njit
+
+#: State and parameters smaller than this are flushed to zero: subnormal numbers
+#: make every later operation on them 4-25x slower (PLATFORM.md), and at this
+#: scale they carry no information about the trajectory.
+FLUSH_BELOW = 1e-150
+
+
+@njit(**INLINE_OPTIONS)
+def flush(value):
+    """``value``, or 0.0 where |value| < FLUSH_BELOW (branch-free, so loops vectorize)."""
+    return value if abs(value) >= FLUSH_BELOW else 0.0
+
+
+@njit(**INLINE_OPTIONS)
+def lerp(start, end, weight):
+    """torch.lerp: start + weight*(end - start), evaluated as torch does for each weight range."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+@njit(**INLINE_OPTIONS)
+def sign(value):
+    """-1, 0 or 1."""
+    return (1.0 if value > 0.0 else 0.0) - (1.0 if value < 0.0 else 0.0)

@@ -1,0 +1,99 @@
+"""RMSProp (torch.optim.RMSprop), plain, centered, with momentum.
+
+Update rule:
+
+    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+    v ← α v + (1 - α) g²
+    centered: ḡ ← α ḡ + (1 - α) g,  s = √(v - ḡ²) + eps;  otherwise s = √v + eps
+                                                 (eps_placement = "inside": √(· + eps))
+    momentum μ > 0:  b ← μ b + g / s,  θ ← θ - lr_t b
+    otherwise:       θ ← θ - lr_t g / s
+
+State: square average v, gradient average ḡ, momentum buffer b.
+Preconditioned LR: lr_t / s. The lecture notes use α = 0.9 (torch: 0.99).
+"""
+
+import numpy as np
+
+from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.optimizers.common import flush, lerp
+from optviz.core.optimizers.sgd import weight_decay_columns
+from optviz.core.optimizers.spec import (
+    HyperSpec,
+    OptimizerSpec,
+    decoupled_weight_decay,
+    eps,
+    eps_placement,
+    lr,
+    weight_decay,
+)
+
+FAMILY = 2
+
+SPECS = (
+    OptimizerSpec(
+        "rmsprop", "RMSProp", FAMILY, "RMSprop",
+        (
+            lr(1e-2),
+            HyperSpec("alpha", 0.99, "smoothing constant α of the running average of g²",
+                      low=0.0, high=1.0, high_open=True),
+            eps(1e-8),
+            weight_decay(),
+            HyperSpec("momentum", 0.0, "momentum factor μ applied to the normalized step", low=0.0, high=1.0),
+            HyperSpec("centered", False, "normalize by the variance of g instead of its second moment",
+                      kind="bool"),
+            eps_placement(),
+            decoupled_weight_decay(),
+        ),
+        ("square_avg", "grad_avg", "momentum_buffer"),
+        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        "lr_t / (√v + eps) per parameter (centered: lr_t / (√(v - ḡ²) + eps))",
+        "Per-parameter step sizes from a running average of squared gradients.",
+    ),
+)
+
+
+def pack(h: dict) -> np.ndarray:
+    inside = h["eps_placement"] == "inside"
+    return np.array([
+        h["alpha"], h["eps"] if inside else 0.0, 0.0 if inside else h["eps"],
+        h["momentum"], float(h["centered"]),
+    ])
+
+
+def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    c = np.empty((len(lrs), 3))
+    c[:, 0] = lrs
+    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    return c
+
+
+def init_state(h: dict, n: int) -> np.ndarray:
+    return np.zeros((3, 2, n))
+
+
+@njit(**KERNEL_OPTIONS)
+def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+    alpha, eps_in, eps_out, mu = h[0], h[1], h[2], h[3]
+    centered = h[4] != 0.0
+    rate, l2, decay = c[0], c[1], c[2]
+    sq, gavg, buf = state[0], state[1], state[2]
+    for d in range(2):
+        for j in range(count):
+            i = start + j
+            th = theta[d, i]
+            g = grad[d, j] + l2 * th
+            v = flush(alpha * sq[d, i] + (1.0 - alpha) * g * g)
+            sq[d, i] = v
+            if centered:
+                m = flush(lerp(gavg[d, i], g, 1.0 - alpha))
+                gavg[d, i] = m
+                v = v - m * m
+            s = np.sqrt(v + eps_in) + eps_out
+            if mu > 0.0:
+                b = flush(mu * buf[d, i] + g / s)
+                buf[d, i] = b
+                new_theta[d, j] = th * decay - rate * b
+            else:
+                new_theta[d, j] = th * decay - rate * (g / s)
+            lr_pre[d, j] = rate / s

@@ -1,0 +1,43 @@
+"""Experiments: the description of a run (dataclasses, TOML), running it, and its result."""
+
+from optviz.experiment.errors import ExperimentError
+from optviz.experiment.model import Experiment, GroupConfig, LandscapeConfig, RunConfig
+from optviz.experiment.result import RunResult, load_result
+from optviz.experiment.runner import build_simulation, result_of, run_experiment
+from optviz.experiment.toml_io import (
+    experiment_from_toml,
+    experiment_to_toml,
+    load_experiment,
+    save_experiment,
+)
+
+
+def _from_toml(cls, text: str, source: str = "<text>") -> Experiment:
+    return experiment_from_toml(text, source)
+
+
+def _load(cls, path) -> Experiment:
+    return load_experiment(path)
+
+
+Experiment.from_toml = classmethod(_from_toml)
+Experiment.load = classmethod(_load)
+Experiment.to_toml = experiment_to_toml
+Experiment.save = save_experiment
+
+__all__ = [
+    "Experiment",
+    "ExperimentError",
+    "GroupConfig",
+    "LandscapeConfig",
+    "RunConfig",
+    "RunResult",
+    "build_simulation",
+    "experiment_from_toml",
+    "experiment_to_toml",
+    "load_experiment",
+    "load_result",
+    "result_of",
+    "run_experiment",
+    "save_experiment",
+]

@@ -1,0 +1,55 @@
+"""From an experiment to a running simulation and to a result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from optviz.core.engine import ParticleGroup, Simulation
+from optviz.core.optimizers import get_optimizer
+from optviz.experiment.model import Experiment
+from optviz.experiment.result import RunResult
+
+
+def build_simulation(experiment: Experiment, max_frames: int | None = None) -> Simulation:
+    """The engine for ``experiment`` at step 0 (groups, landscape, recording settings)."""
+    positions = experiment.initial_positions()
+    groups = [
+        ParticleGroup(
+            optimizer=get_optimizer(g.optimizer),
+            hyper=g.resolved_hyper(),
+            schedule=g.resolved_schedule(),
+            positions=p,
+            label=g.label,
+        )
+        for g, p in zip(experiment.groups, positions, strict=True)
+    ]
+    spec = experiment.landscape_spec()
+    return Simulation(
+        spec.id,
+        experiment.landscape_params(),
+        groups,
+        record_every=experiment.run.record_every,
+        record_dtype=np.dtype(experiment.run.record_dtype),
+        max_frames=max_frames,
+        max_history_bytes=int(experiment.run.max_history_mb * 2**20),
+    )
+
+
+def run_experiment(experiment: Experiment, progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run every step of ``experiment`` headless; the last step is always recorded."""
+    simulation = build_simulation(experiment, max_frames=experiment.run.steps // experiment.run.record_every + 2)
+    simulation.advance(experiment.run.steps, record_last=True, progress=progress)
+    return result_of(simulation, experiment)
+
+
+def result_of(simulation: Simulation, experiment: Experiment) -> RunResult:
+    """The simulation's recorded history as a RunResult."""
+    arrays = simulation.arrays()
+    return RunResult(
+        **arrays,
+        labels=[g.label for g in experiment.groups],
+        experiment=experiment,
+        record_every=simulation.history.record_every,
+    )
