@@ -19,13 +19,13 @@ import math
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, TILE, njit, prange
+from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
 from optviz.core.landscapes import evaluate_landscape_tile
 from optviz.core.optimizers import adadelta, adagrad, adam, adamax, lion, nadam, radam, rmsprop, sgd
 from optviz.core.optimizers.common import flush
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def frame_is_due(t, s, n_steps, record_every, record_last):
     """Whether a call records the frame of step t, reached after s of its n_steps.
 
@@ -45,7 +45,7 @@ def due_steps(t0: int, n_steps: int, record_every: int, record_last: bool) -> li
     return steps
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update_tile(family, hyper, coef, theta, state, grad, start, count, new_theta, lr_pre):
     """Apply the update rule of optimizer ``family`` to one tile (see optimizers/)."""
     if family == 0:
@@ -68,7 +68,7 @@ def update_tile(family, hyper, coef, theta, state, grad, start, count, new_theta
         lion.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
             rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
     nan = np.nan
@@ -84,7 +84,7 @@ def _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
             rec_lr_real[frame, i, d] = lr_real[d, j] if live else nan
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def _commit(step, theta, new_theta, loss, grad, alive, diverged_at, start, count, lr_real, want_realized):
     """Accept finite new positions; freeze and mark the others; realized LR |Δθ|/|g| if wanted."""
     for j in range(count):

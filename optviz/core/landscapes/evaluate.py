@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit, prange
+from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, njit, prange
 from optviz.core.landscapes import functions as fn
 from optviz.core.landscapes.registry import get_landscape
 from optviz.core.landscapes.spec import LandscapeSpec
@@ -26,7 +26,7 @@ from optviz.core.landscapes.spec import LandscapeSpec
 __all__ = ["evaluate_landscape_tile", "evaluate_grid", "value_and_grad"]
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def evaluate_landscape_tile(landscape_id, params, theta, start, count, loss, grad):
     """Loss and gradient of particles ``start .. start + count - 1``.
 

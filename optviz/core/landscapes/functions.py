@@ -198,11 +198,7 @@ def levy13(x, y):
     ay = 1.0 + s2y * s2y
     f = s3x * s3x + dx * dx * ax + dy * dy * ay
     gx = 2.0 * _THREE_PI * s3x * c3x + 2.0 * dx * ax
-    gy = (
-        2.0 * _THREE_PI * dx * dx * s3y * c3y
-        + 2.0 * dy * ay
-        + 2.0 * _TWO_PI * dy * dy * s2y * c2y
-    )
+    gy = 2.0 * _THREE_PI * dx * dx * s3y * c3y + 2.0 * dy * ay + 2.0 * _TWO_PI * dy * dy * s2y * c2y
     return f, gx, gy
 
 
@@ -222,7 +218,9 @@ def monkey_saddle(x, y):
 
 @njit(**INLINE_OPTIONS)
 def ravine(x, y, condition, cos_phi, sin_phi):
-    """f(x, y) = 0.5 (u^2 + condition v^2), u = cos(phi) x + sin(phi) y, v = -sin(phi) x + cos(phi) y.
+    """f(x, y) = 0.5 (u^2 + condition v^2); u, v are x, y rotated by phi.
+
+    u = cos(phi) x + sin(phi) y, v = -sin(phi) x + cos(phi) y.
 
     Evaluated as 0.5 (x^2 + y^2) + 0.5 (condition - 1) v^2 (since u^2 + v^2 = x^2 + y^2),
     so that condition = 1 gives exactly 0.5 (x^2 + y^2) and gradient (x, y) for any angle.
@@ -255,12 +253,12 @@ def plateau(x, y, height, steepness, width):
     gradient then throws non-adaptive methods far across the basin.
     """
     dx = x - PLATEAU_CENTER_X
-    w2 = width * width
-    e = fast_exp(-(dx * dx + y * y) / (2.0 * w2))
+    inv_w2 = 1.0 / (width * width)  # loop-invariant: hoisted, so no division per particle
+    e = fast_exp(-0.5 * (dx * dx + y * y) * inv_w2)
     bw = 1.0 - e
     s = 1.0 / (1.0 + fast_exp(steepness * x))  # logistic(-steepness x), overflow-safe
     c = 1.0 + height * s
     f = bw * c
-    gx = (e * dx / w2) * c - bw * height * steepness * s * (1.0 - s)
-    gy = (e * y / w2) * c
+    gx = (e * dx * inv_w2) * c - bw * height * steepness * s * (1.0 - s)
+    gy = (e * y * inv_w2) * c
     return f, gx, gy

@@ -37,9 +37,7 @@ def _table() -> dict[str, LandscapeSpec]:
         dict(
             name="beale",
             title="Beale",
-            formula=(
-                "f(x, y) = (1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2"
-            ),
+            formula="f(x, y) = (1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2",
             description=(
                 "Flat valleys and sharp ridges that meet at corners: tests step-size "
                 "adaptation over wildly varying gradient scales."
@@ -230,8 +228,9 @@ def _table() -> dict[str, LandscapeSpec]:
                 "the ravine, momentum and diagonal preconditioning differ with the angle."
             ),
             params=(
-                ParamSpec("condition", 20.0, 1.0, _INF, "ratio of the largest to the smallest "
-                          "curvature"),
+                ParamSpec(
+                    "condition", 20.0, 1.0, _INF, "ratio of the largest to the smallest curvature"
+                ),
                 ParamSpec("angle", 30.0, -360.0, 360.0, "rotation of the ravine, degrees"),
             ),
             bounds=((-3.0, 3.0), (-3.0, 3.0)),

@@ -22,8 +22,16 @@ MINIMUM_KINDS = ("global", "local", "saddle")
 
 
 def _fmt(value: float) -> str:
-    """A number as the messages show it: ``-1.0``, ``100.0``, ``inf``, ``-inf``."""
+    """A value as the messages show it: ``-1.0``, ``100.0``, ``inf``, ``nan``."""
     return repr(float(value)) if math.isfinite(value) else str(float(value))
+
+
+def _fmt_bound(value: float) -> str:
+    """A range bound as the messages show it: ``0``, ``0.01``, ``-360``, ``inf``."""
+    value = float(value)
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return _fmt(value)
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,8 @@ class ParamSpec:
             )
 
     def range_text(self) -> str:
-        """The valid range as messages show it, e.g. ``[0.0, inf]``."""
-        return f"[{_fmt(self.low)}, {_fmt(self.high)}]"
+        """The valid range as messages show it, e.g. ``[0, inf]``."""
+        return f"[{_fmt_bound(self.low)}, {_fmt_bound(self.high)}]"
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,10 @@ class LandscapeSpec:
     def pack_params(self, overrides: Mapping[str, float] | None = None) -> np.ndarray:
         """The float64 array of length ``MAX_LANDSCAPE_PARAMS`` that kernels take.
 
-        Defaults, replaced by ``overrides``; unused slots are 0. An unknown name or a
-        value outside its range raises ``ValueError`` naming the field, value and range.
+        Defaults, replaced by ``overrides``; unused slots are 0. An unknown name, a
+        non-finite value or one outside its range raises ``ValueError`` naming the
+        field, value and range, e.g.
+        ``landscape.params.b = -1.0 is out of range: must be in [0, inf]``.
         """
         out = np.zeros(MAX_LANDSCAPE_PARAMS, dtype=np.float64)
         for i, p in enumerate(self.params):
@@ -118,7 +128,12 @@ class LandscapeSpec:
                     f"landscape.params.{name} = {raw!r} is not a number: "
                     f"must be in {p.range_text()}"
                 ) from None
-            if not (p.low <= value <= p.high):  # also rejects nan
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"landscape.params.{name} = {_fmt(value)} is out of range: "
+                    f"must be finite and in {p.range_text()}"
+                )
+            if not (p.low <= value <= p.high):
                 raise ValueError(
                     f"landscape.params.{name} = {_fmt(value)} is out of range: "
                     f"must be in {p.range_text()}"

@@ -14,7 +14,7 @@ Preconditioned LR: lr_t √(u + eps) / √(v + eps) (u before this step's update
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush
 from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
@@ -61,7 +61,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     rho, eps_ = h[0], h[1]
     rate, l2, decay = c[0], c[1], c[2]

@@ -13,7 +13,7 @@ ever shrinks: AdaGrad's vanishing learning rate. The lecture notes' δ = 1e-7 is
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush
 from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
@@ -65,7 +65,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.full((1, 2, n), float(h["initial_accumulator_value"]))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     eps_in, eps_out = h[0], h[1]
     clr, l2, decay = c[0], c[1], c[2]

@@ -14,7 +14,7 @@ Preconditioned LR: lr_t / (√v̂ + eps), the factor that multiplies the correct
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, lerp
 from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
@@ -40,7 +40,7 @@ def _hypers(wd: float, decoupled: bool):
         weight_decay(wd),
         HyperSpec("amsgrad", False, "AMSGrad: divide by the running maximum of v, so steps never grow back",
                   kind="bool"),
-        decoupled_weight_decay(decoupled),
+        decoupled_weight_decay(decoupled, variant=False),
         bias_correction(),
         eps_placement(),
     )
@@ -87,7 +87,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((3, 2, n))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     b1, b2, eps_ = h[0], h[1], h[2]
     amsgrad = h[3] != 0.0

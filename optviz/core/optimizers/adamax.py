@@ -12,7 +12,7 @@ State: first moment m, infinity norm u. Preconditioned LR: lr_t / u.
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.adam import bias_corrections
 from optviz.core.optimizers.common import flush, lerp
 from optviz.core.optimizers.sgd import weight_decay_columns
@@ -57,7 +57,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     b1, b2, eps_ = h[0], h[1], h[2]
     rate, l2, decay, clr = c[0], c[1], c[2], c[3]

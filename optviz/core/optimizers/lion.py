@@ -11,7 +11,7 @@ State: momentum m. Preconditioned LR: lr_t (every step has size lr_t per paramet
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, sign
 from optviz.core.optimizers.spec import HyperSpec, OptimizerSpec, lr, weight_decay
 
@@ -47,7 +47,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((1, 2, n))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     b1, b2, wd = h[0], h[1], h[2]
     rate = c[0]

@@ -13,7 +13,7 @@ State: first moment m, second moment v. Preconditioned LR: lr_t / s.
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, lerp
 from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
@@ -35,7 +35,7 @@ SPECS = (
         (
             lr(2e-3), betas(), eps(1e-8), weight_decay(),
             HyperSpec("momentum_decay", 4e-3, "momentum decay ψ of the Nesterov schedule μ_t", low=0.0),
-            decoupled_weight_decay(),
+            decoupled_weight_decay(variant=False),
             eps_placement(),
         ),
         ("exp_avg", "exp_avg_sq"),
@@ -73,7 +73,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     b1, b2, eps_ = h[0], h[1], h[2]
     inside = h[3] != 0.0

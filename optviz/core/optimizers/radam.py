@@ -15,7 +15,7 @@ Preconditioned LR: lr_t r √(1 - β₂ᵗ)/(√v + eps) when rectified, else lr
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, lerp
 from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
@@ -33,7 +33,7 @@ FAMILY = 7
 SPECS = (
     OptimizerSpec(
         "radam", "RAdam", FAMILY, "RAdam",
-        (lr(1e-3), betas(), eps(1e-8), weight_decay(), decoupled_weight_decay(), eps_placement()),
+        (lr(1e-3), betas(), eps(1e-8), weight_decay(), decoupled_weight_decay(variant=False), eps_placement()),
         ("exp_avg", "exp_avg_sq"),
         __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
         "lr_t r √(1 - β₂ᵗ)/(√v + eps) once rectified, lr_t before",
@@ -72,7 +72,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     b1, b2, eps_ = h[0], h[1], h[2]
     inside = h[3] != 0.0

@@ -15,7 +15,7 @@ Preconditioned LR: lr_t / s. The lecture notes use α = 0.9 (torch: 0.99).
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, lerp
 from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
@@ -72,7 +72,7 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((3, 2, n))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     alpha, eps_in, eps_out, mu = h[0], h[1], h[2], h[3]
     centered = h[4] != 0.0

@@ -14,7 +14,7 @@ State: momentum buffer b. Preconditioned LR: lr_t for both parameters.
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush
 from optviz.core.optimizers.spec import (
     HyperparameterError,
@@ -102,7 +102,7 @@ def weight_decay_columns(h: dict, lrs: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.full_like(lrs, wd), np.ones_like(lrs)
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
     mu = h[0]
     nesterov = h[1] != 0.0

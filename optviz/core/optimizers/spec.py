@@ -48,8 +48,8 @@ class HyperSpec:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind == "betas":
             return "a pair [beta1, beta2], each in [0, 1)"
-        lo = "(" if self.low_open else "["
-        hi = ")" if self.high_open else "]"
+        lo = "(" if self.low_open or math.isinf(self.low) else "["
+        hi = ")" if self.high_open or math.isinf(self.high) else "]"
         return f"{lo}{_fmt(self.low)}, {_fmt(self.high)}{hi}"
 
     def validate(self, value: Any, where: str) -> Any:
@@ -169,12 +169,13 @@ def weight_decay(default: float = 0.0) -> HyperSpec:
     )
 
 
-def decoupled_weight_decay(default: bool = False) -> HyperSpec:
+def decoupled_weight_decay(default: bool = False, variant: bool = True) -> HyperSpec:
     return HyperSpec(
         "decoupled_weight_decay",
         default,
         "decay the weights directly (θ *= 1 - lr·λ, as AdamW) instead of adding λθ to the gradient (L2)",
         kind="bool",
+        variant=variant,
     )
 
 
