@@ -7,8 +7,10 @@ loops advance the particles of a tile in lockstep so that LLVM vectorizes them.
 
 Each step t = t0+1 … t0+n of a tile: evaluate loss and gradient at θ_{t-1},
 record a frame of θ_{t-1} if it is due, apply the optimizer's update rule, then
-commit: a particle whose new position or loss is not finite is frozen at its
-last finite position and marked diverged at step t. Frames are due at steps that
+commit. A particle whose position or loss leaves [-DIVERGENCE_LIMIT,
+DIVERGENCE_LIMIT] (or is not finite) is frozen at its last position inside and
+marked diverged at that step: it never poisons plots, statistics or float32
+records. Frames are due at steps that
 are multiples of ``record_every`` (the start, frame 0, by a call of zero steps) and,
 with ``record_last``, at the last step of the call. A frame holds the position,
 the loss and gradient there, and the preconditioned and realized learning rates
@@ -23,6 +25,9 @@ from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
 from optviz.core.landscapes import evaluate_landscape_tile
 from optviz.core.optimizers import adadelta, adagrad, adam, adamax, lion, nadam, radam, rmsprop, sgd
 from optviz.core.optimizers.common import flush
+
+#: Beyond this |θ| or |loss| a particle has left every landscape's scale: it has diverged.
+DIVERGENCE_LIMIT = 1e30
 
 
 @njit(**INLINE_OPTIONS)
@@ -85,14 +90,25 @@ def _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
 
 
 @njit(**INLINE_OPTIONS)
-def _commit(step, theta, new_theta, loss, grad, alive, diverged_at, start, count, lr_real, want_realized):
-    """Accept finite new positions; freeze and mark the others; realized LR |Δθ|/|g| if wanted."""
+def _check_loss(step, loss, alive, diverged_at, start, count):
+    """Mark particles whose loss is beyond DIVERGENCE_LIMIT (or not finite) diverged at ``step``."""
+    for j in range(count):
+        i = start + j
+        was = alive[i]
+        ok = was & (abs(loss[j]) <= DIVERGENCE_LIMIT)
+        alive[i] = ok
+        diverged_at[i] = step if (was and not ok) else diverged_at[i]
+
+
+@njit(**INLINE_OPTIONS)
+def _commit(step, theta, new_theta, grad, alive, diverged_at, start, count, lr_real, want_realized):
+    """Accept new positions within DIVERGENCE_LIMIT; freeze and mark the others; realized LR if wanted."""
     for j in range(count):
         i = start + j
         nx = new_theta[0, j]
         ny = new_theta[1, j]
         was = alive[i]
-        ok = was & math.isfinite(nx) & math.isfinite(ny) & math.isfinite(loss[j])
+        ok = was & (abs(nx) <= DIVERGENCE_LIMIT) & (abs(ny) <= DIVERGENCE_LIMIT)
         if want_realized:
             gx = grad[0, j]
             gy = grad[1, j]
@@ -118,6 +134,7 @@ def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_para
     for s in range(n_steps + 1):
         t = t0 + s
         evaluate_landscape_tile(landscape_id, landscape_params, theta, start, count, loss, grad)
+        _check_loss(t, loss, alive, diverged_at, start, count)
         if frame_is_due(t, s, n_steps, record_every, record_last):
             _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
                     rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real)
@@ -126,7 +143,7 @@ def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_para
             break
         update_tile(family, hyper, coefs[s], theta, state, grad, start, count, new_theta, lr_pre)
         want_realized = frame_is_due(t + 1, s + 1, n_steps, record_every, record_last)
-        _commit(t + 1, theta, new_theta, loss, grad, alive, diverged_at, start, count, lr_real,
+        _commit(t + 1, theta, new_theta, grad, alive, diverged_at, start, count, lr_real,
                 want_realized)
 
 

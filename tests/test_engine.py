@@ -1,0 +1,166 @@
+"""The particle engine as users rely on it: frames, divergence, memory bound, determinism, speed paths."""
+
+import numpy as np
+import pytest
+
+from helpers import experiment
+from optviz.core import kernel
+from optviz.core.engine import ParticleGroup, Simulation
+from optviz.core.landscapes import get_landscape
+from optviz.core.optimizers import get_optimizer
+from optviz.experiment import build_simulation, run_experiment
+
+
+def test_frames_start_at_step_zero_and_end_at_the_last_step():
+    res = run_experiment(experiment([{"optimizer": "adam", "hyper": {"lr": 0.01}}], steps=23, record_every=5))
+    assert list(res.step) == [0, 5, 10, 15, 20, 23]
+    start = res.experiment.groups[0].init["point"]
+    np.testing.assert_array_equal(res.positions[0, 0], start)
+    assert np.all(np.isnan(res.lr_preconditioned[0])) and np.all(np.isnan(res.lr_realized[0]))
+    assert np.all(np.isfinite(res.lr_preconditioned[1:]))
+
+
+def test_recorded_loss_and_gradient_belong_to_the_recorded_position():
+    res = run_experiment(experiment([{"optimizer": "momentum", "hyper": {"lr": 1e-4},
+                                      "init": {"kind": "uniform", "low": [-2, -1], "high": [2, 3], "count": 7}}],
+                                    steps=30, record_dtype="float64"))
+    spec = get_landscape("rosenbrock")
+    f, gx, gy = spec_value_and_grad(spec, res.positions)
+    np.testing.assert_allclose(res.loss, f, rtol=1e-12)
+    np.testing.assert_allclose(res.grad[..., 0], gx, rtol=1e-12)
+    np.testing.assert_allclose(res.grad[..., 1], gy, rtol=1e-12)
+
+
+def spec_value_and_grad(spec, positions):
+    from optviz.core.landscapes import value_and_grad
+
+    return value_and_grad(spec, None, positions[..., 0], positions[..., 1])
+
+
+def test_realized_lr_is_step_over_gradient_and_nan_where_gradient_is_zero():
+    res = run_experiment(experiment([{"optimizer": "adam", "hyper": {"lr": 0.1},
+                                      "init": {"kind": "points", "points": [[1.0, 1.0], [0.5, 0.3]]}}],
+                                    steps=5, record_dtype="float64"))
+    # Particle 0 starts at Rosenbrock's minimum: zero gradient, so the realized LR is undefined.
+    assert np.all(np.isnan(res.lr_realized[1:, 0]))
+    step = np.abs(np.diff(res.positions[:, 1], axis=0))
+    np.testing.assert_allclose(res.lr_realized[1:, 1], step / np.abs(res.grad[:-1, 1]), rtol=1e-12)
+
+
+def test_diverging_particles_freeze_at_their_last_finite_position():
+    groups = [
+        {"optimizer": "sgd", "hyper": {"lr": 0.1}, "init": {"kind": "points", "points": [[2.0, 2.0], [1.0, 1.0]]}},
+        {"optimizer": "adam", "hyper": {"lr": 0.01}},
+    ]
+    res = run_experiment(experiment(groups, steps=40))
+    first = res.diverged_at[0]
+    assert first > 0, "SGD with lr 0.1 from (2, 2) on Rosenbrock must blow up"
+    assert res.diverged_at[1] == -1 and res.diverged_at[2] == -1
+    assert np.all(np.isfinite(res.positions[:, 0])), "positions stay finite: frozen, not NaN"
+    frozen = res.positions[res.step >= first, 0]
+    assert np.all(frozen == frozen[0])
+    assert np.all(np.isnan(res.loss[res.step >= first, 0]))
+    assert np.all(np.isfinite(res.loss[:, 1:])), "other particles are untouched"
+
+
+def test_history_is_decimated_to_stay_within_its_frame_budget():
+    sim = build_simulation(experiment([{"optimizer": "adam", "hyper": {"lr": 0.01}}], steps=10), max_frames=16)
+    sim.advance(1000)
+    h = sim.history
+    assert h.n_frames <= 16
+    steps = h.steps[: h.n_frames]
+    assert steps[0] == 0 and steps[-1] >= 1000 - h.record_every
+    assert np.all(np.diff(steps) == h.record_every), "decimated frames stay evenly spaced"
+    # The positions kept are the ones a full recording would have at those steps.
+    full = build_simulation(experiment([{"optimizer": "adam", "hyper": {"lr": 0.01}}], steps=10),
+                            max_frames=1002)
+    full.advance(1000)
+    np.testing.assert_array_equal(h.view(0, "positions"), full.history.view(0, "positions")[steps])
+
+
+def test_memory_budget_bounds_the_history():
+    exp = experiment([{"optimizer": "sgd", "hyper": {"lr": 1e-4},
+                       "init": {"kind": "uniform", "low": [-1, -1], "high": [1, 1], "count": 10_000}}],
+                     steps=400, max_history_mb=2)
+    sim = build_simulation(exp)
+    assert sim.capacity * 10_000 * 9 * 4 <= 2 * 2**20
+    sim.advance(400)
+    assert sim.history.n_frames <= sim.capacity
+
+
+def test_same_experiment_same_trajectories_and_seed_matters():
+    groups = [{"optimizer": "rmsprop", "hyper": {"lr": 0.01},
+               "init": {"kind": "normal", "mean": [-1, 1], "std": [0.3, 0.3], "count": 300}}]
+    a = run_experiment(experiment(groups, steps=60))
+    b = run_experiment(experiment(groups, steps=60))
+    np.testing.assert_array_equal(a.positions, b.positions)
+    exp = experiment(groups, steps=60)
+    exp.seed = 1
+    c = run_experiment(exp)
+    assert not np.array_equal(a.positions[0], c.positions[0])
+
+
+def _group(n, name="adam"):
+    spec = get_optimizer(name)
+    pos = np.random.default_rng(1).uniform(-2, 2, size=(n, 2))
+    return ParticleGroup(spec, spec.resolve({"lr": 1e-3}), {"kind": "constant"}, pos)
+
+
+def test_parallel_and_serial_kernels_agree_exactly():
+    land = get_landscape("rastrigin")
+    results = []
+    for force_parallel in (False, True):
+        sim = Simulation(land.id, land.pack_params({}), [_group(1000)], max_frames=40)
+        sim_kernel = kernel.advance_parallel if force_parallel else kernel.advance_serial
+        original = Simulation._run_kernels
+
+        def run(self, n, record_last, _k=sim_kernel):
+            saved_p, saved_s = kernel.advance_parallel, kernel.advance_serial
+            kernel.advance_parallel = kernel.advance_serial = _k
+            try:
+                original(self, n, record_last)
+            finally:
+                kernel.advance_parallel, kernel.advance_serial = saved_p, saved_s
+
+        sim._run_kernels = run.__get__(sim)
+        sim.advance(30)
+        results.append(sim.arrays()["positions"])
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_no_recompilation_for_new_hyperparameters_sizes_landscapes_or_schedules():
+    run_experiment(experiment([{"optimizer": "adam"}], steps=3))
+    run_experiment(experiment([{"optimizer": "adam"}], steps=3, record_dtype="float64"))
+    before = {k: len(k_.signatures) for k, k_ in (("serial", kernel.advance_serial),
+                                                   ("parallel", kernel.advance_parallel))}
+    for optimizer, landscape in (("lion", "himmelblau"), ("nadam", "ackley"), ("sgd", "ravine")):
+        run_experiment(experiment(
+            [{"optimizer": optimizer, "hyper": {"lr": 0.003},
+              "init": {"kind": "uniform", "low": [-1, -1], "high": [1, 1], "count": 5000},
+              "schedule": {"kind": "cosine", "T_max": 10}}], landscape=landscape, steps=50))
+    after = {k: len(k_.signatures) for k, k_ in (("serial", kernel.advance_serial),
+                                                  ("parallel", kernel.advance_parallel))}
+    assert after == before
+
+
+def test_long_runs_at_a_minimum_flush_subnormal_state():
+    land = get_landscape("rastrigin")
+    spec = get_optimizer("adam")
+    group = ParticleGroup(spec, spec.resolve({"lr": 1e-2}), {"kind": "constant"},
+                          np.array([[1e-3, -2e-3], [0.0, 0.0]]))
+    sim = Simulation(land.id, land.pack_params({}), [group], record_every=1000, max_frames=20)
+    sim.advance(10_000)
+    for values in (sim.groups[0].state, sim.groups[0].theta):
+        tiny = (values != 0) & (np.abs(values) < np.finfo(np.float64).tiny)
+        assert not tiny.any(), "subnormal numbers slow every later step 4-25x"
+
+
+@pytest.mark.parametrize("count", [1, 63, 64, 65, 130])
+def test_tile_edges_are_handled(count):
+    groups = [{"optimizer": "adagrad", "hyper": {"lr": 0.05},
+               "init": {"kind": "uniform", "low": [-1, -1], "high": [1, 1], "count": count}}]
+    res = run_experiment(experiment(groups, steps=10, record_dtype="float64"))
+    one_by_one = [run_experiment(experiment(
+        [{"optimizer": "adagrad", "hyper": {"lr": 0.05}, "init": {"kind": "point", "point": list(p)}}],
+        steps=10, record_dtype="float64")).positions[:, 0] for p in res.positions[0]]
+    np.testing.assert_array_equal(res.positions, np.stack(one_by_one, axis=1))
