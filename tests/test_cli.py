@@ -1,0 +1,73 @@
+"""`optviz run` and `optviz list` as a user runs them: outputs, messages, exit codes."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from optviz.cli import main
+
+EXPERIMENT = """
+title = "cli"
+[landscape]
+name = "himmelblau"
+[run]
+steps = 40
+[[groups]]
+label = "Adam"
+optimizer = "adam"
+hyper = { lr = 0.05 }
+init = { kind = "uniform", low = [-4, -4], high = [4, 4], count = 50 }
+"""
+
+
+def test_run_writes_the_npz(tmp_path, capsys):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXPERIMENT)
+    out = tmp_path / "out.npz"
+    assert main(["run", str(exp), "-o", str(out)]) == 0
+    assert "41 frames of 50 particles" in capsys.readouterr().out
+    with np.load(out) as data:
+        assert data["positions"].shape == (41, 50, 2)
+
+
+def test_bad_input_exits_2_with_one_clear_line(tmp_path, capsys):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXPERIMENT.replace("lr = 0.05", "lr = -1"))
+    out = tmp_path / "out.npz"
+    assert main(["run", str(exp), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "groups[0].hyper.lr = -1" in err
+    assert not out.exists()
+    assert main(["run", str(tmp_path / "missing.toml"), "-o", str(out)]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["run", str(exp)]) == 2
+    assert "--output" in capsys.readouterr().err
+    assert main(["run", str(exp), "-o", str(tmp_path / "out.txt")]) == 2
+
+
+def test_a_failed_run_keeps_the_previous_output(tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXPERIMENT)
+    out = tmp_path / "out.npz"
+    out.write_bytes(b"previous")
+    exp.write_text(EXPERIMENT + "\nunknown = 1\n")
+    assert main(["run", str(exp), "-o", str(out)]) == 2
+    assert out.read_bytes() == b"previous"
+
+
+def test_list_shows_landscapes_optimizers_defaults_and_variants(capsys):
+    assert main(["list"]) == 0
+    text = capsys.readouterr().out
+    for word in ("rosenbrock", "ravine", "plateau", "adamw", "lion", "amsgrad", "eps_placement",
+                 "momentum_form", "bias_correction", "inverse_time", "cosine"):
+        assert word in text
+
+
+def test_run_needs_no_qt(tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXPERIMENT)
+    code = ("import sys; from optviz.cli import main; rc = main(['run', sys.argv[1], '-o', sys.argv[2]]); "
+            "assert not [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))]; sys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", code, str(exp), str(tmp_path / "o.npz")], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()

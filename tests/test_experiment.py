@@ -1,0 +1,132 @@
+"""Experiment descriptions: validation messages a user can act on, TOML round trips, results on disk."""
+
+import numpy as np
+import pytest
+
+from helpers import experiment
+from optviz.experiment import (
+    Experiment,
+    ExperimentError,
+    experiment_from_toml,
+    load_result,
+    run_experiment,
+)
+
+ISSUE_EXAMPLE = """
+title = "Adam vs SGD on Rosenbrock"
+seed = 0
+[landscape]
+name = "rosenbrock"
+[run]
+steps = 500
+record_every = 1
+[[groups]]
+label = "Adam"
+optimizer = "adam"
+hyper = { lr = 0.05, betas = [0.9, 0.999] }
+init = { kind = "point", point = [-1.5, 2.0] }
+[[groups]]
+label = "SGD"
+optimizer = "sgd"
+hyper = { lr = 0.001, momentum = 0.9 }
+init = { kind = "grid", low = [-2, -1], high = [2, 3], shape = [4, 3] }
+schedule = { kind = "step", step_size = 100, gamma = 0.5 }
+"""
+
+
+def group(**fields):
+    return {"label": "g", "optimizer": "adam", **fields}
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        ([group(hyper={"lr": 0})], ["groups[0].hyper.lr", "0", "(0, inf)"]),
+        ([group(hyper={"lr": -1e-3})], ["groups[0].hyper.lr", "-0.001"]),
+        ([group(hyper={"betas": [0.9, 1.0]})], ["groups[0].hyper.betas[1]", "1.0", "[0, 1)"]),
+        ([group(hyper={"betas": [-0.1, 0.9]})], ["groups[0].hyper.betas[0]", "-0.1"]),
+        ([group(hyper={"eps": 0.0})], ["groups[0].hyper.eps", "0.0", "(0, inf)"]),
+        ([group(hyper={"learning_rate": 0.1})], ["groups[0].hyper.learning_rate", "unknown", "lr, betas"]),
+        ([group(optimizer="adamm")], ["groups[0].optimizer", "'adamm'", "adam, adamw"]),
+        ([group(), group(optimizer="sgd", hyper={"nesterov": True})], ["groups[1].hyper.nesterov", "momentum > 0"]),
+        ([group(hyper={"eps_placement": "middle"})], ["groups[0].hyper.eps_placement", "'middle'", "'inside'"]),
+        ([group(schedule={"kind": "step", "step_size": 0})], ["groups[0].schedule.step_size", "0"]),
+        ([group(schedule={"kind": "warmup"})], ["groups[0].schedule.kind", "'warmup'", "linear"]),
+        ([group(schedule={"kind": "cosine", "tmax": 5})], ["groups[0].schedule.tmax", "T_max"]),
+        ([group(init={"kind": "uniform", "low": [0, 0], "high": [1, 1], "count": 0})],
+         ["groups[0].init.count", "[1, 2000000]"]),
+        ([group(init={"kind": "point", "point": [1.0]})], ["groups[0].init.point", "[1.0]", "[x, y]"]),
+        ([group(init={"kind": "grid", "low": [0, 0], "high": [-1, 1], "shape": [2, 2]})],
+         ["groups[0].init.high", "low"]),
+    ],
+)
+def test_invalid_values_name_the_field_the_value_and_the_range(groups, expected):
+    with pytest.raises(ExperimentError) as caught:
+        Experiment.from_dict({"groups": groups})
+    for part in expected:
+        assert part in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"groups": []}, ["groups", "non-empty"]),
+        ({}, ["groups is missing"]),
+        ({"landscape": {"name": "rosenbrok"}, "groups": [group()]}, ["'rosenbrok'", "rosenbrock"]),
+        ({"landscape": {"name": "rosenbrock", "params": {"c": 1}}, "groups": [group()]}, ["'c'", "a, b"]),
+        ({"run": {"steps": 0}, "groups": [group()]}, ["run.steps", "0"]),
+        ({"run": {"record_dtype": "float16"}, "groups": [group()]}, ["run.record_dtype", "float32"]),
+        ({"run": {"stpes": 10}, "groups": [group()]}, ["'stpes'", "steps"]),
+        ({"seed": -1, "groups": [group()]}, ["seed", "-1"]),
+        ({"colour": "red", "groups": [group()]}, ["'colour'"]),
+        ({"groups": [group(color="red")]}, ["groups[0].color", "'red'"]),
+    ],
+)
+def test_invalid_experiments_are_refused_clearly(data, expected):
+    with pytest.raises(ExperimentError) as caught:
+        Experiment.from_dict(data)
+    for part in expected:
+        assert part in str(caught.value)
+
+
+def test_the_issue_example_loads_and_round_trips_through_toml():
+    exp = experiment_from_toml(ISSUE_EXAMPLE)
+    assert [g.label for g in exp.groups] == ["Adam", "SGD"]
+    assert exp.groups[0].resolved_hyper()["betas"] == (0.9, 0.999)
+    again = experiment_from_toml(exp.to_toml())
+    assert again.to_dict() == exp.to_dict()
+    assert sum(len(p) for p in again.initial_positions()) == 13
+
+
+def test_toml_syntax_errors_say_where():
+    with pytest.raises(ExperimentError, match=r"exp.toml: not valid TOML.*line 2"):
+        experiment_from_toml('title = "x"\nseed = = 1\n', "exp.toml")
+
+
+def test_result_npz_holds_every_array_and_the_experiment(tmp_path):
+    exp = experiment_from_toml(ISSUE_EXAMPLE)
+    exp.run.steps = 20
+    res = run_experiment(exp)
+    path = tmp_path / "out.npz"
+    res.save(path)
+    with np.load(path) as data:
+        assert data["positions"].shape == (21, 13, 2)
+        assert data["loss"].shape == (21, 13)
+        for name in ("grad", "lr_preconditioned", "lr_realized"):
+            assert data[name].shape == (21, 13, 2)
+        assert data["step"].tolist() == list(range(21))
+        assert data["group"].tolist() == [0] + [1] * 12
+        assert data["diverged_at"].shape == (13,)
+        assert "Adam vs SGD" in str(data["experiment"])
+    back = load_result(path)
+    np.testing.assert_array_equal(back.positions, res.positions)
+    assert back.experiment.to_dict() == exp.to_dict()
+    assert not list(tmp_path.glob(".*part")), "no temporary file is left behind"
+
+
+def test_float64_recording_is_exact_and_float32_is_the_default():
+    groups = [{"optimizer": "adam", "hyper": {"lr": 0.01}}]
+    exact = run_experiment(experiment(groups, steps=10, record_dtype="float64"))
+    compact = run_experiment(experiment(groups, steps=10))
+    assert exact.positions.dtype == np.float64 and compact.positions.dtype == np.float32
+    np.testing.assert_array_equal(compact.positions, exact.positions.astype(np.float32))
