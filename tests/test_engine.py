@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from helpers import experiment
+
 from optviz.core import kernel
 from optviz.core.engine import ParticleGroup, Simulation
 from optviz.core.landscapes import get_landscape
@@ -108,24 +108,20 @@ def _group(n, name="adam"):
 
 def test_parallel_and_serial_kernels_agree_exactly():
     land = get_landscape("rastrigin")
-    results = []
-    for force_parallel in (False, True):
-        sim = Simulation(land.id, land.pack_params({}), [_group(1000)], max_frames=40)
-        sim_kernel = kernel.advance_parallel if force_parallel else kernel.advance_serial
-        original = Simulation._run_kernels
-
-        def run(self, n, record_last, _k=sim_kernel):
-            saved_p, saved_s = kernel.advance_parallel, kernel.advance_serial
-            kernel.advance_parallel = kernel.advance_serial = _k
-            try:
-                original(self, n, record_last)
-            finally:
-                kernel.advance_parallel, kernel.advance_serial = saved_p, saved_s
-
-        sim._run_kernels = run.__get__(sim)
-        sim.advance(30)
-        results.append(sim.arrays()["positions"])
-    np.testing.assert_array_equal(results[0], results[1])
+    sim = Simulation(land.id, land.pack_params({}), [_group(1000)], max_frames=40)
+    g = sim.groups[0]
+    steps = np.arange(1, 31)
+    coefs = g.module.coefficients(g.spec.hyper, np.full(30, 1e-3), steps)
+    outputs = []
+    for advance in (kernel.advance_serial, kernel.advance_parallel):
+        theta, state = g.theta.copy(), g.state.copy()
+        alive, diverged = g.alive.copy(), g.diverged_at.copy()
+        rec = [np.zeros((31, 1000, 2)), np.zeros((31, 1000))] + [np.zeros((31, 1000, 2)) for _ in range(3)]
+        advance(g.family, g.packed, coefs, 0, 30, land.id, sim.landscape_params, theta, state, alive, diverged,
+                1, True, 0, *rec)
+        outputs.append((theta, state, *rec))
+    for serial, parallel in zip(*outputs, strict=True):
+        np.testing.assert_array_equal(serial, parallel)
 
 
 def test_no_recompilation_for_new_hyperparameters_sizes_landscapes_or_schedules():

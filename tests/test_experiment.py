@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from helpers import experiment
+
 from optviz.experiment import (
     Experiment,
     ExperimentError,

@@ -17,7 +17,6 @@ the loss and gradient there, and the preconditioned and realized learning rates
 of the step that led there (NaN for frame 0 and for diverged particles).
 """
 
-import math
 
 import numpy as np
 
