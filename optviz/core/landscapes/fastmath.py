@@ -38,7 +38,7 @@ import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, njit
 
-__all__ = ["fast_sin", "fast_cos", "fast_sincos", "fast_sincospi", "fast_exp"]
+__all__ = ["fast_sin", "fast_cos", "fast_sincos", "fast_sincospi", "fast_exp", "sin", "cos", "exp"]
 
 _TWO_OVER_PI = 6.36619772367581382433e-01
 _PI = 3.14159265358979311600e00
@@ -159,3 +159,9 @@ def fast_exp(x):
     s1 = np.int64((k1 + 1023) << 52).view(np.float64)
     s2 = np.int64((k2 + 1023) << 52).view(np.float64)
     return (p * s1) * s2
+
+
+#: Drop-in names for generated code (``from ...fastmath import sin, cos, exp``).
+sin = fast_sin
+cos = fast_cos
+exp = fast_exp
