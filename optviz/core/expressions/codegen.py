@@ -8,7 +8,8 @@ shared (``sympy.cse``). The loops are plain float arithmetic on locals, so LLVM
 can vectorize the tile loop like a hand-written landscape.
 
 The module is written atomically to ``<cache>/expressions/<hash>.py`` and
-imported from there, so Numba's ``cache=True`` works across processes. The
+imported from there, so Numba's ``cache=True`` works across processes (Numba
+keeps its compiled files where optviz.core.jit points NUMBA_CACHE_DIR). The
 cache is ``$OPTVIZ_CACHE_DIR/expressions``, else
 ``$XDG_CACHE_HOME/optviz/expressions``, else ``~/.cache/optviz/expressions``;
 when it cannot be written a private temporary directory is used (Numba then
@@ -41,14 +42,14 @@ from optviz.core.expressions.symbolic import (
 #: Bumped when the shape of the generated source changes.
 CODEGEN_VERSION = 1
 
-#: Module with Numba-vectorizable ``sin``/``cos`` (optional); math.sin/cos otherwise.
+#: Module with Numba-vectorizable ``sin``/``cos``/``exp`` (optional); math's otherwise.
 TRIG_MODULE = "optviz.core.landscapes.fastmath"
 
 _FUNCTIONS = {
     sympy.sin: "_sin",
     sympy.cos: "_cos",
     sympy.tan: "math.tan",
-    sympy.exp: "math.exp",
+    sympy.exp: "_exp",
     sympy.log: "math.log",
     log1p: "math.log1p",
     sympy.tanh: "math.tanh",
@@ -147,18 +148,18 @@ class CodePrinter:
 
 
 def _trig_import() -> tuple[str, str]:
-    """(import lines, fingerprint) for sin/cos: the vectorizable ones when present."""
+    """(import lines, fingerprint) for sin/cos/exp: the vectorizable ones when present."""
     try:
         spec = importlib.util.find_spec(TRIG_MODULE)
         if spec is not None and spec.origin:
             module = importlib.import_module(TRIG_MODULE)
-            if callable(getattr(module, "sin", None)) and callable(getattr(module, "cos", None)):
+            if all(callable(getattr(module, f, None)) for f in ("sin", "cos", "exp")):
                 digest = hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()[:16]
-                line = f"from {TRIG_MODULE} import cos as _cos, sin as _sin"
+                line = f"from {TRIG_MODULE} import cos as _cos, exp as _exp, sin as _sin"
                 return line, digest
     except Exception:  # noqa: BLE001 - the module is optional; fall back to math
         pass
-    return "_sin = math.sin\n_cos = math.cos", "math"
+    return "_sin = math.sin\n_cos = math.cos\n_exp = math.exp", "math"
 
 
 def _body(replacements, outputs: dict, printer: CodePrinter, indent: str) -> list[str]:

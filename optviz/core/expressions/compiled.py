@@ -149,10 +149,20 @@ class _Core:
     """What is shared by every compile of the same text and parameter names."""
 
     def __init__(self, text: str, names: tuple):
-        self.sym = to_sympy(parse_expression(text, names))
-        self.formula = self.sym.formula()
-        self.formula_latex = self.sym.latex()
-        self.source = codegen.generate_source(self.sym)
+        parsed = parse_expression(text, names)
+        try:
+            self.sym = to_sympy(parsed)
+            self.formula = self.sym.formula()
+            self.formula_latex = self.sym.latex()
+            self.source = codegen.generate_source(self.sym)
+        except ExpressionError:
+            raise
+        except RecursionError as exc:
+            raise ExpressionError("the expression is too deeply nested to differentiate") from exc
+        except Exception as exc:  # SymPy's own refusals (e.g. AccumulationBounds)
+            raise ExpressionError(
+                f"the expression could not be differentiated ({type(exc).__name__}: {exc})"
+            ) from exc
         try:
             self.module = codegen.load_module(self.source)
         except ExpressionError:

@@ -58,8 +58,9 @@ class Abs2(sympy.Function):
     def _sympystr(self, printer):
         return f"abs({printer._print(self.args[0])})"
 
-    def _latex(self, printer):
-        return rf"\left|{printer._print(self.args[0])}\right|"
+    def _latex(self, printer, exp=None):
+        text = rf"\left|{printer._print(self.args[0])}\right|"
+        return text if exp is None else f"{text}^{{{exp}}}"
 
 
 class _MinMax(sympy.Function):
@@ -77,9 +78,10 @@ class _MinMax(sympy.Function):
         a, b = (printer._print(arg) for arg in self.args)
         return f"{self._name}({a}, {b})"
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
         a, b = (printer._print(arg) for arg in self.args)
-        return rf"\{self._name}\left({a}, {b}\right)"
+        text = rf"\{self._name}\left({a}, {b}\right)"
+        return text if exp is None else f"{text}^{{{exp}}}"
 
 
 class Min2(_MinMax):
