@@ -50,73 +50,84 @@ def due_steps(t0: int, n_steps: int, record_every: int, record_last: bool) -> li
 
 
 @njit(**INLINE_OPTIONS)
-def update_tile(family, hyper, coef, theta, state, grad, start, count, new_theta, lr_pre):
+def update_tile(family, hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
     """Apply the update rule of optimizer ``family`` to one tile (see optimizers/)."""
     if family == 0:
-        sgd.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        sgd.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     elif family == 1:
-        adagrad.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        adagrad.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     elif family == 2:
-        rmsprop.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        rmsprop.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     elif family == 3:
-        adadelta.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        adadelta.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     elif family == 4:
-        adam.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        adam.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     elif family == 5:
-        adamax.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        adamax.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     elif family == 6:
-        nadam.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        nadam.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     elif family == 7:
-        radam.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        radam.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
     else:
-        lion.update(hyper, coef, theta, state, grad, start, count, new_theta, lr_pre)
+        lion.update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
 
 
 @njit(**INLINE_OPTIONS)
 def _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
             rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
     nan = np.nan
+    stop = start + count
+    live = alive[start:stop]
+    rec_loss_ = rec_loss[frame, start:stop]
     for j in range(count):
-        i = start + j
-        live = alive[i]
-        rec_pos[frame, i, 0] = theta[0, i]
-        rec_pos[frame, i, 1] = theta[1, i]
-        rec_loss[frame, i] = loss[j] if live else nan
-        for d in range(2):
-            rec_grad[frame, i, d] = grad[d, j] if live else nan
-            rec_lr_pre[frame, i, d] = lr_pre[d, j] if live else nan
-            rec_lr_real[frame, i, d] = lr_real[d, j] if live else nan
+        rec_loss_[j] = loss[j] if live[j] else nan
+    for d in range(2):
+        th_ = theta[d, start:stop]
+        pos_ = rec_pos[frame, start:stop, d]
+        grad_ = rec_grad[frame, start:stop, d]
+        pre_ = rec_lr_pre[frame, start:stop, d]
+        real_ = rec_lr_real[frame, start:stop, d]
+        for j in range(count):
+            pos_[j] = th_[j]
+            grad_[j] = grad[d, j] if live[j] else nan
+            pre_[j] = lr_pre[d, j] if live[j] else nan
+            real_[j] = lr_real[d, j] if live[j] else nan
 
 
 @njit(**INLINE_OPTIONS)
 def _check_loss(step, loss, alive, diverged_at, start, count):
     """Mark particles whose loss is beyond DIVERGENCE_LIMIT (or not finite) diverged at ``step``."""
+    live = alive[start:start + count]
+    since = diverged_at[start:start + count]
     for j in range(count):
-        i = start + j
-        was = alive[i]
+        was = live[j]
         ok = was & (abs(loss[j]) <= DIVERGENCE_LIMIT)
-        alive[i] = ok
-        diverged_at[i] = step if (was and not ok) else diverged_at[i]
+        live[j] = ok
+        since[j] = step if was != ok else since[j]
 
 
 @njit(**INLINE_OPTIONS)
 def _commit(step, theta, new_theta, grad, alive, diverged_at, start, count, lr_real, want_realized):
     """Accept new positions within DIVERGENCE_LIMIT; freeze and mark the others; realized LR if wanted."""
+    stop = start + count
+    xs = theta[0, start:stop]
+    ys = theta[1, start:stop]
+    live = alive[start:stop]
+    since = diverged_at[start:stop]
     for j in range(count):
-        i = start + j
         nx = new_theta[0, j]
         ny = new_theta[1, j]
-        was = alive[i]
+        was = live[j]
         ok = was & (abs(nx) <= DIVERGENCE_LIMIT) & (abs(ny) <= DIVERGENCE_LIMIT)
         if want_realized:
             gx = grad[0, j]
             gy = grad[1, j]
-            lr_real[0, j] = abs(nx - theta[0, i]) / abs(gx) if gx != 0.0 else np.nan
-            lr_real[1, j] = abs(ny - theta[1, i]) / abs(gy) if gy != 0.0 else np.nan
-        theta[0, i] = flush(nx) if ok else theta[0, i]
-        theta[1, i] = flush(ny) if ok else theta[1, i]
-        alive[i] = ok
-        diverged_at[i] = step if (was and not ok) else diverged_at[i]
+            lr_real[0, j] = abs(nx - xs[j]) / abs(gx) if gx != 0.0 else np.nan
+            lr_real[1, j] = abs(ny - ys[j]) / abs(gy) if gy != 0.0 else np.nan
+        xs[j] = flush(nx) if ok else xs[j]
+        ys[j] = flush(ny) if ok else ys[j]
+        live[j] = ok
+        since[j] = step if was != ok else since[j]
 
 
 @njit(**KERNEL_OPTIONS)
@@ -140,10 +151,9 @@ def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_para
             frame += 1
         if s == n_steps:
             break
-        update_tile(family, hyper, coefs[s], theta, state, grad, start, count, new_theta, lr_pre)
-        want_realized = frame_is_due(t + 1, s + 1, n_steps, record_every, record_last)
-        _commit(t + 1, theta, new_theta, grad, alive, diverged_at, start, count, lr_real,
-                want_realized)
+        recorded_next = frame_is_due(t + 1, s + 1, n_steps, record_every, record_last)
+        update_tile(family, hyper, coefs[s], recorded_next, theta, state, grad, start, count, new_theta, lr_pre)
+        _commit(t + 1, theta, new_theta, grad, alive, diverged_at, start, count, lr_real, recorded_next)
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)

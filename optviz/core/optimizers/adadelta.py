@@ -62,19 +62,26 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     rho, eps_ = h[0], h[1]
     rate, l2, decay = c[0], c[1], c[2]
-    sq, acc = state[0], state[1]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        sq = state[0, d, start:stop]
+        acc = state[1, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
-            v = flush(rho * sq[d, i] + (1.0 - rho) * g * g)
-            sq[d, i] = v
-            scale = np.sqrt(acc[d, i] + eps_) / np.sqrt(v + eps_)
+            th = th_[j]
+            g = g_[j] + l2 * th
+            v = flush(rho * sq[j] + (1.0 - rho) * g * g)
+            sq[j] = v
+            scale = np.sqrt(acc[j] + eps_) / np.sqrt(v + eps_)
             delta = scale * g
-            acc[d, i] = flush(rho * acc[d, i] + (1.0 - rho) * delta * delta)
-            new_theta[d, j] = th * decay - rate * delta
-            lr_pre[d, j] = rate * scale
+            acc[j] = flush(rho * acc[j] + (1.0 - rho) * delta * delta)
+            new_[j] = th * decay - rate * delta
+            if want_lr:
+                lr_[j] = rate * scale

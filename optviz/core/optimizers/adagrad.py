@@ -66,17 +66,23 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     eps_in, eps_out = h[0], h[1]
     clr, l2, decay = c[0], c[1], c[2]
-    acc = state[0]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        acc = state[0, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
-            s = flush(acc[d, i] + g * g)
-            acc[d, i] = s
+            th = th_[j]
+            g = g_[j] + l2 * th
+            s = flush(acc[j] + g * g)
+            acc[j] = s
             std = np.sqrt(s + eps_in) + eps_out
-            new_theta[d, j] = th * decay - clr * (g / std)
-            lr_pre[d, j] = clr / std
+            new_[j] = th * decay - clr * (g / std)
+            if want_lr:
+                lr_[j] = clr / std

@@ -88,27 +88,37 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     b1, b2, eps_ = h[0], h[1], h[2]
     amsgrad = h[3] != 0.0
     inside = h[4] != 0.0
     rate, l2, decay, step_size, bc2_sqrt, bc2 = c[0], c[1], c[2], c[3], c[4], c[5]
-    m_, v_, vmax = state[0], state[1], state[2]
+    # eps placement without a branch in the loop: √(v·a + e_in)/b + e_out, exact for either form.
+    scale_in = 1.0 / bc2 if inside else 1.0
+    eps_in = eps_ if inside else 0.0
+    div_out = 1.0 if inside else bc2_sqrt
+    eps_out = 0.0 if inside else eps_
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        m_ = state[0, d, start:stop]
+        v_ = state[1, d, start:stop]
+        vmax = state[2, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
-            m = flush(lerp(m_[d, i], g, 1.0 - b1))
-            m_[d, i] = m
-            v = flush(b2 * v_[d, i] + (1.0 - b2) * g * g)
-            v_[d, i] = v
-            if amsgrad:
-                v = max(vmax[d, i], v)
-                vmax[d, i] = v
-            if inside:
-                denom = np.sqrt(v / bc2 + eps_)
-            else:
-                denom = np.sqrt(v) / bc2_sqrt + eps_
-            new_theta[d, j] = th * decay - step_size * (m / denom)
-            lr_pre[d, j] = rate / denom
+            th = th_[j]
+            g = g_[j] + l2 * th
+            m = flush(lerp(m_[j], g, 1.0 - b1))
+            m_[j] = m
+            v = flush(b2 * v_[j] + (1.0 - b2) * g * g)
+            v_[j] = v
+            peak = max(vmax[j], v)
+            vmax[j] = peak
+            used = peak if amsgrad else v
+            denom = np.sqrt(used * scale_in + eps_in) / div_out + eps_out
+            new_[j] = th * decay - step_size * (m / denom)
+            if want_lr:
+                lr_[j] = rate / denom

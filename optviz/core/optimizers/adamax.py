@@ -58,18 +58,25 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     b1, b2, eps_ = h[0], h[1], h[2]
     rate, l2, decay, clr = c[0], c[1], c[2], c[3]
-    m_, u_ = state[0], state[1]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        m_ = state[0, d, start:stop]
+        u_ = state[1, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
-            m = flush(lerp(m_[d, i], g, 1.0 - b1))
-            m_[d, i] = m
-            u = max(b2 * u_[d, i], abs(g) + eps_)
-            u_[d, i] = u
-            new_theta[d, j] = th * decay - clr * (m / u)
-            lr_pre[d, j] = rate / u
+            th = th_[j]
+            g = g_[j] + l2 * th
+            m = flush(lerp(m_[j], g, 1.0 - b1))
+            m_[j] = m
+            u = max(b2 * u_[j], abs(g) + eps_)
+            u_[j] = u
+            new_[j] = th * decay - clr * (m / u)
+            if want_lr:
+                lr_[j] = rate / u

@@ -17,9 +17,9 @@ def flush(value):
 @njit(**INLINE_OPTIONS)
 def lerp(start, end, weight):
     """torch.lerp: start + weight*(end - start), evaluated as torch does for each weight range."""
-    if weight < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1.0 - weight)
+    low = start + weight * (end - start)
+    high = end - (end - start) * (1.0 - weight)
+    return low if weight < 0.5 else high
 
 
 @njit(**INLINE_OPTIONS)

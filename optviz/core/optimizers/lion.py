@@ -48,17 +48,23 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     b1, b2, wd = h[0], h[1], h[2]
     rate = c[0]
-    m_ = state[0]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        m_ = state[0, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j]
-            m = m_[d, i]
+            th = th_[j]
+            g = g_[j]
+            m = m_[j]
             direction = sign(b1 * m + (1.0 - b1) * g) + wd * th
-            m_[d, i] = flush(b2 * m + (1.0 - b2) * g)
-            new_theta[d, j] = th - rate * direction
-            lr_pre[d, j] = rate
+            m_[j] = flush(b2 * m + (1.0 - b2) * g)
+            new_[j] = th - rate * direction
+            if want_lr:
+                lr_[j] = rate

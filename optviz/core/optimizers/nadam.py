@@ -74,24 +74,31 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     b1, b2, eps_ = h[0], h[1], h[2]
     inside = h[3] != 0.0
     rate, l2, decay, bc2, coef_g, coef_m = c[0], c[1], c[2], c[3], c[4], c[5]
-    m_, v_ = state[0], state[1]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        m_ = state[0, d, start:stop]
+        v_ = state[1, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
-            m = flush(lerp(m_[d, i], g, 1.0 - b1))
-            m_[d, i] = m
-            v = flush(b2 * v_[d, i] + (1.0 - b2) * g * g)
-            v_[d, i] = v
+            th = th_[j]
+            g = g_[j] + l2 * th
+            m = flush(lerp(m_[j], g, 1.0 - b1))
+            m_[j] = m
+            v = flush(b2 * v_[j] + (1.0 - b2) * g * g)
+            v_[j] = v
             if inside:
                 s = np.sqrt(v / bc2 + eps_)
             else:
                 s = np.sqrt(v / bc2) + eps_
             partial = th * decay + coef_g * (g / s)
-            new_theta[d, j] = partial + coef_m * (m / s)
-            lr_pre[d, j] = rate / s
+            new_[j] = partial + coef_m * (m / s)
+            if want_lr:
+                lr_[j] = rate / s

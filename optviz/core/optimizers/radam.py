@@ -73,30 +73,38 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     b1, b2, eps_ = h[0], h[1], h[2]
     inside = h[3] != 0.0
     rate, l2, decay, bc1 = c[0], c[1], c[2], c[3]
     rectified = c[4] != 0.0
     rect, bc2_sqrt = c[5], c[6]
-    m_, v_ = state[0], state[1]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        m_ = state[0, d, start:stop]
+        v_ = state[1, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
-            m = flush(lerp(m_[d, i], g, 1.0 - b1))
-            m_[d, i] = m
-            v = flush(b2 * v_[d, i] + (1.0 - b2) * g * g)
-            v_[d, i] = v
+            th = th_[j]
+            g = g_[j] + l2 * th
+            m = flush(lerp(m_[j], g, 1.0 - b1))
+            m_[j] = m
+            v = flush(b2 * v_[j] + (1.0 - b2) * g * g)
+            v_[j] = v
             m_hat = m / bc1
             if rectified:
                 if inside:
                     adaptive = bc2_sqrt / np.sqrt(v + eps_)
                 else:
                     adaptive = bc2_sqrt / (np.sqrt(v) + eps_)
-                new_theta[d, j] = th * decay - m_hat * rate * adaptive * rect
-                lr_pre[d, j] = rate * adaptive * rect
+                new_[j] = th * decay - m_hat * rate * adaptive * rect
+                if want_lr:
+                    lr_[j] = rate * adaptive * rect
             else:
-                new_theta[d, j] = th * decay - m_hat * rate
-                lr_pre[d, j] = rate
+                new_[j] = th * decay - m_hat * rate
+                if want_lr:
+                    lr_[j] = rate

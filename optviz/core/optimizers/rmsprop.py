@@ -73,27 +73,35 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     alpha, eps_in, eps_out, mu = h[0], h[1], h[2], h[3]
     centered = h[4] != 0.0
     rate, l2, decay = c[0], c[1], c[2]
-    sq, gavg, buf = state[0], state[1], state[2]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        sq = state[0, d, start:stop]
+        gavg = state[1, d, start:stop]
+        buf = state[2, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
-            v = flush(alpha * sq[d, i] + (1.0 - alpha) * g * g)
-            sq[d, i] = v
+            th = th_[j]
+            g = g_[j] + l2 * th
+            v = flush(alpha * sq[j] + (1.0 - alpha) * g * g)
+            sq[j] = v
             if centered:
-                m = flush(lerp(gavg[d, i], g, 1.0 - alpha))
-                gavg[d, i] = m
+                m = flush(lerp(gavg[j], g, 1.0 - alpha))
+                gavg[j] = m
                 v = v - m * m
             s = np.sqrt(v + eps_in) + eps_out
             if mu > 0.0:
-                b = flush(mu * buf[d, i] + g / s)
-                buf[d, i] = b
-                new_theta[d, j] = th * decay - rate * b
+                b = flush(mu * buf[j] + g / s)
+                buf[j] = b
+                new_[j] = th * decay - rate * b
             else:
-                new_theta[d, j] = th * decay - rate * (g / s)
-            lr_pre[d, j] = rate / s
+                new_[j] = th * decay - rate * (g / s)
+            if want_lr:
+                lr_[j] = rate / s

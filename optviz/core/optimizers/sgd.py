@@ -103,21 +103,27 @@ def weight_decay_columns(h: dict, lrs: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, theta, state, grad, start, count, new_theta, lr_pre):
+def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
     mu = h[0]
     nesterov = h[1] != 0.0
     rate, l2, decay, mix = c[0], c[1], c[2], c[3]
-    buf = state[0]
+    stop = start + count
     for d in range(2):
+        th_ = theta[d, start:stop]
+        buf = state[0, d, start:stop]
+        g_ = grad[d, :count]
+        new_ = new_theta[d, :count]
+        lr_ = lr_pre[d, :count]
         for j in range(count):
-            i = start + j
-            th = theta[d, i]
-            g = grad[d, j] + l2 * th
+            th = th_[j]
+            g = g_[j] + l2 * th
             if mu != 0.0:
-                b = flush(mu * buf[d, i] + mix * g)
-                buf[d, i] = b
+                b = flush(mu * buf[j] + mix * g)
+                buf[j] = b
                 direction = g + mu * b if nesterov else b
             else:
                 direction = g
-            new_theta[d, j] = th * decay - rate * direction
-            lr_pre[d, j] = rate
+            new_[j] = th * decay - rate * direction
+            if want_lr:
+                lr_[j] = rate
