@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from optviz.core.engine import ParticleGroup, Simulation
+from optviz.core.surface import builtin_surface
 from optviz.core.landscapes import get_landscape
 from optviz.core.optimizers import get_optimizer
 
@@ -48,7 +49,7 @@ def bench_optviz(name, hyper, landscape, n, steps, record_every, repeats):
     frames = steps // record_every + 3 if record_every <= steps else 3
     best = math.inf
     for _ in range(repeats):
-        sim = Simulation(land.id, land.pack_params({}), [group], record_every=record_every, max_frames=frames)
+        sim = Simulation(builtin_surface(land.name), [group], record_every=record_every, max_frames=frames)
         sim.advance(1)
         t = time.perf_counter()
         sim.advance(steps)

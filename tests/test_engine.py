@@ -6,6 +6,7 @@ from helpers import experiment
 
 from optviz.core import kernel
 from optviz.core.engine import ParticleGroup, Simulation
+from optviz.core.surface import builtin_surface
 from optviz.core.landscapes import get_landscape
 from optviz.core.optimizers import get_optimizer
 from optviz.experiment import build_simulation, run_experiment
@@ -108,7 +109,7 @@ def _group(n, name="adam"):
 
 def test_parallel_and_serial_kernels_agree_exactly():
     land = get_landscape("rastrigin")
-    sim = Simulation(land.id, land.pack_params({}), [_group(1000)], max_frames=40)
+    sim = Simulation(builtin_surface(land.name), [_group(1000)], max_frames=40)
     g = sim.groups[0]
     steps = np.arange(1, 31)
     coefs = g.module.coefficients(g.spec.hyper, np.full(30, 1e-3), steps)
@@ -144,7 +145,7 @@ def test_long_runs_at_a_minimum_flush_subnormal_state():
     spec = get_optimizer("adam")
     group = ParticleGroup(spec, spec.resolve({"lr": 1e-2}), {"kind": "constant"},
                           np.array([[1e-3, -2e-3], [0.0, 0.0]]))
-    sim = Simulation(land.id, land.pack_params({}), [group], record_every=1000, max_frames=20)
+    sim = Simulation(builtin_surface(land.name), [group], record_every=1000, max_frames=20)
     sim.advance(10_000)
     for values in (sim.groups[0].state, sim.groups[0].theta):
         tiny = (values != 0) & (np.abs(values) < np.finfo(np.float64).tiny)
@@ -160,3 +161,13 @@ def test_tile_edges_are_handled(count):
         [{"optimizer": "adagrad", "hyper": {"lr": 0.05}, "init": {"kind": "point", "point": list(p)}}],
         steps=10, record_dtype="float64")).positions[:, 0] for p in res.positions[0]]
     np.testing.assert_array_equal(res.positions, np.stack(one_by_one, axis=1))
+
+
+def test_a_typed_expression_runs_like_the_built_in_landscape_it_spells():
+    groups = [{"optimizer": "adam", "hyper": {"lr": 0.02}}, {"optimizer": "momentum", "hyper": {"lr": 2e-4}}]
+    typed = experiment(groups, steps=200, record_dtype="float64")
+    typed.landscape.name, typed.landscape.expression = "expression", "(a - x)**2 + b*(y - x**2)**2"
+    typed.landscape.params = {"a": 1.0, "b": 100.0}
+    typed = typed.validated()
+    builtin = run_experiment(experiment(groups, steps=200, record_dtype="float64"))
+    np.testing.assert_allclose(run_experiment(typed).positions, builtin.positions, rtol=1e-12, atol=1e-12)

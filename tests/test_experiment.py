@@ -130,3 +130,31 @@ def test_float64_recording_is_exact_and_float32_is_the_default():
     compact = run_experiment(experiment(groups, steps=10))
     assert exact.positions.dtype == np.float64 and compact.positions.dtype == np.float32
     np.testing.assert_array_equal(compact.positions, exact.positions.astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    ("landscape", "expected"),
+    [
+        ({"expression": "x**2 + z"}, ["landscape.expression", "unknown name 'z'", "column 8"]),
+        ({"expression": "__import__('os')"}, ["landscape.expression"]),
+        ({"expression": "x + y", "name": "rosenbrock"}, ["either name", "or expression"]),
+        ({"expression": "a*x**2 + y**2", "params": {"a": "big"}}, ["landscape.params", "'big'"]),
+        ({"expression": "x**2", "bounds": [[1, 0], [0, 1]]}, ["landscape.bounds", "x0 < x1"]),
+        ({"name": "rosenbrock", "bounds": [[0, 1], [0, 1]]}, ["landscape.bounds", "only for expressions"]),
+    ],
+)
+def test_typed_landscapes_are_validated_where_they_are_wrong(landscape, expected):
+    with pytest.raises(ExperimentError) as caught:
+        Experiment.from_dict({"landscape": landscape, "groups": [group()]})
+    for part in expected:
+        assert part in str(caught.value)
+
+
+def test_a_typed_landscape_travels_in_the_experiment_file():
+    exp = Experiment.from_dict({"landscape": {"expression": "a*x**2 + sin(y)", "params": {"a": 2.0},
+                                              "bounds": [[-1, 1], [-2, 2]]}, "groups": [group()]})
+    again = experiment_from_toml(exp.to_toml())
+    surface = again.landscape_spec()
+    assert surface.kind == "expression" and surface.bounds == ((-1.0, 1.0), (-2.0, 2.0))
+    f, gx, gy = surface.value_and_grad(0.5, 0.0)
+    assert (f, gx, gy) == pytest.approx((0.5, 2.0, 1.0))

@@ -20,6 +20,7 @@ from optviz.core.history import History, bytes_per_frame
 from optviz.core.jit import TILE
 from optviz.core.optimizers import FAMILIES, OptimizerSpec
 from optviz.core.schedules import learning_rates
+from optviz.core.surface import Surface
 
 #: Default memory bound of a history (all groups together).
 DEFAULT_HISTORY_BYTES = 1 << 30
@@ -63,8 +64,7 @@ class Simulation:
 
     def __init__(
         self,
-        landscape_id: int,
-        landscape_params: np.ndarray,
+        surface: Surface,
         groups: Sequence[ParticleGroup],
         record_every: int = 1,
         record_dtype=np.float32,
@@ -73,8 +73,9 @@ class Simulation:
     ):
         if not groups:
             raise ValueError("a simulation needs at least one group")
-        self.landscape_id = int(landscape_id)
-        self.landscape_params = np.ascontiguousarray(landscape_params, dtype=np.float64)
+        self.surface = surface
+        self.landscape_id = int(surface.id)
+        self.landscape_params = np.ascontiguousarray(surface.param_values, dtype=np.float64)
         self._specs = list(groups)
         self._record_every = int(record_every)
         self.record_dtype = np.dtype(record_dtype)
@@ -148,8 +149,8 @@ class Simulation:
             lrs = learning_rates(g.spec.hyper["lr"], g.spec.schedule, steps)
             coefs = np.ascontiguousarray(g.module.coefficients(g.spec.hyper, lrs, steps)) if n_steps else \
                 np.zeros((1, 1))
-            advance = kernel.advance_parallel if g.size * max(n_steps, 1) >= PARALLEL_WORK and \
-                g.size >= 2 * TILE else kernel.advance_serial
+            serial, parallel = self._kernels(g.family)
+            advance = parallel if g.size * max(n_steps, 1) >= PARALLEL_WORK and g.size >= 2 * TILE else serial
             rec = history.groups[index].arrays
             advance(g.family, g.packed, coefs, self.step, n_steps, self.landscape_id, self.landscape_params,
                     g.theta, g.state, g.alive, g.diverged_at, history.record_every, record_last, frame0,
@@ -158,6 +159,12 @@ class Simulation:
         history.steps[frame0: frame0 + len(recorded)] = recorded
         history.n_frames += len(recorded)
         self.step += n_steps
+
+    def _kernels(self, family: int):
+        """The (serial, parallel) kernels for this surface and an optimizer family."""
+        if self.surface.tile_function is None:
+            return kernel.advance_serial, kernel.advance_parallel
+        return kernel.kernels_for(self.surface.tile_function, self.surface.cache_key, family)
 
     # Views for viewers and writers -------------------------------------------------------
 

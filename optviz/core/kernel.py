@@ -18,6 +18,8 @@ of the step that led there (NaN for frame 0 and for diverged particles).
 """
 
 
+import types
+
 import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
@@ -180,3 +182,45 @@ def advance_serial(family, hyper, coefs, t0, n_steps, landscape_id, landscape_pa
         advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
                      theta, state, alive, diverged_at, record_every, record_last, frame0,
                      rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real, start, min(TILE, n - start))
+
+
+# Kernels for user-typed landscapes ----------------------------------------------------------
+#
+# Built-in landscapes run the cached kernels above. A typed expression brings its own tile
+# function; its kernels are the same functions recompiled with that function (and only the
+# group's optimizer family, which keeps compiling to seconds) in place of the built-ins.
+# They cannot use Numba's disk cache, so they are kept per process.
+
+FAMILY_UPDATES = (sgd.update, adagrad.update, rmsprop.update, adadelta.update, adam.update,
+                  adamax.update, nadam.update, radam.update, lion.update)
+
+_custom_kernels: dict[tuple, tuple] = {}
+
+
+def _rebind(dispatcher, options: dict, **names):
+    """``dispatcher``'s Python function compiled again with some global names bound to others."""
+    py = dispatcher.py_func
+    scope = dict(py.__globals__)
+    scope.update(names)
+    clone = types.FunctionType(py.__code__, scope, py.__name__, py.__defaults__, py.__closure__)
+    return njit(**options)(clone)
+
+
+def kernels_for(tile_function, cache_key: str, family: int):
+    """(advance_serial, advance_parallel) for a custom landscape tile function and optimizer family."""
+    key = (cache_key, family)
+    if key not in _custom_kernels:
+        inline = dict(INLINE_OPTIONS, cache=False)
+        plain = dict(KERNEL_OPTIONS, cache=False)
+        family_update = FAMILY_UPDATES[family]
+
+        def only_family(family_, hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
+            family_update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
+
+        update = njit(**inline)(only_family)
+        tile = _rebind(advance_tile, plain, evaluate_landscape_tile=tile_function, update_tile=update)
+        _custom_kernels[key] = (
+            _rebind(advance_serial, plain, advance_tile=tile),
+            _rebind(advance_parallel, dict(plain, parallel=True), advance_tile=tile),
+        )
+    return _custom_kernels[key]

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from optviz.core.initial import check_init, initial_positions
-from optviz.core.landscapes import LandscapeSpec, get_landscape
 from optviz.core.optimizers import get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
 from optviz.core.schedules import resolve_schedule
+from optviz.core.surface import Surface, builtin_surface, expression_surface
 from optviz.experiment.errors import ExperimentError
 
 RECORD_DTYPES = ("float32", "float64")
@@ -31,16 +31,25 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 @dataclass
 class LandscapeConfig:
-    """A built-in landscape by name, with parameter overrides."""
+    """A built-in landscape by ``name``, or a typed ``expression`` in x and y; ``params`` override defaults.
+
+    ``bounds`` ([[x0, x1], [y0, y1]]) sets the default view of an expression (built-ins have their own).
+    """
 
     name: str = "rosenbrock"
     params: dict[str, float] = field(default_factory=dict)
+    expression: str | None = None
+    bounds: list[list[float]] | None = None
 
-    def spec(self) -> LandscapeSpec:
-        return get_landscape(self.name)
+    def spec(self) -> Surface:
+        """The surface to run and draw (compiling an expression once per process)."""
+        if self.expression is not None:
+            bounds = tuple(tuple(b) for b in self.bounds) if self.bounds else None
+            return expression_surface(self.expression, self.params, bounds)
+        return builtin_surface(self.name, self.params)
 
     def packed_params(self) -> np.ndarray:
-        return self.spec().pack_params(self.params)
+        return self.spec().param_values
 
 
 @dataclass
@@ -112,7 +121,12 @@ class Experiment:
     def to_dict(self) -> dict[str, Any]:
         """The plain description (what TOML stores); ``from_dict(to_dict())`` round-trips."""
         out: dict[str, Any] = {"title": self.title, "seed": self.seed}
-        land: dict[str, Any] = {"name": self.landscape.name}
+        if self.landscape.expression is not None:
+            land: dict[str, Any] = {"expression": self.landscape.expression}
+            if self.landscape.bounds:
+                land["bounds"] = [list(b) for b in self.landscape.bounds]
+        else:
+            land = {"name": self.landscape.name}
         if self.landscape.params:
             land["params"] = dict(self.landscape.params)
         out["landscape"] = land
@@ -145,7 +159,7 @@ class Experiment:
 
     # Derived values ------------------------------------------------------------------------
 
-    def landscape_spec(self) -> LandscapeSpec:
+    def landscape_spec(self) -> Surface:
         return self.landscape.spec()
 
     def landscape_params(self) -> np.ndarray:
@@ -177,14 +191,45 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Non
 
 def _landscape(value: Any) -> LandscapeConfig:
     table = _table(value, "landscape")
-    _only(table, ("name", "params"), "landscape")
-    name = table.get("name", "rosenbrock")
+    _only(table, ("name", "params", "expression", "bounds"), "landscape")
     params = dict(_table(table.get("params", {}), "landscape.params"))
+    expression = table.get("expression")
+    if expression is not None:
+        if "name" in table:
+            raise ExperimentError("landscape: give either name (a built-in) or expression, not both", "landscape")
+        if not isinstance(expression, str):
+            raise ExperimentError(f"landscape.expression = {expression!r} must be a string", "landscape.expression")
+        bounds = _bounds(table.get("bounds"))
+        config = LandscapeConfig(name="expression", params=params, expression=expression, bounds=bounds)
+        try:
+            config.spec()
+        except ValueError as error:
+            field_name = f"landscape.{getattr(error, 'field', None) or 'expression'}"
+            raise ExperimentError(f"{field_name}: {error}", field_name) from None
+        return config
+    if "bounds" in table:
+        raise ExperimentError("landscape.bounds is only for expressions (built-ins have their own view)",
+                              "landscape.bounds")
+    name = table.get("name", "rosenbrock")
     try:
-        get_landscape(name).pack_params(params)
+        builtin_surface(name, params)
     except ValueError as error:
         raise ExperimentError(str(error), "landscape") from None
     return LandscapeConfig(name=name, params=params)
+
+
+def _bounds(value: Any) -> list[list[float]] | None:
+    if value is None:
+        return None
+    ok = (isinstance(value, list) and len(value) == 2 and all(
+        isinstance(b, list) and len(b) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                    and np.isfinite(v) for v in b) and b[0] < b[1]
+        for b in value))
+    if not ok:
+        raise ExperimentError(
+            f"landscape.bounds = {value!r} must be [[x0, x1], [y0, y1]] with x0 < x1 and y0 < y1",
+            "landscape.bounds")
+    return [[float(b[0]), float(b[1])] for b in value]
 
 
 def _run(value: Any) -> RunConfig:

@@ -25,10 +25,8 @@ def build_simulation(experiment: Experiment, max_frames: int | None = None) -> S
         )
         for g, p in zip(experiment.groups, positions, strict=True)
     ]
-    spec = experiment.landscape_spec()
     return Simulation(
-        spec.id,
-        experiment.landscape_params(),
+        experiment.landscape_spec(),
         groups,
         record_every=experiment.run.record_every,
         record_dtype=np.dtype(experiment.run.record_dtype),

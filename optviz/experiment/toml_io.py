@@ -1,4 +1,4 @@
-"""Experiment files: TOML in (tomllib), TOML out (tomli-w), with clear errors."""
+"""Experiment files: TOML in (tomllib), TOML out (tomlkit, in the layout people write by hand)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import tomllib
 from pathlib import Path
 
-import tomli_w
+import tomlkit
 
 from optviz.experiment.atomic import atomic_write
 from optviz.experiment.errors import ExperimentError
@@ -40,7 +40,34 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
 
 
 def experiment_to_toml(experiment: Experiment) -> str:
-    return tomli_w.dumps(experiment.to_dict())
+    """TOML text: one [table] per section, [[groups]], small tables inline (hyper = {lr = 0.05})."""
+    data = experiment.to_dict()
+    doc = tomlkit.document()
+    for key, value in data.items():
+        if key == "groups":
+            groups = tomlkit.aot()
+            for group in value:
+                groups.append(_table(group))
+            doc[key] = groups
+        elif isinstance(value, dict):
+            doc[key] = _table(value)
+        else:
+            doc[key] = value
+    return tomlkit.dumps(doc)
+
+
+def _table(values: dict):
+    table = tomlkit.table()
+    for key, value in values.items():
+        table[key] = _inline(value) if isinstance(value, dict) else value
+    return table
+
+
+def _inline(values: dict):
+    table = tomlkit.inline_table()
+    for key, value in values.items():
+        table[key] = _inline(value) if isinstance(value, dict) else value
+    return table
 
 
 def save_experiment(experiment: Experiment, path: str | os.PathLike) -> None:
