@@ -20,9 +20,9 @@ import time
 import numpy as np
 
 from optviz.core.engine import ParticleGroup, Simulation
-from optviz.core.surface import builtin_surface
 from optviz.core.landscapes import get_landscape
 from optviz.core.optimizers import get_optimizer
+from optviz.core.surface import builtin_surface
 
 CASES = [("adam", {"lr": 1e-3}), ("momentum", {"lr": 1e-4, "momentum": 0.9})]
 LANDSCAPES = ["rosenbrock", "rastrigin"]

@@ -6,9 +6,9 @@ from helpers import experiment
 
 from optviz.core import kernel
 from optviz.core.engine import ParticleGroup, Simulation
-from optviz.core.surface import builtin_surface
 from optviz.core.landscapes import get_landscape
 from optviz.core.optimizers import get_optimizer
+from optviz.core.surface import builtin_surface
 from optviz.experiment import build_simulation, run_experiment
 
 
