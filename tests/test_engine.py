@@ -118,7 +118,8 @@ def test_parallel_and_serial_kernels_agree_exactly():
         theta, state = g.theta.copy(), g.state.copy()
         alive, diverged = g.alive.copy(), g.diverged_at.copy()
         rec = [np.zeros((31, 1000, 2)), np.zeros((31, 1000))] + [np.zeros((31, 1000, 2)) for _ in range(3)]
-        advance(g.family, g.packed, coefs, 0, 30, land.id, sim.landscape_params, theta, state, alive, diverged,
+        advance(g.family, g.packed, coefs, 0, 30, land.id, sim.landscape_params, sim.surface.data, g.gradient, 0,
+                theta, state, alive, diverged,
                 1, True, 0, *rec)
         outputs.append((theta, state, *rec))
     for serial, parallel in zip(*outputs, strict=True):

@@ -41,6 +41,12 @@ class ParticleGroup:
     schedule: dict[str, Any]         # resolved schedule (see core.schedules)
     positions: np.ndarray            # (n, 2) float64 initial positions
     label: str = ""
+    batch_size: int = 0              # data-backed surfaces: 0 = full batch (GD), else samples per step
+    without_replacement: bool = True  # mini-batches by epoch (True) or drawn with replacement
+    noise: str = "none"              # gradient noise: "none", "gaussian" or "student_t"
+    noise_scale: float = 0.0
+    noise_dof: float = 3.0
+    seed: int = 0                    # seeds this group's mini-batches and noise
 
 
 @dataclass
@@ -48,6 +54,7 @@ class _GroupRun:
     spec: ParticleGroup
     family: int
     packed: np.ndarray
+    gradient: np.ndarray
     theta: np.ndarray
     state: np.ndarray
     alive: np.ndarray
@@ -97,8 +104,7 @@ class Simulation:
     def n_particles(self) -> int:
         return sum(g.size for g in self.groups)
 
-    @staticmethod
-    def _start(group: ParticleGroup) -> _GroupRun:
+    def _start(self, group: ParticleGroup) -> _GroupRun:
         module = FAMILIES[group.optimizer.family]
         positions = np.asarray(group.positions, dtype=np.float64)
         n = len(positions)
@@ -106,6 +112,8 @@ class Simulation:
             spec=group,
             family=group.optimizer.family,
             packed=np.ascontiguousarray(module.pack(group.hyper), dtype=np.float64),
+            gradient=kernel.gradient_config(self.surface.source, group.batch_size, group.without_replacement,
+                                            group.noise, group.noise_scale, group.noise_dof),
             theta=np.ascontiguousarray(positions.T),
             state=np.ascontiguousarray(module.init_state(group.hyper, n), dtype=np.float64),
             alive=np.ones(n, dtype=np.bool_),
@@ -153,7 +161,7 @@ class Simulation:
             advance = parallel if g.size * max(n_steps, 1) >= PARALLEL_WORK and g.size >= 2 * TILE else serial
             rec = history.groups[index].arrays
             advance(g.family, g.packed, coefs, self.step, n_steps, self.landscape_id, self.landscape_params,
-                    g.theta, g.state, g.alive, g.diverged_at, history.record_every, record_last, frame0,
+                    self.surface.data, g.gradient, g.spec.seed, g.theta, g.state, g.alive, g.diverged_at, history.record_every, record_last, frame0,
                     rec["positions"], rec["loss"], rec["grad"], rec["lr_preconditioned"], rec["lr_realized"])
         recorded = kernel.due_steps(self.step, n_steps, history.record_every, record_last)
         history.steps[frame0: frame0 + len(recorded)] = recorded

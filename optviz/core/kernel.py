@@ -23,12 +23,43 @@ import types
 import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
+from optviz.core.data.gradients import add_gradient_noise, data_loss_grad_tile
 from optviz.core.landscapes import evaluate_landscape_tile
 from optviz.core.optimizers import adadelta, adagrad, adam, adamax, lion, nadam, radam, rmsprop, sgd
 from optviz.core.optimizers.common import flush
 
 #: Beyond this |θ| or |loss| a particle has left every landscape's scale: it has diverged.
 DIVERGENCE_LIMIT = 1e30
+
+#: Entries of a group's gradient configuration array (see ``gradient_config``).
+SOURCE, BATCH_SIZE, WITHOUT_REPLACEMENT, NOISE_KIND, NOISE_SCALE, NOISE_DOF = range(6)
+SOURCE_LANDSCAPE, SOURCE_DATA = 0, 1
+NOISE_KINDS = {"none": 0, "gaussian": 1, "student_t": 2}
+
+
+def gradient_config(source: int, batch_size: int = 0, without_replacement: bool = True,
+                    noise: str = "none", scale: float = 0.0, dof: float = 3.0) -> np.ndarray:
+    """How a group's gradients are estimated: landscape or data (full or mini-batch), plus noise."""
+    return np.array([source, batch_size, float(without_replacement), NOISE_KINDS[noise], scale, dof])
+
+
+@njit(**INLINE_OPTIONS)
+def gradient_tile(landscape_id, landscape_params, data, config, seed, step, theta, start, count, full_loss,
+                  loss, grad):
+    """Loss and gradient estimate for the particles of a tile, as used by optimizer step ``step``.
+
+    Landscapes give exact gradients; data-backed losses give the full-batch or a seeded mini-batch
+    gradient (``loss`` is the batch loss, or the full-data loss when ``full_loss``); seeded noise
+    is added on top when configured.
+    """
+    if config[SOURCE] == SOURCE_LANDSCAPE:
+        evaluate_landscape_tile(landscape_id, landscape_params, theta, start, count, loss, grad)
+    else:
+        data_loss_grad_tile(landscape_id, data, int(config[BATCH_SIZE]), config[WITHOUT_REPLACEMENT] != 0.0,
+                            seed, step, theta, start, count, full_loss, loss, grad)
+    if config[NOISE_KIND] != 0.0:
+        add_gradient_noise(int(config[NOISE_KIND]), config[NOISE_SCALE], config[NOISE_DOF], seed, step, start,
+                           count, grad)
 
 
 @njit(**INLINE_OPTIONS)
@@ -133,7 +164,7 @@ def _commit(step, theta, new_theta, grad, alive, diverged_at, start, count, lr_r
 
 
 @njit(**KERNEL_OPTIONS)
-def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params, data, gradient_cfg, seed,
                  theta, state, alive, diverged_at, record_every, record_last, frame0,
                  rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real, start, count):
     """Advance particles [start, start+count) by n_steps; coefs[s] are the scalars of step t0+s+1."""
@@ -145,9 +176,11 @@ def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_para
     frame = frame0
     for s in range(n_steps + 1):
         t = t0 + s
-        evaluate_landscape_tile(landscape_id, landscape_params, theta, start, count, loss, grad)
+        due = frame_is_due(t, s, n_steps, record_every, record_last)
+        gradient_tile(landscape_id, landscape_params, data, gradient_cfg, seed, t + 1, theta, start, count, due,
+                      loss, grad)
         _check_loss(t, loss, alive, diverged_at, start, count)
-        if frame_is_due(t, s, n_steps, record_every, record_last):
+        if due:
             _record(frame, theta, alive, start, count, loss, grad, lr_pre, lr_real,
                     rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real)
             frame += 1
@@ -159,27 +192,27 @@ def advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_para
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
-def advance_parallel(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+def advance_parallel(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params, data, gradient_cfg, seed,
                      theta, state, alive, diverged_at, record_every, record_last, frame0,
                      rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
     """advance_tile over all tiles, in parallel (for large groups)."""
     n = theta.shape[1]
     for tile in prange((n + TILE - 1) // TILE):
         start = tile * TILE
-        advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+        advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params, data, gradient_cfg, seed,
                      theta, state, alive, diverged_at, record_every, record_last, frame0,
                      rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real, start, min(TILE, n - start))
 
 
 @njit(**KERNEL_OPTIONS)
-def advance_serial(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+def advance_serial(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params, data, gradient_cfg, seed,
                    theta, state, alive, diverged_at, record_every, record_last, frame0,
                    rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
     """advance_tile over all tiles on the calling thread (small groups: no parallel start-up cost)."""
     n = theta.shape[1]
     for tile in range((n + TILE - 1) // TILE):
         start = tile * TILE
-        advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params,
+        advance_tile(family, hyper, coefs, t0, n_steps, landscape_id, landscape_params, data, gradient_cfg, seed,
                      theta, state, alive, diverged_at, record_every, record_last, frame0,
                      rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real, start, min(TILE, n - start))
 
@@ -218,7 +251,8 @@ def kernels_for(tile_function, cache_key: str, family: int):
             family_update(hyper, coef, want_lr, theta, state, grad, start, count, new_theta, lr_pre)
 
         update = njit(**inline)(only_family)
-        tile = _rebind(advance_tile, plain, evaluate_landscape_tile=tile_function, update_tile=update)
+        gradients = _rebind(gradient_tile, inline, evaluate_landscape_tile=tile_function)
+        tile = _rebind(advance_tile, plain, gradient_tile=gradients, update_tile=update)
         _custom_kernels[key] = (
             _rebind(advance_serial, plain, advance_tile=tile),
             _rebind(advance_parallel, dict(plain, parallel=True), advance_tile=tile),

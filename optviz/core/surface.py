@@ -36,8 +36,15 @@ class Surface:
     known_minima: tuple[Minimum, ...] = ()
     tile_function: Any = field(default=None, repr=False)      # njit tile evaluator, None for built-ins
     cache_key: str | None = None                # identifies tile_function's compiled kernels
+    data: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)  # (n, 2) samples
+    axis_names: tuple[str, str] = ("x", "y")
     _grid: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     _value_and_grad: Callable | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> int:
+        """Where gradients come from: 0 the landscape formula, 1 the dataset."""
+        return 1 if self.kind == "data" else 0
 
     def minima(self, params: Any = None) -> tuple[Minimum, ...]:
         """Known minima (and saddles) at this surface's parameter values."""

@@ -20,6 +20,6 @@ def warm_kernels() -> None:
         for advance in (kernel.advance_serial, kernel.advance_parallel):
             rec = [np.zeros((2, 1, 2), dtype), np.zeros((2, 1), dtype)] + [np.zeros((2, 1, 2), dtype)] * 3
             advance(0, np.zeros(8), np.zeros((1, 8)), 0, 1, 0, np.array([1.0, 100.0, 0.0, 0.0]),
-                    theta.copy(), np.zeros((3, 2, 1)), np.ones(1, np.bool_), np.full(1, -1, np.int64),
+                    np.zeros((0, 2)), kernel.gradient_config(0), 0, theta.copy(), np.zeros((3, 2, 1)), np.ones(1, np.bool_), np.full(1, -1, np.int64),
                     1, False, 0, *rec)
     evaluate_grid(0, np.array([1.0, 100.0, 0.0, 0.0]), np.linspace(-1, 1, 2), np.linspace(-1, 1, 2))
