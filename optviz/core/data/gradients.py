@@ -43,7 +43,7 @@ import numpy as np
 
 from optviz.core.data.models import linear_terms, logistic_terms, tanh_terms
 from optviz.core.data.rng import bounded, hash_finish, hash_prefix, mix, normal, student_t
-from optviz.core.jit import INLINE_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, njit
 
 __all__ = ["data_loss_grad_tile", "add_gradient_noise", "full_batch_tile", "sample_indices_tile",
            "permutation_index", "feistel_bits", "stream_seed", "BATCH_STREAM", "EPOCH_STREAM",
@@ -58,18 +58,21 @@ _U1 = np.uint64(1)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_S29 = np.uint64(29)
+_M32 = np.uint64(0xFFFFFFFF)
+_C1 = np.uint64(0x9E3779B1)
 _S32 = np.uint64(32)
 _ROUNDS = 4
+#: Cycle-walking steps taken by every lane in the vectorized loop (the rest walk scalar).
+_WALKS = 3
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def stream_seed(seed, stream):
     """The seed of one random stream (batches, epochs, noise) derived from the user's seed."""
     return mix(np.uint64(seed) ^ (np.uint64(stream) * _GOLDEN))
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def feistel_bits(n):
     """m = ceil(log2 n) (at least 2): the permutation's bit width for a dataset of n samples."""
     m = 2
@@ -78,15 +81,14 @@ def feistel_bits(n):
     return m
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _round(v, key):
-    """A keyed hash of a Feistel half (returns uint64; the caller masks it)."""
-    z = (v ^ key) * _M1
-    z = (z ^ (z >> _S29)) * _M2
-    return z >> _S32
+    """A keyed hash of a Feistel half v < 2**32: one 32x32->64-bit multiply (SIMD-friendly)."""
+    z = ((v ^ key) & _M32) * _C1
+    return (z >> _S32) ^ (key >> _S32)
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _feistel(v, k0, k1, k2, k3, lo_bits, lo_mask, hi_mask):
     """One application of the keyed bijection of [0, 2**m)."""
     hi = v >> lo_bits
@@ -98,13 +100,13 @@ def _feistel(v, k0, k1, k2, k3, lo_bits, lo_mask, hi_mask):
     return (hi << lo_bits) | lo
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _round_keys(key):
     return (mix(key + _GOLDEN), mix(key + np.uint64(2) * _GOLDEN),
             mix(key + np.uint64(3) * _GOLDEN), mix(key + np.uint64(4) * _GOLDEN))
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def permutation_index(key, position, n):
     """Element ``position`` of the permutation of range(n) keyed by ``key`` (scalar; for tests)."""
     m = feistel_bits(n)
@@ -119,7 +121,7 @@ def permutation_index(key, position, n):
     return v
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _accumulate_full(model_id, data, theta, start, count, loss, grad):
     """Sums over every sample of the per-sample terms, into loss[:count] and grad[:, :count]."""
     w_ = theta[0, start:start + count]
@@ -166,7 +168,7 @@ def _accumulate_full(model_id, data, theta, start, count, loss, grad):
             g1_[j] = np.nan
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _full_loss_only(model_id, data, theta, start, count, loss):
     """Sum over every sample of the per-sample loss, into loss[:count]."""
     w_ = theta[0, start:start + count]
@@ -198,7 +200,7 @@ def _full_loss_only(model_id, data, theta, start, count, loss):
             l_[j] = np.nan
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _accumulate_gathered(model_id, data, idx, theta, start, count, loss, grad):
     """Add the terms of sample idx[j] for particle j into loss[:count] and grad[:, :count]."""
     w_ = theta[0, start:start + count]
@@ -229,7 +231,7 @@ def _accumulate_gathered(model_id, data, idx, theta, start, count, loss, grad):
             g1_[j] += a1
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _scale(scale, count, loss, grad):
     l_ = loss[:count]
     g0_ = grad[0, :count]
@@ -240,14 +242,14 @@ def _scale(scale, count, loss, grad):
         g1_[j] *= scale
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def full_batch_tile(model_id, data, theta, start, count, loss, grad):
     """Full-data loss and gradient of a tile (the GD path of data_loss_grad_tile)."""
     _accumulate_full(model_id, data, theta, start, count, loss, grad)
     _scale(1.0 / data.shape[0], count, loss, grad)
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def sample_indices_tile(n, batch_size, without_replacement, seed, step, start, count, b,
                         prefix, keys, idx):
     """idx[j] = sample b of particle start + j's batch at ``step`` (see the module's definition).
@@ -274,12 +276,18 @@ def sample_indices_tile(n, batch_size, without_replacement, seed, step, start, c
         k1_ = keys[1, :count]
         k2_ = keys[2, :count]
         k3_ = keys[3, :count]
-        # Vectorized: every lane takes one step of the walk, and a second where needed.
+        # Vectorized: every lane walks up to _WALKS steps (selects keep the finished ones).
         for j in range(count):
-            v = _feistel(position, k0_[j], k1_[j], k2_[j], k3_[j], lo_bits, lo_mask, hi_mask)
-            v2 = _feistel(v, k0_[j], k1_[j], k2_[j], k3_[j], lo_bits, lo_mask, hi_mask)
-            idx_[j] = v if v < nn else v2
-        # The rest of the cycle walk (rare lanes), scalar.
+            k0 = k0_[j]
+            k1 = k1_[j]
+            k2 = k2_[j]
+            k3 = k3_[j]
+            v = _feistel(position, k0, k1, k2, k3, lo_bits, lo_mask, hi_mask)
+            for _ in range(_WALKS - 1):
+                w = _feistel(v, k0, k1, k2, k3, lo_bits, lo_mask, hi_mask)
+                v = v if v < nn else w
+            idx_[j] = v
+        # The rest of the cycle walk (rare lanes: fewer than 3 % for any n), scalar.
         for j in range(count):
             v = idx_[j]
             while v >= nn:
@@ -287,7 +295,7 @@ def sample_indices_tile(n, batch_size, without_replacement, seed, step, start, c
             idx_[j] = v
 
 
-@njit(**INLINE_OPTIONS)
+@njit(**KERNEL_OPTIONS)
 def _prepare_keys(n, batch_size, without_replacement, seed, step, start, count, prefix, keys):
     if not without_replacement:
         s = stream_seed(seed, BATCH_STREAM)
@@ -353,17 +361,8 @@ def data_loss_grad_tile(model_id, data, batch_size, without_replacement, seed, s
             l2_[j] *= inv
 
 
-@njit(**INLINE_OPTIONS)
-def add_gradient_noise(kind, sigma, dof, seed, step, start, count, grad):
-    """Add seeded noise to grad[:, :count] of particles start .. start + count - 1.
-
-    kind 0: none; 1: Gaussian, ``sigma * N(0, 1)``; 2: heavy-tailed, ``sigma * t``
-    with t Student's t of ``dof`` degrees of freedom (std ``sigma sqrt(dof/(dof-2))``
-    for dof > 2). Coordinate d of particle i at step t draws from (seed, i, t, d)
-    (module docstring), so noise does not depend on tiling.
-    """
-    if kind == 0 or sigma == 0.0:
-        return
+@njit(**KERNEL_OPTIONS)
+def _add_noise(kind, sigma, dof, seed, step, start, count, grad):
     s = stream_seed(seed, NOISE_STREAM)
     g0_ = grad[0, :count]
     g1_ = grad[1, :count]
@@ -375,3 +374,17 @@ def add_gradient_noise(kind, sigma, dof, seed, step, start, count, grad):
         for j in range(count):
             g0_[j] += sigma * student_t(s, start + j, step, 0, dof)
             g1_[j] += sigma * student_t(s, start + j, step, 1, dof)
+
+
+@njit(**INLINE_OPTIONS)
+def add_gradient_noise(kind, sigma, dof, seed, step, start, count, grad):
+    """Add seeded noise to grad[:, :count] of particles start .. start + count - 1.
+
+    kind 0: none; 1: Gaussian, ``sigma * N(0, 1)``; 2: heavy-tailed, ``sigma * t``
+    with t Student's t of ``dof`` degrees of freedom (std ``sigma sqrt(dof/(dof-2))``
+    for dof > 2). Coordinate d of particle i at step t draws from (seed, i, t, d)
+    (module docstring), so noise does not depend on tiling.
+    """
+    if kind == 0 or sigma == 0.0:
+        return
+    _add_noise(kind, sigma, dof, seed, step, start, count, grad)
