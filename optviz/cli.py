@@ -3,6 +3,10 @@
     optviz [EXPERIMENT.toml]                      open the app (on an experiment)
     optviz run EXPERIMENT.toml -o OUT.npz         run headless, write the recorded history
     optviz list                                   landscapes, optimizers, schedules, defaults
+    optviz figure EXPERIMENT.toml -o OUT.png|OUT.svg [--step N] [--size WxH]
+    optviz export EXPERIMENT.toml -o OUT.mp4|OUT.gif|OUT.webp [--fps F]
+                  [--duration S | --frames K] [--size WxH] [--steps-per-frame M]
+    optviz figure --from OUT.png                  regenerate an output from its recorded experiment
 
 A bad file or value exits with status 2 and one clear message, never a traceback.
 """
@@ -14,7 +18,7 @@ import sys
 from pathlib import Path
 
 EXIT_USAGE = 2
-SUBCOMMANDS = ("run", "list")
+SUBCOMMANDS = ("run", "list", "figure", "export")
 
 
 class CommandError(Exception):
@@ -51,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="show landscapes, optimizers and schedules with their defaults")
     listing.set_defaults(handler=list_command)
+    add_render_commands(sub)
     return parser
 
 
@@ -134,6 +139,120 @@ def list_command(args: argparse.Namespace) -> int:
         params = ", ".join(f"{p.name}={_toml_value(p.default)}" for p in s.params)
         out.append(f"  {s.kind:<13} {s.formula}" + (f"   ({params})" if params else ""))
     print("\n".join(out))
+    return 0
+
+
+def add_render_commands(sub) -> None:
+    """The `figure` and `export` subcommands (headless rendering, optviz.render)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("experiment", nargs="?", help="experiment file (TOML)")
+    common.add_argument("--from", dest="from_file", metavar="OUTPUT",
+                        help="regenerate from the experiment recorded in an earlier output")
+    common.add_argument("--size", help="WIDTHxHEIGHT in pixels (default 1280x720)")
+    common.add_argument("--side-plots", help='comma-separated: loss,lr,bias_correction; "none" or "auto"')
+    common.add_argument("--colormap", help="viridis, cividis, magma, inferno or plasma")
+    common.add_argument("--trail-length", help='recorded frames per trail; -1 whole path, 0 none, "auto"')
+    common.add_argument("--theme", help="light or dark")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    fig = sub.add_parser("figure", parents=[common], help="render the scene at one step to PNG or SVG")
+    fig.add_argument("-o", "--output", help="output file (.png or .svg; default: EXPERIMENT.png)")
+    fig.add_argument("--step", type=_int_arg("--step"), help="optimizer step to draw (default: the last)")
+    fig.set_defaults(handler=figure_command)
+
+    exp = sub.add_parser("export", parents=[common], help="render an animation to MP4, GIF or WebP")
+    exp.add_argument("-o", "--output", help="output file (.mp4, .gif or .webp; default: EXPERIMENT.mp4)")
+    exp.add_argument("--fps", type=_float_arg("--fps"), help="frames per second (default 30)")
+    length = exp.add_mutually_exclusive_group()
+    length.add_argument("--duration", type=_float_arg("--duration"), help="length in seconds")
+    length.add_argument("--frames", type=_int_arg("--frames"), help="number of frames")
+    exp.add_argument("--steps-per-frame", type=_float_arg("--steps-per-frame"),
+                     help="optimizer steps per frame")
+    exp.set_defaults(handler=export_command)
+
+
+def _int_arg(flag):
+    def parse(text):
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    parse.__name__ = flag
+    return parse
+
+
+def _float_arg(flag):
+    def parse(text):
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    parse.__name__ = flag
+    return parse
+
+
+def _render_inputs(args, default_suffix: str):
+    if args.from_file is None and args.experiment is None:
+        raise CommandError("give an experiment file (TOML) or --from OUTPUT")
+    if args.from_file is not None and args.experiment is not None:
+        raise CommandError("give either an experiment file or --from OUTPUT, not both")
+    if args.experiment is not None and not Path(args.experiment).is_file():
+        raise CommandError(f"{args.experiment}: no such file")
+    output = args.output
+    if output is None and args.experiment is not None:
+        output = str(Path(args.experiment).with_suffix(default_suffix).name)
+    options = {}
+    if args.side_plots is not None:
+        options["side_plots"] = args.side_plots
+    if args.colormap is not None:
+        options["colormap"] = args.colormap
+    if args.theme is not None:
+        options["theme"] = args.theme
+    if args.trail_length is not None:
+        t = args.trail_length
+        try:
+            options["trail_length"] = t if t == "auto" else int(t)
+        except ValueError:
+            raise CommandError(f"--trail-length {t!r} is not allowed; an integer >= -1 or \"auto\"") from None
+    return output, options
+
+
+def figure_command(args: argparse.Namespace) -> int:
+    from optviz.render import figure
+
+    output, options = _render_inputs(args, ".png")
+    info = figure(args.experiment, output, step=args.step, size=args.size, from_file=args.from_file,
+                  **options)
+    print(f"wrote {info.path}: {info.size[0]}x{info.size[1]} {info.format.upper()} at step {info.steps[0]}")
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from optviz.render import export_animation
+
+    output, options = _render_inputs(args, ".mp4")
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if args.quiet:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="frame", desc="optviz export", dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    try:
+        info = export_animation(args.experiment, output, fps=args.fps, frames=args.frames,
+                                duration=args.duration, size=args.size,
+                                steps_per_frame=args.steps_per_frame, progress=progress,
+                                from_file=args.from_file, **options)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(f"wrote {info.path}: {info.frames} frames, {info.size[0]}x{info.size[1]}, "
+          f"{info.frames / info.fps:.1f} s at {info.fps:g} fps ({info.format.upper()})")
     return 0
 
 

@@ -189,7 +189,7 @@ def load_csv(path: str | os.PathLike, model: int | str | None = None) -> Dataset
                 continue  # header row
         if len(fields) != 2:
             fail(f"expected 2 numbers, got {len(fields)}", number)
-        for text_value, value in zip(fields, values):
+        for text_value, value in zip(fields, values, strict=True):
             if value is None:
                 shown = text_value if len(text_value) <= 40 else text_value[:37] + "..."
                 fail(f"{shown!r} is not a number", number)

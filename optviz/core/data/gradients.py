@@ -59,20 +59,22 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _M32 = np.uint64(0xFFFFFFFF)
-_C1 = np.uint64(0x9E3779B1)
+_C1 = np.uint64(0x85EBCA6B)
+_C2 = np.uint64(0xC2B2AE35)
+_S13 = np.uint64(13)
+_S16 = np.uint64(16)
 _S32 = np.uint64(32)
-_ROUNDS = 4
 #: Cycle-walking steps taken by every lane in the vectorized loop (the rest walk scalar).
 _WALKS = 3
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def stream_seed(seed, stream):
     """The seed of one random stream (batches, epochs, noise) derived from the user's seed."""
     return mix(np.uint64(seed) ^ (np.uint64(stream) * _GOLDEN))
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def feistel_bits(n):
     """m = ceil(log2 n) (at least 2): the permutation's bit width for a dataset of n samples."""
     m = 2
@@ -81,14 +83,18 @@ def feistel_bits(n):
     return m
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def _round(v, key):
-    """A keyed hash of a Feistel half v < 2**32: one 32x32->64-bit multiply (SIMD-friendly)."""
-    z = ((v ^ key) & _M32) * _C1
-    return (z >> _S32) ^ (key >> _S32)
+    """Keyed hash of a Feistel half v < 2**32: MurmurHash3's fmix32 of (v xor key), 32-bit products only."""
+    z = (v ^ key) & _M32
+    z = z ^ (z >> _S16)
+    z = (z * _C1) & _M32
+    z = z ^ (z >> _S13)
+    z = (z * _C2) & _M32
+    return z ^ (z >> _S16)
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def _feistel(v, k0, k1, k2, k3, lo_bits, lo_mask, hi_mask):
     """One application of the keyed bijection of [0, 2**m)."""
     hi = v >> lo_bits
@@ -100,7 +106,7 @@ def _feistel(v, k0, k1, k2, k3, lo_bits, lo_mask, hi_mask):
     return (hi << lo_bits) | lo
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def _round_keys(key):
     return (mix(key + _GOLDEN), mix(key + np.uint64(2) * _GOLDEN),
             mix(key + np.uint64(3) * _GOLDEN), mix(key + np.uint64(4) * _GOLDEN))
@@ -287,7 +293,7 @@ def sample_indices_tile(n, batch_size, without_replacement, seed, step, start, c
                 w = _feistel(v, k0, k1, k2, k3, lo_bits, lo_mask, hi_mask)
                 v = v if v < nn else w
             idx_[j] = v
-        # The rest of the cycle walk (rare lanes: fewer than 3 % for any n), scalar.
+        # The rest of the walk, scalar: lanes still >= n, about 6 % for n = 10,000.
         for j in range(count):
             v = idx_[j]
             while v >= nn:

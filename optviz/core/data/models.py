@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.landscapes.fastmath import fast_exp
 
 __all__ = ["ModelSpec", "MODELS", "get_model", "model_id", "linear_terms", "logistic_terms",
@@ -42,7 +42,7 @@ __all__ = ["ModelSpec", "MODELS", "get_model", "model_id", "linear_terms", "logi
 
 # --------------------------------------------------------------------------- scalar terms
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def log1p_unit(e):
     """``log1p(e)`` for 0 <= e <= 1, vectorizable (series of 2 atanh(e / (2 + e)))."""
     s = e / (2.0 + e)
@@ -66,7 +66,7 @@ def log1p_unit(e):
     return 2.0 * s + 2.0 * s * (z * p)
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def fast_tanh(u):
     """``tanh(u)``, vectorizable, absolute error about 1e-16."""
     e = fast_exp(-2.0 * abs(u))
@@ -74,14 +74,14 @@ def fast_tanh(u):
     return t if u >= 0.0 else -t
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def linear_terms(w, b, x, y):
     """(w x + b - y)^2 and its gradient in (w, b)."""
     r = w * x + b - y
     return r * r, 2.0 * r * x, 2.0 * r
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def logistic_terms(w, b, x, y):
     """softplus(z) - y z with z = w x + b (label y in {0, 1}) and its gradient in (w, b)."""
     z = w * x + b
@@ -93,7 +93,7 @@ def logistic_terms(w, b, x, y):
     return loss, r * x, r
 
 
-@njit(**KERNEL_OPTIONS)
+@njit(**INLINE_OPTIONS)
 def tanh_terms(a, b, x, y):
     """(a tanh(b x) - y)^2 and its gradient in (a, b)."""
     t = fast_tanh(b * x)

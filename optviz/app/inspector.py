@@ -1,0 +1,165 @@
+"""The particle inspector: one particle's gradient, optimizer state and learning rates.
+
+Values recorded in the history (position, loss, gradient, preconditioned and
+realized learning rate, last step) follow the time cursor; the optimizer state
+(m, v, their bias-corrected forms, accumulators) is the engine's state at the
+live step. The optimizer's update rule is shown beside them.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6 import QtGui, QtWidgets
+
+__all__ = ["InspectorPanel", "inspection_rows"]
+
+STATE_DOC = {
+    "momentum_buffer": "momentum buffer b",
+    "sum": "accumulated squared gradients G",
+    "square_avg": "running mean of g² (v)",
+    "grad_avg": "running mean of g (ḡ, centered)",
+    "acc_delta": "running mean of Δ² (u)",
+    "exp_avg": "first moment m",
+    "exp_avg_sq": "second moment v",
+    "max_exp_avg_sq": "max of v (amsgrad v̄)",
+    "exp_inf": "infinity norm u",
+}
+
+
+def _f(v) -> str:
+    v = float(v)
+    if not np.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0"
+    a = abs(v)
+    return f"{v:.4e}" if a < 1e-3 or a >= 1e4 else f"{v:.6f}"
+
+
+def inspection_rows(info: dict, cursor_step: int) -> tuple[int, list[tuple[str, str, str]]]:
+    """(shown step, rows of (quantity, x, y)) for the inspector at ``cursor_step``."""
+    from optviz.core.optimizers import bias_correction_factors
+
+    steps = info["steps"]
+    k = int(np.searchsorted(steps, cursor_step, side="right")) - 1
+    k = max(0, min(k, len(steps) - 1))
+    shown = int(steps[k]) if len(steps) else 0
+    rows = []
+    pos = info["positions"][k]
+    rows.append(("position θ", _f(pos[0]), _f(pos[1])))
+    rows.append(("loss f(θ)", _f(info["loss"][k]), ""))
+    g = info["grad"][k]
+    rows.append(("gradient g = ∇f", _f(g[0]), _f(g[1])))
+    lp = info["lr_preconditioned"][k]
+    rows.append(("effective LR, preconditioned", _f(lp[0]), _f(lp[1])))
+    lr = info["lr_realized"][k]
+    rows.append(("effective LR, realized |Δθ|/|g|", _f(lr[0]), _f(lr[1])))
+    if k > 0:
+        d = info["positions"][k] - info["positions"][k - 1]
+        span = int(steps[k] - steps[k - 1])
+        rows.append((f"last step Δθ ({span} step{'s' if span != 1 else ''})", _f(d[0]), _f(d[1])))
+    rows.append(("", "", ""))
+    t = int(info["step"])
+    rows.append((f"optimizer state at live step {t}", "", ""))
+    hyper = info.get("hyper", {})
+    for name, val in info["state"].items():
+        rows.append((f"{STATE_DOC.get(name, name)}  [{name}]", _f(val[0]), _f(val[1])))
+    state = info["state"]
+    if "exp_avg" in state and "betas" in hyper and t >= 1:
+        c1, c2 = bias_correction_factors(tuple(hyper["betas"]), [t])
+        c1, c2 = float(c1[0]), float(c2[0])
+        on = bool(hyper.get("bias_correction", True))
+        rows.append((f"bias corrections 1/(1-β₁ᵗ), 1/(1-β₂ᵗ){'' if on else ' (off)'}", _f(c1), _f(c2)))
+        m = state["exp_avg"]
+        rows.append(("m̂ = m / (1-β₁ᵗ)", _f(m[0] * c1), _f(m[1] * c1)))
+        if "exp_avg_sq" in state:
+            v = state["exp_avg_sq"]
+            rows.append(("v̂ = v / (1-β₂ᵗ)", _f(v[0] * c2), _f(v[1] * c2)))
+            eps = float(hyper.get("eps", 1e-8))
+            lr0 = float(hyper.get("lr", 1e-3))
+            vv = v * (c2 if on else 1.0)
+            with np.errstate(all="ignore"):
+                eff = lr0 / (np.sqrt(vv) + eps)
+            rows.append(("lr / (√v̂ + eps) now (base lr)", _f(eff[0]), _f(eff[1])))
+    if "sum" in state:
+        eps = float(hyper.get("eps", 1e-10))
+        lr0 = float(hyper.get("lr", 1e-2))
+        with np.errstate(all="ignore"):
+            eff = lr0 / (np.sqrt(state["sum"]) + eps)
+        rows.append(("lr / (√G + eps) now (base lr)", _f(eff[0]), _f(eff[1])))
+    if not info.get("alive", True):
+        rows.append(("diverged at step", str(info.get("diverged_at")), ""))
+    return shown, rows
+
+
+class InspectorPanel(QtWidgets.QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        self.head = QtWidgets.QLabel("Click a particle on the landscape to inspect it.")
+        self.head.setWordWrap(True)
+        lay.addWidget(self.head)
+        self.table = QtWidgets.QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["quantity", "x", "y"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        f = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        self.table.setFont(f)
+        lay.addWidget(self.table, 3)
+        lay.addWidget(QtWidgets.QLabel("<b>Update rule</b>"))
+        self.rule = QtWidgets.QPlainTextEdit()
+        self.rule.setReadOnly(True)
+        self.rule.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        rf = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        rf.setPointSizeF(max(rf.pointSizeF() - 1, 7))
+        self.rule.setFont(rf)
+        lay.addWidget(self.rule, 2)
+        self.info = None
+        self.label = ""
+        self._shown = None
+
+    def clear(self):
+        self.info = None
+        self._shown = None
+        self.head.setText("Click a particle on the landscape to inspect it.")
+        self.table.setRowCount(0)
+        self.rule.setPlainText("")
+
+    def set_info(self, info: dict, label: str, cursor_step: int):
+        from optviz.core.optimizers import get_optimizer
+
+        if self.info is None or self.info.get("optimizer") != info.get("optimizer"):
+            spec = get_optimizer(info["optimizer"])
+            self.rule.setPlainText(spec.update_rule.strip() + "\n\neffective LR: " + spec.effective_lr)
+        self.info = info
+        self.label = label
+        self._shown = None
+        self.update_cursor(cursor_step)
+
+    def update_cursor(self, cursor_step: int):
+        if self.info is None:
+            return
+        shown, rows = inspection_rows(self.info, cursor_step)
+        key = (shown, id(self.info))
+        if key == self._shown:
+            return
+        self._shown = key
+        info = self.info
+        self.head.setText(f"<b>{html.escape(self.label)}</b>, particle #{info['index']} "
+                          f"({html.escape(info['optimizer'])}) — recorded values at step {shown}")
+        self.table.setRowCount(len(rows))
+        for r, (a, b, c) in enumerate(rows):
+            for col, text in enumerate((a, b, c)):
+                item = QtWidgets.QTableWidgetItem(text)
+                if col == 0 and (not b and not c) and a:
+                    fnt = item.font()
+                    fnt.setBold(True)
+                    item.setFont(fnt)
+                self.table.setItem(r, col, item)

@@ -1,0 +1,951 @@
+"""The main window: the scene, the transport bar, the panels, menus and the frame timer.
+
+Wiring (model/view): widgets edit the models (``DocumentModel``, ``Playback``,
+``Selection``, ``ViewOptions``); the window observes the models and updates the
+views. The simulation lives in one compute thread (:class:`ComputeThread` running
+:class:`~optviz.models.live.LiveRun`); a precise 16 ms timer takes the newest
+snapshot (never waiting) and draws it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+__all__ = ["MainWindow", "create_app", "presets"]
+
+PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
+MAX_RECENT = 8
+
+
+def create_app(argv=None):
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "optviz"])
+    app.setOrganizationName("optviz")
+    app.setApplicationName("optviz")
+    return app
+
+
+def presets() -> list[tuple[str, Path]]:
+    """(title, path) of every preset experiment, by file name."""
+    import tomllib
+
+    out = []
+    for p in sorted(PRESET_DIR.glob("*.toml")):
+        try:
+            title = tomllib.loads(p.read_text(encoding="utf-8")).get("title", p.stem)
+        except (OSError, ValueError):
+            continue
+        out.append((title, p))
+    return out
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """``MainWindow(path)``: shows at once, then builds the scene and panels (see :attr:`ready`)."""
+
+    readyChanged = QtCore.Signal()
+
+    def __init__(self, path=None, *, warm: bool = True, settings: QtCore.QSettings | None = None,
+                 ask_to_save: bool = True):
+        super().__init__()
+        self.t_created = time.perf_counter()
+        self.t_ready = None
+        self.ready = False
+        self.ask_to_save = ask_to_save
+        self.settings = settings or QtCore.QSettings()
+        self._start_path = path
+        self._warm = warm
+        self.setWindowTitle("optviz")
+        self.resize(1500, 940)
+        self.loading = QtWidgets.QLabel("Loading optviz…")
+        self.loading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.loading)
+        sb = self.statusBar()
+        self.kernel_label = QtWidgets.QLabel("starting…")
+        self.step_label = QtWidgets.QLabel("")
+        self.particles_label = QtWidgets.QLabel("")
+        self.diverged_label = QtWidgets.QLabel("")
+        self.fps_label = QtWidgets.QLabel("")
+        for w in (self.step_label, self.particles_label, self.diverged_label, self.fps_label, self.kernel_label):
+            w.setContentsMargins(8, 0, 8, 0)
+            sb.addPermanentWidget(w)
+        QtCore.QTimer.singleShot(30, self._finish_setup)  # paint the shell first
+
+    # ================================================================ setup
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Process events until the window is built (tests, scripts)."""
+        app = QtWidgets.QApplication.instance()
+        end = time.perf_counter() + timeout
+        while not self.ready and time.perf_counter() < end:
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        return self.ready
+
+    def _finish_setup(self):
+        if self.ready:
+            return
+        import numpy as np  # noqa: F401
+
+        from optviz.app.inspector import InspectorPanel
+        from optviz.app.panels import ExperimentPanel, GroupEditor, GroupListPanel
+        from optviz.app.scene_view import AppScene
+        from optviz.app.worker import ComputeThread
+        from optviz.models import Playback, Selection, ViewOptions
+        from optviz.models.document import DocumentModel, EditError
+        from optviz.models.live import DisplayBuffer, LiveRun
+
+        self.EditError = EditError
+        self.doc = DocumentModel()
+        if self._start_path:
+            try:
+                self.doc.load(self._start_path)
+            except EditError as error:
+                QtCore.QTimer.singleShot(0, lambda e=str(error): self._error(e))
+        self.playback = Playback()
+        self.selection = Selection()
+        self.view = ViewOptions()
+        self.live = LiveRun()
+        self.display = DisplayBuffer()
+        self.thread = ComputeThread(self.live, warm=self._warm, parent=self)
+        self.thread.kernelsState.connect(self._kernels_state)
+
+        # ---- central: scene + transport
+        self.scene = AppScene(theme="light")
+        self.scene.set_future(self.view.future)
+        central = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.scene, 1)
+        self.transport = QtWidgets.QToolBar("Playback", self)
+        self.transport.setObjectName("transport_bar")
+        self.transport.setMovable(False)
+        self.transport.addWidget(self._build_transport())
+        self.addToolBar(QtCore.Qt.ToolBarArea.BottomToolBarArea, self.transport)
+        self.setCentralWidget(central)
+        self.loading.deleteLater()
+
+        # ---- docks
+        self.experiment_panel = ExperimentPanel(self.doc)
+        self.group_list = GroupListPanel(self.doc)
+        self.editor = GroupEditor(self.doc)
+        self.inspector = InspectorPanel()
+        self.docks = {}
+        left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        for name, title, widget, area in (("experiment", "Experiment", self.experiment_panel, left),
+                                          ("groups", "Groups", self.group_list, left),
+                                          ("editor", "Group editor", self.editor, left),
+                                          ("inspector", "Particle inspector", self.inspector, right)):
+            dock = QtWidgets.QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.docks["inspector"].setMinimumWidth(340)
+        self.docks["inspector"].hide()  # shown when a particle is clicked
+        self.resizeDocks([self.docks["experiment"], self.docks["groups"], self.docks["editor"]], [150, 170, 520],
+                         QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["editor"], self.docks["inspector"]], [330, 360],
+                         QtCore.Qt.Orientation.Horizontal)
+
+        self._build_actions()
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+
+        # ---- start
+        self._in_tick = False
+        self._frame_times = deque(maxlen=120)
+        self._tick_ms = deque(maxlen=120)
+        self._side_t = 0.0
+        self._inspect_info = None
+        self._diverged = 0
+        self._editor_key = None
+        self._apply_document(replaced=True)
+        self.thread.start()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(16)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        self.ready = True
+        self.t_ready = time.perf_counter()
+        self.readyChanged.emit()
+
+    def _build_transport(self):
+        bar = QtWidgets.QWidget()
+        bar.setObjectName("transport")
+        h = QtWidgets.QHBoxLayout(bar)
+        h.setContentsMargins(8, 4, 8, 4)
+        st = self.style()
+        self.play_btn = QtWidgets.QToolButton()
+        self.play_btn.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.play_btn.setMinimumWidth(86)
+        self.step_btn = QtWidgets.QToolButton()
+        self.step_btn.setIcon(st.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSeekForward))
+        self.step_btn.setText("Step")
+        self.step_btn.setToolTip("One optimizer step (Right arrow; Shift+Right: 10 steps)")
+        self.step_btn.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.reset_btn = QtWidgets.QToolButton()
+        self.reset_btn.setIcon(st.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipBackward))
+        self.reset_btn.setText("Reset")
+        self.reset_btn.setToolTip("Back to step 0 (R)")
+        self.reset_btn.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for b in (self.play_btn, self.step_btn, self.reset_btn):
+            h.addWidget(b)
+        h.addSpacing(8)
+        h.addWidget(QtWidgets.QLabel("speed"))
+        self.speed = QtWidgets.QSpinBox()
+        self.speed.setRange(1, 1000)
+        self.speed.setSuffix(" steps/frame")
+        self.speed.setToolTip("Optimizer steps computed per drawn frame ([ slower, ] faster)")
+        h.addWidget(self.speed)
+        h.addSpacing(8)
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setMinimumWidth(260)
+        self.slider.setToolTip("Time: drag to scrub through the recorded steps; every view follows "
+                               "(Left/Right while paused, Home/End)")
+        h.addWidget(self.slider, 1)
+        self.time_label = QtWidgets.QLabel("step 0 / 0")
+        self.time_label.setMinimumWidth(150)
+        h.addWidget(self.time_label)
+        h.addSpacing(8)
+        h.addWidget(QtWidgets.QLabel("trail"))
+        self.trail = QtWidgets.QSpinBox()
+        self.trail.setRange(-1, 100000)
+        self.trail.setSpecialValueText("whole path")
+        self.trail.setSuffix(" frames")
+        self.trail.setToolTip("Trail length in recorded frames (0: none; lowest value: the whole path)")
+        h.addWidget(self.trail)
+        self.place_btn = QtWidgets.QToolButton()
+        self.place_btn.setText("Place particles")
+        self.place_btn.setCheckable(True)
+        self.place_btn.setToolTip("On: click the landscape to start the selected group from that point, "
+                                  "drag to draw a cloud (P)")
+        h.addWidget(self.place_btn)
+        return bar
+
+    def _action(self, text, slot, shortcut=None, tip=None, checkable=False):
+        act = QtGui.QAction(text, self)
+        if shortcut:
+            act.setShortcut(QtGui.QKeySequence(shortcut))
+            act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.setCheckable(checkable)
+        if checkable:
+            act.toggled.connect(slot)
+        else:
+            act.triggered.connect(lambda _=False: slot())
+        self.addAction(act)
+        return act
+
+    def _build_actions(self):
+        a = self.actions_ = {}
+        a["new"] = self._action("&New", self.new_document, QtGui.QKeySequence.StandardKey.New)
+        a["open"] = self._action("&Open…", self.open_dialog, QtGui.QKeySequence.StandardKey.Open)
+        a["save"] = self._action("&Save", self.save, QtGui.QKeySequence.StandardKey.Save)
+        a["save_as"] = self._action("Save &As…", self.save_as, QtGui.QKeySequence.StandardKey.SaveAs)
+        a["export_figure"] = self._action("Export &Figure (PNG/SVG)…", self.export_figure_dialog, "Ctrl+E")
+        a["export_animation"] = self._action("Export &Animation (MP4/GIF)…", self.export_animation_dialog,
+                                             "Ctrl+Shift+E")
+        a["export_data"] = self._action("Export &Data (npz)…", self.export_data_dialog)
+        a["quit"] = self._action("&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        a["play"] = self._action("Play / Pause", self.toggle_play, "Space")
+        a["step"] = self._action("Step", lambda: self.step(1), "Right")
+        a["step10"] = self._action("Step ×10", lambda: self.step(10), "Shift+Right")
+        a["back"] = self._action("Back one frame", lambda: self.scrub_by(-1), "Left")
+        a["first"] = self._action("First frame", lambda: self.playback.scrub(0), "Home")
+        a["last"] = self._action("Newest frame", lambda: self.playback.scrub(self.playback.n_frames - 1), "End")
+        a["reset"] = self._action("Reset", self.reset, "R")
+        a["faster"] = self._action("Faster (×2 steps/frame)", lambda: self.speed.setValue(self.speed.value() * 2), "]")
+        a["slower"] = self._action("Slower (÷2 steps/frame)", lambda: self.speed.setValue(max(1, self.speed.value() // 2)), "[")
+        a["place"] = self._action("Place particles by clicking", lambda on: setattr(self.view, "place_mode", on),
+                                  "P", checkable=True)
+        a["fit"] = self._action("Fit landscape", self.fit_view, "F")
+        a["clear_inspect"] = self._action("Stop inspecting", lambda: setattr(self.selection, "particle", None),
+                                          "Escape")
+
+    def _build_menus(self):
+        a = self.actions_
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        for k in ("new", "open"):
+            m.addAction(a[k])
+        self.recent_menu = m.addMenu("Open &Recent")
+        m.addSeparator()
+        m.addAction(a["save"])
+        m.addAction(a["save_as"])
+        m.addSeparator()
+        for k in ("export_figure", "export_animation", "export_data"):
+            m.addAction(a[k])
+        m.addSeparator()
+        m.addAction(a["quit"])
+        pm = mb.addMenu("&Presets")
+        for title, path in presets():
+            act = pm.addAction(title)
+            act.setStatusTip(str(path.name))
+            act.triggered.connect(lambda _=False, p=path: self.open_path(p, as_preset=True))
+        rm = mb.addMenu("&Run")
+        for k in ("play", "step", "step10", "back", "first", "last", "reset", "faster", "slower"):
+            rm.addAction(a[k])
+        vm = mb.addMenu("&View")
+        vm.addAction(a["place"])
+        vm.addAction(a["fit"])
+        vm.addAction(a["clear_inspect"])
+        sub = vm.addMenu("Particles drawn as")
+        self.mode_group = QtGui.QActionGroup(self)
+        for mode, text in (("auto", "Automatic (density above 20,000)"), ("points", "Points"),
+                           ("density", "Density image")):
+            act = sub.addAction(text)
+            act.setCheckable(True)
+            act.setData(mode)
+            self.mode_group.addAction(act)
+            act.triggered.connect(lambda _=False, m=mode: setattr(self.view, "particle_mode", m))
+        sub = vm.addMenu("Colormap")
+        self.cmap_group = QtGui.QActionGroup(self)
+        for name in ("viridis", "cividis", "magma", "inferno", "plasma"):
+            act = sub.addAction(name)
+            act.setCheckable(True)
+            act.setData(name)
+            self.cmap_group.addAction(act)
+            act.triggered.connect(lambda _=False, n=name: setattr(self.view, "colormap", n))
+        sub = vm.addMenu("Side plots")
+        self.side_actions = {}
+        for key, text in (("loss", "Loss"), ("lr", "Effective learning rates"),
+                          ("bias_correction", "Adam bias correction")):
+            act = sub.addAction(text)
+            act.setCheckable(True)
+            act.toggled.connect(self._side_toggled)
+            self.side_actions[key] = act
+        act = vm.addAction("Show the future in side plots")
+        act.setCheckable(True)
+        act.toggled.connect(lambda on: setattr(self.view, "future", "show" if on else "fade"))
+        self.future_action = act
+        vm.addSeparator()
+        for dock in self.docks.values():
+            vm.addAction(dock.toggleViewAction())
+        hm = mb.addMenu("&Help")
+        hm.addAction("Keyboard shortcuts", self.show_shortcuts)
+        hm.addAction("About optviz", lambda: QtWidgets.QMessageBox.about(
+            self, "About optviz", "optviz: watch optimizers move on 2-D loss landscapes, with the learning "
+            "rate each method really applies to each parameter."))
+        self._update_recent_menu()
+
+    # ================================================================ wiring
+    def _connect(self):
+        pb, view, sel, doc = self.playback, self.view, self.selection, self.doc
+        self.play_btn.clicked.connect(self.toggle_play)
+        self.step_btn.clicked.connect(lambda: self.step(1))
+        self.reset_btn.clicked.connect(self.reset)
+        self.speed.valueChanged.connect(lambda v: pb.set_speed(v))
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.trail.valueChanged.connect(lambda v: setattr(view, "trail_length", int(v)))
+        self.place_btn.toggled.connect(lambda on: setattr(view, "place_mode", on))
+        pb.events.playing.connect(self._on_playing)
+        pb.events.speed.connect(self._on_speed)
+        pb.events.frame.connect(self._on_frame)
+        view.events.trail_length.connect(self._on_trail)
+        view.events.particle_mode.connect(self._on_mode)
+        view.events.colormap.connect(self._on_cmap)
+        view.events.side_plots.connect(self._on_side_plots)
+        view.events.place_mode.connect(self._on_place_mode)
+        view.events.future.connect(lambda f: (self.scene.set_future(f), self.future_action.setChecked(f == "show")))
+        sel.events.group.connect(self._on_group_selected)
+        sel.events.particle.connect(self._on_particle_selected)
+        doc.changed.connect(self._on_doc_changed)
+        doc.path_changed.connect(lambda _p: self._update_title())
+        doc.dirty_changed.connect(lambda _d: self._update_title())
+        self.group_list.currentChanged.connect(lambda i: setattr(sel, "group", i))
+        self.scene.sigPlace.connect(self._place)
+        self.scene.sigCloud.connect(self._cloud)
+        self.scene.sigPick.connect(self._pick)
+        self._on_playing(False)
+
+    # ================================================================ document
+    def _on_doc_changed(self, kind: str):
+        self._apply_document(replaced=(kind == "replaced"), kind=kind)
+
+    def _apply_document(self, replaced: bool = False, kind: str = "replaced"):
+        exp = self.doc.experiment
+        if replaced:
+            self._loading = True
+            try:
+                self.view.update(exp.view)
+                self._sync_view_widgets()
+            finally:
+                self._loading = False
+        if kind in ("sim", "replaced"):
+            self.selection.particle = None
+            self.playback.reset(exp.run.steps, keep_playing=not replaced)
+            self.live.load(exp)
+            self.display.generation = -1
+        if kind != "view":
+            same_land = (self.scene._exp is not None and not replaced
+                         and self.scene._exp.landscape == exp.landscape)
+            view_range = self.scene.view_range() if same_land else None
+            self.scene.set_experiment(exp)
+            if view_range is not None:
+                self.scene.set_view(*view_range)
+            elif replaced and isinstance(exp.view.get("x"), list) and isinstance(exp.view.get("y"), list):
+                try:
+                    self.scene.set_view(exp.view["x"], exp.view["y"])
+                except (TypeError, ValueError, ZeroDivisionError):
+                    pass
+            hidden = [i for i, g in enumerate(exp.groups) if not g.visible]
+            self.scene.set_visible_groups(None if not hidden else
+                                          [i for i in range(len(exp.groups)) if i not in hidden])
+            if kind == "look" and self.display.n:
+                self.scene.side_data = self.display.side_result()
+                self.scene.set_data(self.display.result())
+        self.experiment_panel.refresh()
+        self.group_list.refresh()
+        if self.selection.group >= self.doc.n_groups:
+            self.selection.group = self.doc.n_groups - 1
+        self.group_list.set_current(self.selection.group)
+        self._refresh_editor(force=replaced)
+        self.particles_label.setText(f"{self.doc.n_particles():,} particles")
+        self._update_title()
+
+    def _editor_structure(self):
+        g = self.doc.group(self.selection.group)
+        return (self.selection.group, self.doc.n_groups, g.optimizer, g.label,
+                (g.schedule or {}).get("kind"), repr(g.init))
+
+    def _refresh_editor(self, force=False):
+        key = self._editor_structure()
+        if force or key != self._editor_key:
+            self._editor_key = key
+            # later: the editor may be inside the signal handler of one of its own widgets
+            QtCore.QTimer.singleShot(0, lambda i=self.selection.group: self.editor.set_group(i))
+
+    def _update_title(self):
+        p = self.doc.path
+        name = p.name if p else "untitled"
+        self.setWindowTitle(f"{'• ' if self.doc.dirty else ''}{name} — {self.doc.experiment.title} — optviz")
+
+    # ================================================================ playback
+    def toggle_play(self):
+        pb = self.playback
+        if not pb.playing and pb.finished and pb.follow:
+            self.reset()
+        pb.playing = not pb.playing
+
+    def _on_playing(self, playing):
+        st = self.style()
+        icon = QtWidgets.QStyle.StandardPixmap.SP_MediaPause if playing else QtWidgets.QStyle.StandardPixmap.SP_MediaPlay
+        self.play_btn.setIcon(st.standardIcon(icon))
+        self.play_btn.setText("Pause" if playing else "Play")
+        self.play_btn.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        if hasattr(self, "live"):
+            self.live.play(playing and self.playback.follow)
+
+    def _on_speed(self, v):
+        if self.speed.value() != v:
+            self.speed.setValue(v)
+        self.live.set_speed(v)
+
+    def step(self, n=1):
+        pb = self.playback
+        pb.playing = False
+        if not pb.follow and pb.frame < pb.n_frames - 1:
+            self.scrub_by(n)
+            return
+        pb.follow = True
+        self.live.step(n)
+
+    def scrub_by(self, k):
+        pb = self.playback
+        pb.playing = False
+        pb.scrub(pb.frame + k)
+
+    def reset(self):
+        self.playback.playing = False
+        self.playback.reset(self.doc.experiment.run.steps)
+        self.live.reset()
+
+    def _slider_moved(self, v):
+        if self._in_tick or getattr(self, "_slider_sync", False):
+            return
+        self.playback.scrub(v)
+
+    def _on_frame(self, i):
+        if self._in_tick or not self.display.n:
+            return
+        self.scene.show_frame(i)
+        self._after_frame(i)
+
+    def _after_frame(self, i):
+        pb = self.playback
+        step = int(self.display.steps[i]) if self.display.n else 0
+        pb.cursor_step = step
+        self._slider_sync = True
+        self.slider.setRange(0, max(pb.n_frames - 1, 0))
+        self.slider.setValue(i)
+        self._slider_sync = False
+        self.time_label.setText(f"step {step:,} / {pb.total_steps:,}" +
+                                ("" if pb.follow or step == pb.step else f"  (live {pb.step:,})"))
+        self.inspector.update_cursor(step)
+        p = self.selection.particle
+        if p is not None and self.display.n and p < self.display.n_particles:
+            self.scene.set_highlight(self.display.positions[i, p])
+        else:
+            self.scene.set_highlight(None)
+
+    def _tick(self):
+        import numpy as np
+
+        t0 = time.perf_counter()
+        self._frame_times.append(t0)
+        pb = self.playback
+        snap = self.live.take()
+        changed = False
+        fresh = False
+        if snap is not None:
+            if snap.error:
+                self._error(f"simulation stopped: {snap.error}")
+                pb.playing = False
+            added = self.display.add(snap)
+            fresh = snap.fresh
+            changed = added > 0 or fresh
+            pb.step = snap.step
+            pb.total_steps = snap.total_steps
+            pb.finished = snap.finished
+            if snap.diverged_at is not None:
+                self._diverged = int(np.count_nonzero(snap.diverged_at >= 0))
+            if snap.inspect is not None and "steps" in snap.inspect and self.selection.particle == snap.inspect.get("particle"):
+                self._inspect_info = snap.inspect
+                g = snap.inspect["group"]
+                label = self.doc.group(g).label if g < self.doc.n_groups else f"group {g}"
+                self.inspector.set_info(snap.inspect, label, pb.cursor_step)
+            if snap.finished and pb.playing and pb.follow:
+                pb.playing = False
+        self._in_tick = True
+        try:
+            if changed and self.display.n:
+                pb.n_frames = self.display.n
+                if pb.follow:
+                    frame = self.display.n - 1
+                else:
+                    frame = self.display.frame_for_step(pb.cursor_step)
+                # side plots are rebuilt from scratch by the render layer (~100 ms): rarely while playing
+                need_side = fresh or not pb.playing or (t0 - self._side_t) > 2.0
+                self.scene.side_data = self.display.side_result()
+                self.scene._frame = frame  # set_data draws the current frame (request: a frame argument)
+                self.scene.set_data(self.display.result(), update_side_plots=need_side)
+                if need_side:
+                    self._side_t = t0
+                pb.frame = frame
+                self._after_frame(frame)
+            elif pb.playing and not pb.follow and self.display.n:
+                # replaying recorded frames: move the cursor by `speed` steps per frame
+                target = pb.cursor_step + pb.speed
+                frame = self.display.frame_for_step(target)
+                if frame <= pb.frame:
+                    frame = pb.frame + 1
+                if frame >= self.display.n - 1:
+                    frame = self.display.n - 1
+                    pb.follow = True
+                    self.live.play(True)
+                self.scene.show_frame(frame)
+                pb.frame = frame
+                self._after_frame(frame)
+        finally:
+            self._in_tick = False
+        if pb.playing and pb.follow:
+            self.live.request_frame()
+        self._tick_ms.append((time.perf_counter() - t0) * 1e3)
+        self._ticks = getattr(self, "_ticks", 0) + 1
+        if self._ticks % 15 == 0:
+            self._update_status()
+
+    def frame_stats(self):
+        """(frames per second over the last two seconds, mean tick ms)."""
+        ft = self._frame_times
+        if len(ft) < 2:
+            return 0.0, 0.0
+        span = ft[-1] - ft[0]
+        fps = (len(ft) - 1) / span if span > 0 else 0.0
+        return fps, sum(self._tick_ms) / max(len(self._tick_ms), 1)
+
+    def _update_status(self):
+        pb = self.playback
+        fps, _ = self.frame_stats()
+        self.step_label.setText(f"step {pb.step:,} / {pb.total_steps:,}")
+        self.diverged_label.setText(f"{self._diverged:,} diverged")
+        self.diverged_label.setStyleSheet("color: #c5221f; font-weight: bold;" if self._diverged else "")
+        self.fps_label.setText(f"{fps:4.0f} fps" if pb.playing else "paused")
+
+    def _kernels_state(self, state, seconds):
+        if state == "compiling":
+            self.kernel_label.setText("compiling kernels…")
+            self.kernel_label.setStyleSheet("color: #b06000; font-weight: bold;")
+            self.statusBar().showMessage("Compiling the Numba kernels (the first launch takes a while; "
+                                         "later launches load them from the cache)…", 10000)
+        elif state == "ready":
+            self.kernel_label.setText("kernels ready")
+            self.kernel_label.setStyleSheet("color: #1e7e34;")
+            self.kernels_seconds = seconds
+        else:
+            self.kernel_label.setText("kernels failed")
+            self._error(state)
+
+    def _error(self, text):
+        self.statusBar().showMessage(text, 15000)
+
+    # ================================================================ view options
+    def _sync_view_widgets(self):
+        v = self.view
+        self.trail.blockSignals(True)
+        self.trail.setValue(v.trail_length)
+        self.trail.blockSignals(False)
+        self._on_trail(v.trail_length)
+        self._on_mode(v.particle_mode)
+        self._on_cmap(v.colormap)
+        self._on_side_plots(v.side_plots)
+        self.scene.set_future(v.future)
+
+    def _store_view(self):
+        if self.ready and not getattr(self, "_loading", False):
+            try:
+                self.doc.set_view_table(self.view.to_dict())
+            except self.EditError:
+                pass
+
+    def _on_trail(self, n):
+        if self.trail.value() != n:
+            self.trail.setValue(n)
+        self.scene.set_trail_length(int(n))
+        self._store_view()
+
+    def _on_mode(self, mode):
+        for act in self.mode_group.actions():
+            act.setChecked(act.data() == mode)
+        self.scene.set_particle_mode(mode)
+        self._store_view()
+
+    def _on_cmap(self, name):
+        for act in self.cmap_group.actions():
+            act.setChecked(act.data() == name)
+        self.scene.set_colormap(name)
+        self._store_view()
+
+    def _side_toggled(self, _on):
+        if getattr(self, "_side_sync", False):
+            return
+        self.view.side_plots = tuple(k for k, a in self.side_actions.items() if a.isChecked())
+
+    def _on_side_plots(self, names):
+        self._side_sync = True
+        for k, a in self.side_actions.items():
+            a.setChecked(k in names)
+        self._side_sync = False
+        self.scene.set_side_plots(list(names))
+        self._store_view()
+
+    def _on_place_mode(self, on):
+        self.scene.place_mode = bool(on)
+        self.place_btn.setChecked(bool(on))
+        self.actions_["place"].setChecked(bool(on))
+        self.scene.setCursor(QtCore.Qt.CursorShape.CrossCursor if on else QtCore.Qt.CursorShape.ArrowCursor)
+        if on:
+            g = self.doc.group(self.selection.group).label
+            self.statusBar().showMessage(f"Click the landscape to start “{g}” from a point; drag to draw a cloud.",
+                                         8000)
+
+    def fit_view(self):
+        (x0, x1), (y0, y1) = self.doc.experiment.landscape_spec().bounds
+        self.scene.set_view((x0, x1), (y0, y1))
+
+    # ================================================================ selection
+    def _on_group_selected(self, g):
+        self.group_list.set_current(g)
+        self._refresh_editor()
+
+    def _on_particle_selected(self, p):
+        self.live.inspect(p)
+        if p is None:
+            self._inspect_info = None
+            self.inspector.clear()
+            self.scene.set_highlight(None)
+        else:
+            self.docks["inspector"].show()
+            if self.display.n:
+                self.scene.set_highlight(self.display.positions[self.playback.frame, p])
+
+    def _place(self, x, y):
+        try:
+            self.doc.place_point(self.selection.group, x, y)
+            self.statusBar().showMessage(f"“{self.doc.group(self.selection.group).label}” starts at "
+                                         f"({x:.3g}, {y:.3g})", 5000)
+        except self.EditError as error:
+            self._error(str(error))
+
+    def _cloud(self, x, y, r):
+        try:
+            self.doc.place_cloud(self.selection.group, x, y, r)
+        except self.EditError as error:
+            self._error(str(error))
+
+    def pick(self, x, y, radius):
+        """The particle nearest to (x, y) within ``radius`` at the cursor frame, or None."""
+        import numpy as np
+
+        if not self.display.n:
+            return None
+        pos = self.display.positions[self.playback.frame]
+        d = (pos[:, 0] - x) ** 2 + (pos[:, 1] - y) ** 2
+        ok = np.isfinite(d)
+        vis = [i for i, g in enumerate(self.doc.experiment.groups) if g.visible]
+        if len(vis) < self.doc.n_groups:
+            ok &= np.isin(self.display.group, vis)
+        if not ok.any():
+            return None
+        d = np.where(ok, d, np.inf)
+        i = int(np.argmin(d))
+        return i if d[i] <= radius * radius else None
+
+    def _pick(self, x, y, radius):
+        i = self.pick(x, y, radius)
+        if i is not None:
+            self.selection.group = int(self.display.group[i])
+        self.selection.particle = i
+
+    # ================================================================ files
+    def _maybe_save(self) -> bool:
+        if not self.ask_to_save or not self.doc.dirty:
+            return True
+        r = QtWidgets.QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to this experiment first?",
+            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
+            | QtWidgets.QMessageBox.StandardButton.Cancel)
+        if r == QtWidgets.QMessageBox.StandardButton.Cancel:
+            return False
+        if r == QtWidgets.QMessageBox.StandardButton.Save:
+            return self.save()
+        return True
+
+    def new_document(self):
+        if self._maybe_save():
+            self.doc.new()
+
+    def open_dialog(self):
+        if not self._maybe_save():
+            return
+        start = self.settings.value("last_dir", str(Path.cwd()))
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open experiment", start, "Experiments (*.toml)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path, as_preset=False) -> bool:
+        if as_preset and not self._maybe_save():
+            return False
+        try:
+            self.doc.load(path)
+        except self.EditError as error:
+            QtWidgets.QMessageBox.warning(self, "Cannot open", str(error))
+            return False
+        if as_preset:
+            self.doc._path = None  # a preset opens as a new, untitled experiment
+            self._update_title()
+            self.playback.playing = True
+        else:
+            self._add_recent(path)
+        self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
+        return True
+
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as()
+        return self.save_to(self.doc.path)
+
+    def save_as(self) -> bool:
+        start = self.settings.value("last_dir", str(Path.cwd()))
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save experiment", start, "Experiments (*.toml)")
+        if not path:
+            return False
+        if not path.endswith(".toml"):
+            path += ".toml"
+        return self.save_to(path)
+
+    def save_to(self, path) -> bool:
+        try:
+            self.doc.save(path)
+        except (self.EditError, OSError) as error:
+            QtWidgets.QMessageBox.warning(self, "Cannot save", str(error))
+            return False
+        self._add_recent(path)
+        self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+        return True
+
+    def _add_recent(self, path):
+        path = os.path.abspath(os.fspath(path))
+        recent = [p for p in (self.settings.value("recent", []) or []) if p != path]
+        if isinstance(recent, str):
+            recent = [recent]
+        recent.insert(0, path)
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self.settings.setValue("last_dir", os.path.dirname(path))
+        self._update_recent_menu()
+
+    def _update_recent_menu(self):
+        self.recent_menu.clear()
+        recent = self.settings.value("recent", []) or []
+        if isinstance(recent, str):
+            recent = [recent]
+        for p in recent:
+            act = self.recent_menu.addAction(p)
+            act.triggered.connect(lambda _=False, p=p: self._maybe_save() and self.open_path(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ================================================================ export
+    def _export_result(self):
+        was = self.playback.playing
+        self.playback.playing = False
+        res = self.live.result()
+        return res, was
+
+    def export_figure(self, path, size=(1280, 720)):
+        """Write the scene at the cursor step to ``path`` (.png/.svg) with the render layer."""
+        from optviz.render import figure
+
+        res, _ = self._export_result()
+        return figure(self.doc.experiment, path, step=self.playback.cursor_step, size=size, result=res,
+                      **self._render_overrides())
+
+    def _render_overrides(self):
+        v = self.view
+        return dict(trail_length=v.trail_length, particle_mode=v.particle_mode, colormap=v.colormap,
+                    side_plots=list(v.side_plots),
+                    view={"x": list(self.scene.view_range()[0]), "y": list(self.scene.view_range()[1])})
+
+    def export_animation(self, path, progress=None, **kw):
+        from optviz.render import export_animation
+
+        res, _ = self._export_result()
+        opts = self._render_overrides()
+        opts.update(kw)
+        return export_animation(self.doc.experiment, path, result=res, progress=progress, **opts)
+
+    def _ask_path(self, title, filters, default_suffix):
+        start = self.settings.value("last_dir", str(Path.cwd()))
+        base = (self.doc.path.stem if self.doc.path else "optviz") + default_suffix
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, os.path.join(start, base), filters)
+        return path
+
+    def export_figure_dialog(self):
+        path = self._ask_path("Export figure", "PNG image (*.png);;SVG vector (*.svg)", ".png")
+        if not path:
+            return
+        self._run_export("figure", path)
+
+    def export_animation_dialog(self):
+        path = self._ask_path("Export animation", "MP4 video (*.mp4);;GIF (*.gif);;WebP (*.webp)", ".mp4")
+        if not path:
+            return
+        self._run_export("animation", path)
+
+    def export_data_dialog(self):
+        path = self._ask_path("Export data", "NumPy archive (*.npz)", ".npz")
+        if not path:
+            return
+        self._run_export("data", path)
+
+    def _run_export(self, kind, path, **kw):
+        """Export with a cancellable progress dialog; returns the result or None."""
+        from optviz.render import ExportCancelled
+
+        dlg = QtWidgets.QProgressDialog(f"Exporting {Path(path).name}…", "Cancel", 0, 0, self)
+        dlg.setWindowTitle("Export")
+        dlg.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        dlg.setMinimumDuration(0)
+        dlg.setValue(0)
+        self.export_dialog = dlg
+        QtWidgets.QApplication.processEvents()
+
+        def progress(done, total):
+            dlg.setMaximum(total)
+            dlg.setValue(done)
+            QtWidgets.QApplication.processEvents()
+            return not dlg.wasCanceled()
+
+        self.timer.stop()
+        try:
+            if kind == "figure":
+                out = self.export_figure(path, **kw)
+            elif kind == "animation":
+                out = self.export_animation(path, progress=progress, **kw)
+            else:
+                res, _ = self._export_result()
+                res.save(path)
+                out = path
+            self.statusBar().showMessage(f"Exported {path}", 8000)
+            return out
+        except ExportCancelled:
+            self.statusBar().showMessage("Export cancelled; no file was written.", 8000)
+            return None
+        except (ValueError, OSError) as error:
+            QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
+            return None
+        finally:
+            dlg.close()
+            self.export_dialog = None
+            self.timer.start()
+
+    # ================================================================ misc
+    def show_shortcuts(self):
+        rows = [(a.text(), a.shortcut().toString()) for a in self.actions_.values() if not a.shortcut().isEmpty()]
+        text = "\n".join(f"{k:<14} {t}" for t, k in rows)
+        box = QtWidgets.QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText(f"<pre>{text}</pre>")
+        box.exec()
+
+    def _restore_settings(self):
+        s = self.settings
+        geo = s.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = s.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+        try:
+            self.speed.setValue(int(s.value("speed", 1)))
+        except (TypeError, ValueError):
+            pass
+        prefs = {}
+        for k in ("trail_length", "particle_mode", "colormap", "future"):
+            v = s.value(f"view/{k}")
+            if v is not None:
+                prefs[k] = v
+        side = s.value("view/side_plots")
+        if side is not None:
+            prefs["side_plots"] = [side] if isinstance(side, str) else list(side)
+        self.view.update(prefs)
+
+    def save_settings(self):
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("window_state", self.saveState())
+        s.setValue("speed", self.playback.speed)
+        for k, v in self.view.to_dict().items():
+            s.setValue(f"view/{k}", v)
+        s.sync()
+
+    def closeEvent(self, ev):
+        if self.ready and not self._maybe_save():
+            ev.ignore()
+            return
+        if self.ready:
+            self.timer.stop()
+            self.save_settings()
+            self.thread.shutdown()
+        super().closeEvent(ev)

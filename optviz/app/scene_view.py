@@ -1,0 +1,134 @@
+"""The render layer's Scene, composed for the window: live side data, placing and picking.
+
+:class:`AppScene` is the render layer's :class:`~optviz.render.scene.Scene`
+with three additions that live in the app layer:
+
+* side plots drawn from a separate, bounded sample of particles
+  (:attr:`side_data`), so the landscape can show 1,000,000 particles while the
+  side-plot statistics stay cheap (a request to the render layer: accept a
+  separate side-plot result in ``set_data``);
+* mouse interaction on the landscape: in placement mode a click places one
+  point and a drag draws a cloud (a circle follows the drag); otherwise a click
+  picks the nearest particle (``sigPlace``, ``sigCloud``, ``sigPick``);
+* a highlight ring around the inspected particle.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from optviz.render.scene import Scene
+
+__all__ = ["AppScene"]
+
+
+class AppScene(Scene):
+    sigPlace = QtCore.Signal(float, float)  # click in placement mode
+    sigCloud = QtCore.Signal(float, float, float)  # drag in placement mode: centre, radius
+    sigPick = QtCore.Signal(float, float, float)  # click otherwise: x, y, pick radius (data units)
+
+    def __init__(self, parent=None, **kw):
+        super().__init__(parent, **kw)
+        self.side_data = None
+        self.place_mode = False
+        self.highlight = pg.ScatterPlotItem(pxMode=True, symbol="o", size=22, brush=pg.mkBrush(None),
+                                            pen=pg.mkPen(255, 255, 255, 255, width=2.5))
+        self.highlight.setZValue(60)
+        self.highlight_inner = pg.ScatterPlotItem(pxMode=True, symbol="o", size=16, brush=pg.mkBrush(None),
+                                                  pen=pg.mkPen(0, 0, 0, 255, width=1.5))
+        self.highlight_inner.setZValue(61)
+        self.cloud = QtWidgets.QGraphicsEllipseItem()
+        self.cloud.setPen(pg.mkPen(255, 255, 255, 230, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+        self.cloud.setBrush(QtGui.QBrush(QtGui.QColor(255, 255, 255, 40)))
+        self.cloud.setZValue(70)
+        self.cloud.setVisible(False)
+        for it in (self.highlight, self.highlight_inner, self.cloud):
+            self.plot.addItem(it, ignoreBounds=True)
+        self._orig_drag = self.vb.mouseDragEvent
+        self.vb.mouseDragEvent = self._drag  # instance override: pyqtgraph dispatches in Python
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def _layout_columns(self):
+        super()._layout_columns()
+        if self._side_names:  # the landscape is the main view in the window: give it more room
+            self.ci.layout.setColumnStretchFactor(0, 14)
+            self.ci.layout.setColumnStretchFactor(1, 8)
+
+    def _update_legend(self):
+        # Scene.set_data forgets the legend on every call (request: keep it when nothing
+        # it shows changed); rebuilding it costs ~5 ms, so skip it when unchanged.
+        per_group = self.particles.diverged_per_group
+        vis = self._visible_groups
+        key = (tuple(int(x) for x in per_group), None if vis is None else tuple(sorted(vis)),
+               tuple(int(c) for c in self._counts), tuple(self._labels), tuple(map(tuple, self._colors)),
+               bool(getattr(self, "_any_diverged", False)), tuple(getattr(self, "_minima_kinds", [])))
+        if key == getattr(self, "_app_legend_key", None) and self._legend_key is None:
+            self._legend_key = "kept"
+            return
+        self._app_legend_key = key
+        super()._update_legend()
+
+    def set_experiment(self, exp):
+        self._app_legend_key = None
+        super().set_experiment(exp)
+
+    # side plots from the sample ---------------------------------------------------------
+    def _build_side(self):
+        if self.side_data is None:
+            return super()._build_side()
+        full = self._data
+        self._data = self.side_data
+        try:
+            super()._build_side()
+        finally:
+            self._data = full
+
+    # highlight ----------------------------------------------------------------------------
+    def set_highlight(self, xy) -> None:
+        if xy is None or not np.all(np.isfinite(xy)):
+            self.highlight.setData([], [])
+            self.highlight_inner.setData([], [])
+            return
+        self.highlight.setData([float(xy[0])], [float(xy[1])])
+        self.highlight_inner.setData([float(xy[0])], [float(xy[1])])
+
+    # mouse ----------------------------------------------------------------------------------
+    def _in_landscape(self, scene_pos) -> bool:
+        return self.vb.sceneBoundingRect().contains(scene_pos)
+
+    def pixel_size(self) -> float:
+        """Data units per screen pixel (x)."""
+        (x0, x1), _ = self.vb.viewRange()
+        return (x1 - x0) / max(self.vb.width(), 1.0)
+
+    def _clicked(self, ev):
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or ev.double():
+            return
+        sp = ev.scenePos()
+        if not self._in_landscape(sp):
+            return
+        p = self.vb.mapSceneToView(sp)
+        if self.place_mode:
+            self.sigPlace.emit(p.x(), p.y())
+        else:
+            self.sigPick.emit(p.x(), p.y(), 12 * self.pixel_size())
+        ev.accept()
+
+    def _drag(self, ev, axis=None):
+        if not self.place_mode or ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            return self._orig_drag(ev, axis) if axis is not None else self._orig_drag(ev)
+        ev.accept()
+        a = self.vb.mapSceneToView(ev.buttonDownScenePos())
+        b = self.vb.mapSceneToView(ev.scenePos())
+        r = math.hypot(b.x() - a.x(), b.y() - a.y())
+        self.cloud.setRect(QtCore.QRectF(a.x() - r, a.y() - r, 2 * r, 2 * r))
+        self.cloud.setVisible(not ev.isFinish())
+        if ev.isFinish():
+            if r > 2 * self.pixel_size():
+                self.sigCloud.emit(a.x(), a.y(), r)
+            else:
+                self.sigPlace.emit(a.x(), a.y())

@@ -1,0 +1,464 @@
+"""A simulation advanced by one worker thread, and what the window draws of it.
+
+:class:`LiveRun` owns the engine's ``Simulation``. Only its worker loop
+(:meth:`LiveRun.loop`, run by the app's one compute thread) touches the
+simulation; the GUI thread talks to it with non-blocking commands (``load``,
+``reset``, ``play``, ``step``, ``request_frame``, ``inspect``) and picks up the
+newest :class:`Snapshot` with :meth:`take` (a pointer swap under a lock held for
+microseconds: the GUI never waits on the kernels).
+
+A snapshot carries only what is new since the previous one: the recorded
+frames (positions of every particle, and loss / learning rates of a bounded
+sample of particles for the side plots), the divergence steps, and, when a
+particle is inspected, its full recorded history and its optimizer state now.
+
+:class:`DisplayBuffer` (GUI thread only) accumulates those frames in
+preallocated arrays within a memory budget, thinning itself (every other
+frame) when full, and hands the scene result-like views of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LiveRun", "Snapshot", "DisplayBuffer", "side_sample", "history_frames_for"]
+
+#: Side plots use at most this many particles (evenly spread over each group).
+SIDE_SAMPLE = 1000
+#: Memory of the engine's history in the app (the experiment's budget if smaller).
+APP_HISTORY_MB = 256.0
+#: Memory of the window's display buffer.
+DISPLAY_MB = 96.0
+#: At most this many frames travel in one snapshot (evenly thinned, newest kept).
+MAX_FRAMES_PER_SNAPSHOT = 64
+
+
+def side_sample(group: np.ndarray, n_groups: int, limit: int = SIDE_SAMPLE) -> np.ndarray:
+    """Indices of at most ``limit`` particles, spread evenly over every group."""
+    group = np.asarray(group)
+    if len(group) <= limit:
+        return np.arange(len(group))
+    per = max(1, limit // max(n_groups, 1))
+    out = []
+    for g in range(n_groups):
+        idx = np.flatnonzero(group == g)
+        if len(idx) > per:
+            idx = idx[np.linspace(0, len(idx) - 1, per).round().astype(np.int64)]
+        out.append(idx)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def history_frames_for(n_particles: int, budget_mb: float) -> int:
+    from optviz.core.history import bytes_per_frame
+
+    return max(4, int(budget_mb * 2**20 // bytes_per_frame(max(n_particles, 1), np.float32)))
+
+
+@dataclass
+class Snapshot:
+    generation: int  # increments on every rebuild or reset; frames of an older one are stale
+    step: int
+    total_steps: int
+    n_particles: int
+    group: np.ndarray | None = None  # (N,) set on the first snapshot of a generation
+    side_index: np.ndarray | None = None  # (Ns,) particles of the side plots
+    steps: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (k,) new frames
+    positions: np.ndarray | None = None  # (k, N, 2) float32
+    loss: np.ndarray | None = None  # (k, Ns)
+    lr_preconditioned: np.ndarray | None = None  # (k, Ns, 2)
+    lr_realized: np.ndarray | None = None  # (k, Ns, 2)
+    diverged_at: np.ndarray | None = None  # (N,)
+    inspect: dict | None = None
+    finished: bool = False
+    error: str | None = None
+    compute_ms: float = 0.0
+    fresh: bool = False  # the display must start over (new generation)
+
+
+class LiveRun:
+    """Commands from the GUI thread; :meth:`loop` runs in the one compute thread."""
+
+    def __init__(self, side_limit: int = SIDE_SAMPLE, history_mb: float = APP_HISTORY_MB):
+        self.side_limit = side_limit
+        self.history_mb = history_mb
+        self._cv = threading.Condition()
+        self._stop = False
+        self._pending_exp = None
+        self._reset = False
+        self._playing = False
+        self._speed = 1
+        self._step_requests = 0
+        self._frame_wanted = True
+        self._inspect: int | None = None
+        self._inspect_dirty = False
+        self._out_lock = threading.Lock()
+        self._out: Snapshot | None = None
+        #: held by the worker while it computes; :meth:`result` callers take it too
+        self.work_lock = threading.Lock()
+        # worker-owned
+        self.sim = None
+        self.exp = None
+        self.generation = 0
+        self._published_step = -1
+        self._group = None
+        self._side = None
+        self.busy = False
+
+    # ------------------------------------------------------ GUI-thread commands
+    def _notify(self):
+        self._cv.notify_all()
+
+    def load(self, experiment) -> None:
+        """Rebuild the simulation for ``experiment`` (at step 0)."""
+        with self._cv:
+            self._pending_exp = experiment
+            self._reset = False
+            self._step_requests = 0
+            self._notify()
+
+    def reset(self) -> None:
+        with self._cv:
+            self._reset = True
+            self._step_requests = 0
+            self._notify()
+
+    def play(self, playing: bool) -> None:
+        with self._cv:
+            self._playing = bool(playing)
+            self._frame_wanted = True
+            self._notify()
+
+    def set_speed(self, steps_per_frame: int) -> None:
+        with self._cv:
+            self._speed = max(1, int(steps_per_frame))
+
+    def step(self, n: int = 1) -> None:
+        with self._cv:
+            self._step_requests += max(0, int(n))
+            self._notify()
+
+    def request_frame(self) -> None:
+        """The window drew a frame: while playing, compute the next chunk."""
+        with self._cv:
+            if not self._frame_wanted:
+                self._frame_wanted = True
+                if self._playing:
+                    self._notify()
+
+    def inspect(self, particle: int | None) -> None:
+        with self._cv:
+            self._inspect = None if particle is None else int(particle)
+            self._inspect_dirty = True
+            self._notify()
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._notify()
+
+    def take(self) -> Snapshot | None:
+        """The snapshot published since the last call, or None (never blocks on compute)."""
+        with self._out_lock:
+            snap, self._out = self._out, None
+        return snap
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    # ------------------------------------------------------------ worker loop
+    def _has_work(self) -> bool:
+        if self._pending_exp is not None or self._reset or self._inspect_dirty:
+            return True
+        if self.sim is None:
+            return False
+        if self._step_requests > 0:
+            return True
+        return self._playing and self._frame_wanted and not self._finished()
+
+    def _finished(self) -> bool:
+        return self.sim is not None and self.sim.step >= self.exp.run.steps
+
+    def loop(self) -> None:
+        """Run until :meth:`stop` (in the compute thread)."""
+        while True:
+            with self._cv:
+                while not self._stop and not self._has_work():
+                    self._cv.wait(0.25)
+                if self._stop:
+                    return
+                exp, self._pending_exp = self._pending_exp, None
+                reset, self._reset = self._reset, False
+                inspect_dirty, self._inspect_dirty = self._inspect_dirty, False
+                n = 0
+                if self._step_requests > 0:
+                    n, self._step_requests = self._step_requests, 0
+                elif self._playing and self._frame_wanted:
+                    n = self._speed
+                    self._frame_wanted = False
+            self.busy = True
+            try:
+                with self.work_lock:
+                    self._work(exp, reset, n, inspect_dirty)
+            except Exception as error:  # noqa: BLE001 - reported to the window, never kills the thread
+                self._publish_error(f"{type(error).__name__}: {error}", traceback.format_exc())
+            finally:
+                self.busy = False
+
+    def run_blocking(self, experiment, steps: int) -> Snapshot:
+        """Load and advance ``steps`` in the calling thread (tests, scripts)."""
+        self._work(experiment, False, 0, False)
+        self._work(None, False, steps, False)
+        return self.take()
+
+    def _work(self, exp, reset: bool, n: int, inspect_dirty: bool) -> None:
+        fresh = False
+        if exp is not None:
+            self._build(exp)
+            fresh = True
+        elif reset and self.sim is not None:
+            self.sim.reset()
+            fresh = True
+        if fresh:
+            self.generation += 1
+            self._published_step = -1
+        if self.sim is None:
+            return
+        t0 = time.perf_counter()
+        if n > 0:
+            n = min(n, self.exp.run.steps - self.sim.step)
+            if n > 0:
+                self.sim.advance(n, record_last=True)
+        ms = (time.perf_counter() - t0) * 1e3
+        if n > 0 or fresh or inspect_dirty:
+            self._publish(fresh, ms)
+
+    def _build(self, exp) -> None:
+        from optviz.core.initial import particle_count
+        from optviz.experiment import build_simulation
+
+        n = sum(particle_count(g.init) for g in exp.groups)
+        budget = min(float(exp.run.max_history_mb), self.history_mb)
+        frames = min(history_frames_for(n, budget), exp.run.steps // exp.run.record_every + 2)
+        self.sim = None  # free the old history first
+        self.sim = build_simulation(exp, max_frames=max(frames, 4))
+        self.exp = exp
+        self._group = np.concatenate([np.full(g.size, k, dtype=np.int32)
+                                      for k, g in enumerate(self.sim.groups)])
+        self._side = side_sample(self._group, len(self.sim.groups), self.side_limit)
+
+    def _publish(self, fresh: bool, ms: float) -> None:
+        sim = self.sim
+        h = sim.history
+        steps = h.steps[: h.n_frames]
+        idx = np.flatnonzero(steps > self._published_step)
+        if len(idx) > MAX_FRAMES_PER_SNAPSHOT:
+            keep = np.linspace(0, len(idx) - 1, MAX_FRAMES_PER_SNAPSHOT).round().astype(np.int64)
+            idx = idx[keep]
+        G = len(sim.groups)
+        snap = Snapshot(generation=self.generation, step=int(sim.step), total_steps=int(self.exp.run.steps),
+                        n_particles=int(sim.n_particles), fresh=fresh, compute_ms=ms,
+                        finished=self._finished())
+        if fresh:
+            snap.group = self._group
+            snap.side_index = self._side
+        if len(idx):
+            snap.steps = steps[idx].copy()
+            snap.positions = np.concatenate([h.view(g, "positions")[idx] for g in range(G)], axis=1) \
+                .astype(np.float32, copy=False)
+            side = self._side
+            for name, attr in (("loss", "loss"), ("lr_preconditioned", "lr_preconditioned"),
+                               ("lr_realized", "lr_realized")):
+                full = [h.view(g, name)[idx] for g in range(G)]
+                arr = np.concatenate(full, axis=1) if G > 1 else full[0]
+                setattr(snap, attr, np.ascontiguousarray(arr[:, side]).astype(np.float32, copy=False))
+            self._published_step = int(snap.steps[-1])
+        snap.diverged_at = np.concatenate([g.diverged_at for g in sim.groups])
+        if self._inspect is not None and self._inspect < sim.n_particles:
+            snap.inspect = self._inspection(self._inspect)
+        self._merge_out(snap)
+
+    def _merge_out(self, snap: Snapshot) -> None:
+        """Publish; frames of a snapshot the GUI has not taken yet are kept (concatenated)."""
+        with self._out_lock:
+            old = self._out
+            if old is not None and old.generation == snap.generation and old.positions is not None:
+                if snap.positions is None:
+                    for k in ("steps", "positions", "loss", "lr_preconditioned", "lr_realized"):
+                        setattr(snap, k, getattr(old, k))
+                else:
+                    for k in ("steps", "positions", "loss", "lr_preconditioned", "lr_realized"):
+                        both = np.concatenate([getattr(old, k), getattr(snap, k)])
+                        if len(both) > MAX_FRAMES_PER_SNAPSHOT:
+                            sel = np.linspace(0, len(both) - 1, MAX_FRAMES_PER_SNAPSHOT).round().astype(int)
+                            both = both[sel]
+                        setattr(snap, k, both)
+                snap.fresh = snap.fresh or old.fresh
+                if snap.group is None:
+                    snap.group, snap.side_index = old.group, old.side_index
+                if snap.inspect is None:
+                    snap.inspect = old.inspect
+            self._out = snap
+
+    def _publish_error(self, message: str, details: str) -> None:
+        snap = Snapshot(generation=self.generation, step=int(self.sim.step) if self.sim else 0,
+                        total_steps=int(self.exp.run.steps) if self.exp else 0,
+                        n_particles=int(self.sim.n_particles) if self.sim else 0, error=message)
+        snap.inspect = {"traceback": details}
+        with self._cv:
+            self._playing = False
+        with self._out_lock:
+            self._out = snap
+
+    def _inspection(self, particle: int) -> dict[str, Any]:
+        """Everything the inspector shows about one particle (worker thread: history is quiet)."""
+        sim = self.sim
+        g = int(self._group[particle])
+        start = sum(sim.groups[k].size for k in range(g))
+        i = particle - start
+        h = sim.history
+        grp = sim.groups[g]
+        spec = grp.spec.optimizer
+        out: dict[str, Any] = {
+            "particle": particle, "group": g, "index": i, "step": int(sim.step),
+            "optimizer": spec.name, "hyper": dict(grp.spec.hyper),
+            "steps": h.steps[: h.n_frames].copy(),
+            "state": {name: grp.state[k][:, i].copy() for k, name in enumerate(spec.state)},
+            "position_now": grp.theta[:, i].copy(),
+            "alive": bool(grp.alive[i]), "diverged_at": int(grp.diverged_at[i]),
+        }
+        for name in ("positions", "loss", "grad", "lr_preconditioned", "lr_realized"):
+            out[name] = np.asarray(h.view(g, name)[:, i], dtype=np.float64).copy()
+        return out
+
+    def result(self):
+        """The whole recorded run as a RunResult (waits for the chunk being computed)."""
+        from optviz.experiment import result_of
+
+        with self.work_lock:
+            if self.sim is None:
+                return None
+            return result_of(self.sim, self.exp)
+
+
+class _View:
+    """Result-like view for the Scene (attributes only)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+class DisplayBuffer:
+    """The frames the window can show (GUI thread only), within a memory budget."""
+
+    def __init__(self, budget_mb: float = DISPLAY_MB, max_frames: int = 4000):
+        self.budget_mb = budget_mb
+        self.max_frames = max_frames
+        self.generation = -1
+        self.n = 0
+        self.group = np.zeros(0, np.int32)
+        self.side_group = np.zeros(0, np.int32)
+        self.side_index = np.zeros(0, np.int64)
+        self.diverged_at = np.zeros(0, np.int64)
+        self.capacity = 0
+        self._alloc(0, 0)
+
+    def _alloc(self, N: int, Ns: int) -> None:
+        per_frame = N * 8 + Ns * 20 + 8
+        cap = int(self.budget_mb * 2**20 // max(per_frame, 1))
+        self.capacity = max(4, min(cap, self.max_frames))
+        C = self.capacity
+        self.steps = np.zeros(C, np.int64)
+        # only [:n] is ever read: no need to fill (filling 100 MB costs ~0.5 s)
+        self.positions = np.empty((C, N, 2), np.float32)
+        self.loss = np.empty((C, Ns), np.float32)
+        self.lr_pre = np.empty((C, Ns, 2), np.float32)
+        self.lr_real = np.empty((C, Ns, 2), np.float32)
+        self.n = 0
+
+    @property
+    def n_particles(self) -> int:
+        return self.positions.shape[1]
+
+    def start(self, generation: int, group: np.ndarray, side_index: np.ndarray) -> None:
+        self.generation = generation
+        self.group = np.asarray(group)
+        self.side_index = np.asarray(side_index)
+        self.side_group = self.group[self.side_index]
+        self.diverged_at = np.full(len(group), -1, np.int64)
+        N, Ns = len(group), len(side_index)
+        if self.positions.shape[1] == N and self.loss.shape[1] == Ns:
+            self.n = 0
+        else:
+            self.positions = None  # free before allocating
+            self._alloc(N, Ns)
+
+    def add(self, snap: Snapshot) -> int:
+        """Take the frames of ``snap``; how many frames were added (0 if stale)."""
+        if snap.fresh and snap.group is not None:
+            self.start(snap.generation, snap.group, snap.side_index)
+        if snap.generation != self.generation:
+            return 0
+        if snap.diverged_at is not None and len(snap.diverged_at) == len(self.diverged_at):
+            self.diverged_at = snap.diverged_at
+        if snap.positions is None or not len(snap.steps):
+            return 0
+        k = len(snap.steps)
+        if self.n and snap.steps[0] <= self.steps[self.n - 1]:  # overlap (should not happen)
+            keep = snap.steps > self.steps[self.n - 1]
+            if not keep.any():
+                return 0
+            snap.steps, snap.positions = snap.steps[keep], snap.positions[keep]
+            snap.loss, snap.lr_preconditioned = snap.loss[keep], snap.lr_preconditioned[keep]
+            snap.lr_realized = snap.lr_realized[keep]
+            k = len(snap.steps)
+        while self.n + k > self.capacity:
+            if k >= self.capacity // 2:
+                sel = np.linspace(0, k - 1, self.capacity // 2).round().astype(np.int64)
+                snap.steps, snap.positions = snap.steps[sel], snap.positions[sel]
+                snap.loss, snap.lr_preconditioned = snap.loss[sel], snap.lr_preconditioned[sel]
+                snap.lr_realized = snap.lr_realized[sel]
+                k = len(sel)
+                continue
+            self._thin()
+        s = slice(self.n, self.n + k)
+        self.steps[s] = snap.steps
+        self.positions[s] = snap.positions
+        self.loss[s] = snap.loss
+        self.lr_pre[s] = snap.lr_preconditioned
+        self.lr_real[s] = snap.lr_realized
+        self.n += k
+        return k
+
+    def _thin(self) -> None:
+        """Keep frame 0, every other frame, and the newest one."""
+        n = self.n
+        keep = np.unique(np.concatenate([np.arange(0, n, 2), [n - 1]]))
+        m = len(keep)
+        for arr in (self.steps, self.positions, self.loss, self.lr_pre, self.lr_real):
+            arr[:m] = arr[keep]
+        self.n = m
+
+    def frame_for_step(self, step: int) -> int:
+        i = int(np.searchsorted(self.steps[: self.n], step, side="right")) - 1
+        return max(0, min(i, self.n - 1))
+
+    def result(self):
+        """Result-like views of the held frames for ``Scene.set_data`` (no copies)."""
+        n = self.n
+        return _View(positions=self.positions[:n], loss=self.loss[:n], lr_preconditioned=self.lr_pre[:n],
+                     lr_realized=self.lr_real[:n], step=self.steps[:n], group=self.group,
+                     diverged_at=self.diverged_at)
+
+    def side_result(self):
+        """The side-plot sample, same frames (loss and learning rates of ``side_index``)."""
+        n = self.n
+        return _View(positions=None, loss=self.loss[:n], lr_preconditioned=self.lr_pre[:n],
+                     lr_realized=self.lr_real[:n], step=self.steps[:n], group=self.side_group,
+                     diverged_at=self.diverged_at[self.side_index])

@@ -1,0 +1,110 @@
+"""Small evented models: playback/time cursor, selection, view options (no Qt, no engine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from psygnal import evented
+
+__all__ = ["Playback", "Selection", "ViewOptions", "MAX_SPEED"]
+
+MAX_SPEED = 1000
+
+
+@evented
+@dataclass
+class Playback:
+    """Where the run is and what the views show.
+
+    ``step`` is the simulation's live step; ``n_frames`` the recorded frames the
+    window holds; ``frame`` the time cursor (a recorded frame index) and
+    ``cursor_step`` its optimizer step. ``follow`` keeps the cursor on the newest
+    frame (scrubbing back turns it off; play or dragging to the end turns it on).
+    """
+
+    playing: bool = False
+    speed: int = 1  # optimizer steps per drawn frame
+    step: int = 0
+    total_steps: int = 0
+    n_frames: int = 0
+    frame: int = 0
+    cursor_step: int = 0
+    follow: bool = True
+    finished: bool = False
+
+    def set_speed(self, value: int) -> None:
+        self.speed = int(min(max(int(value), 1), MAX_SPEED))
+
+    def scrub(self, frame: int) -> None:
+        """Move the cursor to recorded frame ``frame`` (the newest frame re-enables follow)."""
+        last = max(self.n_frames - 1, 0)
+        frame = int(min(max(int(frame), 0), last))
+        self.follow = frame >= last
+        self.frame = frame
+
+    def reset(self, total_steps: int, keep_playing: bool = False) -> None:
+        self.playing = self.playing and keep_playing
+        self.finished = False
+        self.step = 0
+        self.total_steps = int(total_steps)
+        self.n_frames = 0
+        self.frame = 0
+        self.cursor_step = 0
+        self.follow = True
+
+
+@evented
+@dataclass
+class Selection:
+    """The group being edited and the particle being inspected (global index or None)."""
+
+    group: int = 0
+    particle: int | None = None
+
+
+@evented
+@dataclass
+class ViewOptions:
+    """How the run is drawn; stored in the experiment's ``[view]`` table and in preferences."""
+
+    trail_length: int = 30  # recorded frames; -1 = whole path; 0 = none
+    particle_mode: str = "auto"  # "auto" | "points" | "density"
+    colormap: str = "viridis"
+    side_plots: tuple = ("loss", "lr", "bias_correction")
+    place_mode: bool = False  # clicks on the landscape place particles
+    future: str = "fade"  # side plots after the cursor: "fade" | "show"
+
+    KEYS = ("trail_length", "particle_mode", "colormap", "side_plots", "future")
+
+    def to_dict(self) -> dict:
+        out = {k: getattr(self, k) for k in self.KEYS}
+        out["side_plots"] = list(self.side_plots)
+        return out
+
+    def update(self, table: dict) -> None:
+        """Apply the known keys of ``table`` (unknown or bad values are ignored)."""
+        allowed = {
+            "particle_mode": ("auto", "points", "density"),
+            "colormap": ("viridis", "cividis", "magma", "inferno", "plasma"),
+            "future": ("fade", "show"),
+        }
+        for key, value in (table or {}).items():
+            if key not in self.KEYS:
+                continue
+            if key == "trail_length":
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    continue
+                if value < -1:
+                    continue
+            elif key == "side_plots":
+                if not isinstance(value, (list, tuple)):
+                    continue
+                value = tuple(v for v in ("loss", "lr", "bias_correction") if v in value)
+            elif value not in allowed[key]:
+                continue
+            setattr(self, key, value)
+
+
+_ = (field, fields)

@@ -1,0 +1,188 @@
+"""The landscape layer: colour image, contour lines and minima markers.
+
+:class:`LandscapeLayer` owns three items of a ``pg.PlotItem``:
+
+* an ``ImageItem`` holding a ready-made RGBA image (the colormap is applied
+  here, once, with NumPy: nothing is re-mapped when the scene repaints);
+* one ``PlotCurveItem`` with every contour segment of every level
+  (``connect="pairs"``), computed by a Numba marching-squares kernel once per
+  landscape or view change;
+* a ``ScatterPlotItem`` marking the known minima (star: global minimum,
+  circle: local minimum, plus: saddle point).
+
+Colour scale: with ``log_scale`` the image shows ``log10(f - f_min + d)``,
+``f_min`` the lowest known minimum (or sampled value) and ``d`` a small offset
+(1e-4 of the median height above ``f_min``), so valleys that span many decades
+stay visible. Colour levels and contour levels are fixed when a landscape is
+set (from its default view, or the first view given): panning and zooming
+re-sample the landscape with the same levels, so colours keep their meaning.
+Call :meth:`relevel` to fit them to the current view instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from optviz.render.colors import colormap_lut
+from optviz.render.kernels import contour_segments
+
+__all__ = ["LandscapeLayer"]
+
+#: Landscape evaluator: (xs (nx,), ys (ny,)) -> values (ny, nx) float64.
+Evaluator = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class LandscapeLayer:
+    """Landscape image + contours + minima, drawn into ``plot`` (a ``pg.PlotItem``)."""
+
+    CONTOUR_GRID = 240  # samples per axis for the contour lines
+
+    def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-100)
+        self.contours = pg.PlotCurveItem(
+            pen=pg.mkPen((0, 0, 0, 85), width=1), connect="pairs", antialias=True
+        )
+        self.contours.setZValue(-90)
+        self.minima = pg.ScatterPlotItem(pxMode=True)
+        self.minima.setZValue(50)
+        for it in (self.image, self.contours, self.minima):
+            plot.addItem(it, ignoreBounds=True)
+        # static between view changes: paint from a cached pixmap (PLATFORM.md fast paths)
+        cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        self.image.setCacheMode(cache)
+        self.contours.setCacheMode(cache)
+        self._eval: Evaluator | None = None
+        self._log_hint = False
+        self._fmin = None
+        self.colormap = "viridis"
+        self.log_scale: bool | str = "auto"
+        self.n_contours = 14
+        self._levels: tuple[float, float] | None = None  # colour levels of the transformed values
+        self._offset = 0.0
+        self._range = None
+        self.resolution = (600, 600)
+        self.value_range = None  # (min, max) of f over the last sampled view
+
+    # --- configuration -------------------------------------------------------
+    def set_landscape(self, evaluate: Evaluator, *, log_hint: bool, minima=()) -> None:
+        """A new landscape: ``evaluate(xs, ys)``, its log-scale hint and its minima."""
+        self._eval = evaluate
+        self._log_hint = bool(log_hint)
+        finite = [m.value for m in minima if m.kind == "global" and math.isfinite(m.value)]
+        self._fmin = min(finite) if finite else None
+        self._levels = None
+        self._set_minima(minima)
+
+    def set_style(self, *, colormap=None, log_scale=None, contours=None) -> None:
+        if colormap is not None:
+            self.colormap = colormap
+        if log_scale is not None:
+            self.log_scale = log_scale
+            self._levels = None
+        if contours is not None:
+            self.n_contours = int(contours)
+
+    @property
+    def uses_log(self) -> bool:
+        return self._log_hint if self.log_scale == "auto" else bool(self.log_scale)
+
+    def relevel(self) -> None:
+        """Fit colour and contour levels to the current view on the next :meth:`resample`."""
+        self._levels = None
+
+    # --- drawing --------------------------------------------------------------
+    def _transform(self, f: np.ndarray) -> np.ndarray:
+        if not self.uses_log:
+            return f
+        return np.log10(np.maximum(f - self._floor + self._offset, 1e-300))
+
+    def _fit_levels(self, f: np.ndarray) -> None:
+        finite = f[np.isfinite(f)]
+        if finite.size == 0:
+            self._floor, self._offset, self._levels = 0.0, 1.0, (0.0, 1.0)
+            return
+        lo_sample = float(finite.min())
+        self._floor = min(lo_sample, self._fmin) if self._fmin is not None else lo_sample
+        med = float(np.median(finite)) - self._floor
+        self._offset = max(med * 1e-4, 1e-12) if med > 0 else 1.0
+        z = self._transform(finite)
+        lo = float(z.min())
+        hi = float(z.max() if self.uses_log else np.percentile(z, 99.0))
+        if not hi > lo:
+            hi = lo + 1.0
+        self._levels = (lo, hi)
+
+    def resample(self, xrange, yrange, resolution=None) -> None:
+        """Evaluate the landscape over the view and rebuild image and contours."""
+        if self._eval is None:
+            return
+        if resolution is not None:
+            self.resolution = (int(resolution[0]), int(resolution[1]))
+        nx, ny = max(self.resolution[0], 8), max(self.resolution[1], 8)
+        x0, x1 = map(float, xrange)
+        y0, y1 = map(float, yrange)
+        # pixel centres
+        xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
+        ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
+        with np.errstate(all="ignore"):
+            f = np.asarray(self._eval(xs, ys), dtype=np.float64)
+            if self._levels is None:
+                self._fit_levels(f)
+            z = self._transform(f)
+            lo, hi = self._levels
+            idx = np.nan_to_num((z - lo) * (255.0 / (hi - lo)), nan=255.0, posinf=255.0, neginf=0.0)
+            fin = f[np.isfinite(f)]
+            self.value_range = (float(fin.min()), float(fin.max())) if fin.size else None
+        idx = np.clip(idx, 0, 255).astype(np.uint8)
+        rgba = colormap_lut(self.colormap)[idx]
+        self.image.setImage(rgba, autoLevels=False, levels=None)
+        self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self._range = ((x0, x1), (y0, y1))
+        self._update_contours(xrange, yrange)
+
+    def _update_contours(self, xrange, yrange) -> None:
+        n = self.n_contours
+        if n <= 0 or self._eval is None:
+            self.contours.setData([], [])
+            return
+        m = self.CONTOUR_GRID
+        xs = np.linspace(xrange[0], xrange[1], m)
+        ys = np.linspace(yrange[0], yrange[1], m)
+        with np.errstate(all="ignore"):
+            z = self._transform(np.asarray(self._eval(xs, ys), dtype=np.float64))
+        lo, hi = self._levels
+        levels = np.linspace(lo, hi, n + 2)[1:-1]
+        seg = contour_segments(z, xs, ys, levels)
+        if len(seg) == 0:
+            self.contours.setData([], [])
+        else:
+            self.contours.setData(seg[:, 0], seg[:, 1], connect="pairs", skipFiniteCheck=True)
+
+    def _set_minima(self, minima) -> None:
+        spots = []
+        style = {
+            "global": dict(symbol="star", size=17, brush=pg.mkBrush(255, 255, 255, 235),
+                           pen=pg.mkPen(0, 0, 0, 220, width=1.2)),
+            "local": dict(symbol="o", size=10, brush=pg.mkBrush(None),
+                          pen=pg.mkPen(255, 255, 255, 230, width=1.8)),
+            "saddle": dict(symbol="+", size=13, brush=pg.mkBrush(255, 255, 255, 230),
+                           pen=pg.mkPen(0, 0, 0, 200, width=1)),
+        }
+        for m in minima:
+            if not (math.isfinite(m.x) and math.isfinite(m.y)):
+                continue
+            s = dict(style.get(m.kind, style["local"]))
+            s["pos"] = (m.x, m.y)
+            spots.append(s)
+        self.minima.setData(spots)
+
+    @property
+    def levels(self):
+        return self._levels

@@ -1,0 +1,285 @@
+"""Render options: the `[render]` table of an experiment file, validated.
+
+One dataclass, :class:`RenderOptions`, holds every option of a figure or an
+animation. It is built from three sources, later ones winning::
+
+    defaults  <  the experiment's [render] table  <  keyword arguments / CLI flags
+
+with :func:`resolve_options`. Every bad value raises :class:`RenderOptionError`
+(a ``ValueError``) whose message names the option, the bad value and what is
+allowed, e.g. ``size: 0x720 is not allowed; width and height must be
+integers from 16 to 7680``. The CLI prints that message and exits with status 2.
+
+Options (all optional in ``[render]``)::
+
+    size = [1280, 720]          # pixels, also "1280x720"
+    step = 250                  # figure: the step drawn (default: the last)
+    fps = 30                    # animation frames per second
+    frames = 300                # animation frame count ...
+    duration = 10.0             # ... or its length in seconds (frames = duration * fps)
+    steps_per_frame = 2         # optimizer steps advanced per animation frame
+    side_plots = ["loss", "lr", "bias_correction"]   # or "auto", or [] / false for none
+    trail_length = 30           # recorded frames of trail per particle; -1 = whole path; 0 = none
+    particle_mode = "auto"      # "points", "density" or "auto" (density above 20,000 particles)
+    colormap = "viridis"        # perceptually uniform: viridis, cividis, magma, inferno, plasma
+    log_scale = "auto"          # colour scale of the landscape: true, false or "auto" (the landscape's hint)
+    contours = 14               # contour line count, 0 for none
+    theme = "light"             # "light" or "dark" page
+    title = "..."               # overrides the experiment title; "" hides it
+    view = { x = [-2, 2], y = [-1, 3] }   # landscape view (default: the landscape's bounds)
+    legend = true
+    point_size = 6
+    crf = 20                    # MP4 quality (H.264 constant rate factor, 0-51, lower is better)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "RenderOptionError",
+    "RenderOptions",
+    "SIDE_PLOTS",
+    "COLORMAPS",
+    "FIGURE_FORMATS",
+    "ANIMATION_FORMATS",
+    "resolve_options",
+    "parse_size",
+]
+
+#: Side plot names, in the order they are stacked.
+SIDE_PLOTS = ("loss", "lr", "bias_correction")
+COLORMAPS = ("viridis", "cividis", "magma", "inferno", "plasma")
+PARTICLE_MODES = ("auto", "points", "density")
+THEMES = ("light", "dark")
+FIGURE_FORMATS = ("png", "svg")
+ANIMATION_FORMATS = ("mp4", "gif", "webp")
+
+MIN_SIDE, MAX_SIDE = 16, 7680
+MAX_FRAMES = 100_000
+
+
+class RenderOptionError(ValueError):
+    """A render option has a bad value; the message names option, value and what is allowed."""
+
+
+@dataclass
+class RenderOptions:
+    size: tuple[int, int] = (1280, 720)
+    step: int | None = None
+    fps: float = 30.0
+    frames: int | None = None
+    duration: float | None = None
+    steps_per_frame: float | None = None
+    side_plots: tuple[str, ...] | str = "auto"
+    trail_length: int | str = "auto"
+    particle_mode: str = "auto"
+    colormap: str = "viridis"
+    log_scale: bool | str = "auto"
+    contours: int = 14
+    theme: str = "light"
+    title: str | None = None
+    view: dict | None = None
+    legend: bool = True
+    point_size: float = 6.0
+    crf: int = 20
+    extra: dict = field(default_factory=dict, repr=False)
+
+    def to_table(self) -> dict:
+        """The options as a TOML-ready ``[render]`` table (``None`` values left out)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name == "extra":
+                continue
+            v = getattr(self, f.name)
+            if v is None:
+                continue
+            if isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+
+def _err(name: str, value: Any, allowed: str) -> RenderOptionError:
+    return RenderOptionError(f"{name}: {value!r} is not allowed; {allowed}")
+
+
+def parse_size(value: Any, name: str = "size") -> tuple[int, int]:
+    """``"1280x720"``, ``[1280, 720]`` or ``(1280, 720)`` -> ``(1280, 720)``, validated."""
+    allowed = f"give WIDTHxHEIGHT with integers from {MIN_SIDE} to {MAX_SIDE}, e.g. 1280x720"
+    if isinstance(value, str):
+        parts = value.lower().replace(" ", "").split("x")
+        if len(parts) != 2:
+            raise _err(name, value, allowed)
+        try:
+            w, h = int(parts[0]), int(parts[1])
+        except ValueError:
+            raise _err(name, value, allowed) from None
+    elif isinstance(value, (list, tuple)) and len(value) == 2:
+        w, h = value
+        if isinstance(w, bool) or isinstance(h, bool):
+            raise _err(name, value, allowed)
+        if isinstance(w, float) and w.is_integer():
+            w = int(w)
+        if isinstance(h, float) and h.is_integer():
+            h = int(h)
+        if not (isinstance(w, int) and isinstance(h, int)):
+            raise _err(name, value, allowed)
+    else:
+        raise _err(name, value, allowed)
+    if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+        shown = f"{w}x{h}"
+        raise RenderOptionError(f"{name}: {shown} is not allowed; {allowed}")
+    return (w, h)
+
+
+def _as_int(name, v, lo=None, hi=None, allowed=None):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or (
+        isinstance(v, float) and not v.is_integer()
+    ):
+        raise _err(name, v, allowed or "an integer is required")
+    v = int(v)
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        rng = f"an integer from {lo} to {hi}" if hi is not None else f"an integer >= {lo}"
+        raise _err(name, v, allowed or rng)
+    return v
+
+
+def _as_float(name, v, lo_exclusive=None, hi=None):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise _err(name, v, "a finite number is required")
+    v = float(v)
+    if lo_exclusive is not None and v <= lo_exclusive:
+        raise _err(name, v, f"a number > {lo_exclusive}" + (f" and <= {hi}" if hi else ""))
+    if hi is not None and v > hi:
+        raise _err(name, v, f"a number > {lo_exclusive} and <= {hi}")
+    return v
+
+
+def _as_bool(name, v):
+    if not isinstance(v, bool):
+        raise _err(name, v, "true or false")
+    return v
+
+
+def _as_str(name, v):
+    if not isinstance(v, str):
+        raise _err(name, v, "a string")
+    return v
+
+
+def _choice(name, v, choices):
+    if not isinstance(v, str) or v.lower() not in choices:
+        raise _err(name, v, "one of " + ", ".join(repr(c) for c in choices))
+    return v.lower()
+
+
+def _side_plots(v):
+    name = "side_plots"
+    if v is False or v is None:
+        return ()
+    if v is True or v == "auto":
+        return "auto"
+    if isinstance(v, str):
+        v = [s for s in v.replace(" ", "").split(",") if s] if v not in ("none", "") else []
+    if not isinstance(v, (list, tuple)):
+        raise _err(name, v, 'a list drawn from ' + ", ".join(SIDE_PLOTS) + ', "auto" or false')
+    out = []
+    for s in v:
+        if s not in SIDE_PLOTS:
+            raise _err(name, s, "each entry is one of " + ", ".join(repr(c) for c in SIDE_PLOTS))
+        if s not in out:
+            out.append(s)
+    return tuple(sorted(out, key=SIDE_PLOTS.index))
+
+
+def _view(v):
+    name = "view"
+    allowed = "a table { x = [xmin, xmax], y = [ymin, ymax] } with xmin < xmax and ymin < ymax"
+    if v is None:
+        return None
+    if not isinstance(v, dict) or set(v) - {"x", "y"}:
+        raise _err(name, v, allowed)
+    out = {}
+    for k in ("x", "y"):
+        if k not in v:
+            continue
+        r = v[k]
+        if (
+            not isinstance(r, (list, tuple))
+            or len(r) != 2
+            or not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in r)
+            or not all(math.isfinite(a) for a in r)
+            or not r[0] < r[1]
+        ):
+            raise _err(f"view.{k}", r, allowed)
+        out[k] = [float(r[0]), float(r[1])]
+    return out or None
+
+
+_VALIDATORS = {
+    "size": parse_size,
+    "step": lambda v: _as_int("step", v, 0),
+    "fps": lambda v: _as_float("fps", v, 0.0, 240.0),
+    "frames": lambda v: _as_int("frames", v, 1, MAX_FRAMES),
+    "duration": lambda v: _as_float("duration", v, 0.0, 3600.0),
+    "steps_per_frame": lambda v: _as_float("steps_per_frame", v, 0.0),
+    "side_plots": _side_plots,
+    "trail_length": lambda v: "auto"
+    if v == "auto"
+    else _as_int("trail_length", v, -1, None, "an integer >= -1 (-1: whole path, 0: none) or \"auto\""),
+    "particle_mode": lambda v: _choice("particle_mode", v, PARTICLE_MODES),
+    "colormap": lambda v: _choice("colormap", v, COLORMAPS),
+    "log_scale": lambda v: "auto" if v == "auto" else _as_bool("log_scale", v),
+    "contours": lambda v: _as_int("contours", v, 0, 100),
+    "theme": lambda v: _choice("theme", v, THEMES),
+    "title": lambda v: _as_str("title", v),
+    "view": _view,
+    "legend": lambda v: _as_bool("legend", v),
+    "point_size": lambda v: _as_float("point_size", v, 0.0, 50.0),
+    "crf": lambda v: _as_int("crf", v, 0, 51),
+}
+
+# Options of the figure/animation file that are stored but do not change the picture.
+_IGNORED = {"format", "output", "kind"}
+
+
+def resolve_options(table: dict | None = None, **overrides) -> RenderOptions:
+    """Validate a ``[render]`` table, apply keyword overrides (``None`` = not given).
+
+    Raises :class:`RenderOptionError` on the first bad or unknown option.
+    """
+    values: dict[str, Any] = {}
+    if table:
+        if not isinstance(table, dict):
+            raise _err("render", table, "a table of render options")
+        for k, v in table.items():
+            if k in _IGNORED:
+                continue
+            if k not in _VALIDATORS:
+                raise RenderOptionError(
+                    f"render.{k}: unknown option; allowed: " + ", ".join(sorted(_VALIDATORS))
+                )
+            values[k] = v
+    for k, v in overrides.items():
+        if v is None:
+            continue
+        if k not in _VALIDATORS:
+            raise TypeError(f"unknown render option {k!r}")
+        values[k] = v
+    # frames and duration are alternatives: a command-line one replaces the file's one.
+    if overrides.get("frames") is not None and overrides.get("duration") is None:
+        values.pop("duration", None)
+    if overrides.get("duration") is not None and overrides.get("frames") is None:
+        values.pop("frames", None)
+    opts = RenderOptions()
+    for k, v in values.items():
+        setattr(opts, k, _VALIDATORS[k](v))
+    if opts.frames is not None and opts.duration is not None:
+        raise RenderOptionError(
+            f"frames: {opts.frames} and duration: {opts.duration} are both given; give one of them"
+        )
+    return opts

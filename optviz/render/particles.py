@@ -1,0 +1,260 @@
+"""The particle layer: points (or a density image), trails and diverged markers.
+
+:class:`ParticleLayer` draws one recorded frame of a run into a ``pg.PlotItem``
+with a fixed set of items, updated in place (PLATFORM.md fast paths):
+
+* **points** — one ``ScatterPlotItem`` for all particles of all groups; per
+  frame only its x/y arrays are overwritten (hidden and diverged particles get
+  NaN, which the item culls), about 4x faster than ``setData``;
+* **density** — above ``density_threshold`` particles (or when forced) one
+  RGBA ``ImageItem``: a serial Numba splat counts particles per pixel and
+  group, colours are blended by group with log-scaled opacity;
+* **trails** — one ``PlotCurveItem`` per group with a ``connect`` mask, drawn
+  for an evenly spread sample of at most ``max_trails`` particles;
+* **diverged** — particles whose loss became non-finite are drawn as an ``x``
+  in their group's colour at their last finite position and counted
+  (:attr:`diverged_count`, :attr:`diverged_per_group`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from optviz.render.kernels import splat_density
+
+__all__ = ["ParticleLayer"]
+
+
+class _Scatter(pg.ScatterPlotItem):
+    """ScatterPlotItem whose bounds are the view box (so NaN points are harmless)."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.fixed_bounds = ((0.0, 1.0), (0.0, 1.0))
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        return self.fixed_bounds[ax]
+
+
+class ParticleLayer:
+    density_threshold = 20_000
+    max_trails = 600  # particles with a trail, spread over the groups
+    density_pixels = 400
+
+    def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
+        self.points = _Scatter(pxMode=True, antialias=True)
+        self.points.setZValue(20)
+        self.diverged = _Scatter(pxMode=True, antialias=True)
+        self.diverged.setZValue(30)
+        self.density = pg.ImageItem(axisOrder="row-major")
+        self.density.setZValue(15)
+        self.density.setVisible(False)
+        for it in (self.density, self.points, self.diverged):
+            plot.addItem(it, ignoreBounds=True)
+        self.trails: list[pg.PlotCurveItem] = []
+        self.mode = "auto"
+        self.point_size = 6.0
+        self.trail_length = 20
+        self._pos = None
+        self._reset_state()
+
+    def _reset_state(self):
+        self._pos = None  # (F, N, 2)
+        self._group = np.zeros(0, dtype=np.int64)
+        self._colors: list[tuple[int, int, int]] = []
+        self._div_frame = np.zeros(0, dtype=np.int64)
+        self._visible_groups = None
+        self._trail_idx: list[np.ndarray] = []
+        self._div_key = None
+        self._frame = 0
+        self.diverged_count = 0
+        self.diverged_per_group = np.zeros(0, dtype=np.int64)
+        self._view = ((0.0, 1.0), (0.0, 1.0))
+
+    # --- configuration -------------------------------------------------------
+    def set_groups(self, group: np.ndarray, colors) -> None:
+        """Particle -> group index (N,), and one RGB colour per group. Rebuilds items."""
+        self._group = np.asarray(group, dtype=np.int64)
+        self._colors = [tuple(c) for c in colors]
+        n = len(self._group)
+        ng = len(self._colors)
+        self._visible = np.ones(n, dtype=bool)
+        if self._visible_groups is not None:
+            self._visible = np.isin(self._group, list(self._visible_groups))
+        # points: one brush per group, shared objects so the symbol atlas stays small
+        brushes = [pg.mkBrush(*c, 255) for c in self._colors]
+        edge = pg.mkPen(0, 0, 0, 150, width=0.8)
+        # a few particles with long trails need bigger markers to stand out from them
+        size = self.point_size * (1.8 if 0 < n <= 64 else 1.0)
+        self.points.setData(
+            x=np.full(n, np.nan),
+            y=np.full(n, np.nan),
+            brush=[brushes[g] for g in self._group] if n else [],
+            pen=edge,
+            size=size,
+            symbol="o",
+        )
+        # trails: one curve per group, a sample of its particles
+        for c in self.trails:
+            self.plot.removeItem(c)
+        self.trails = []
+        self._trail_idx = []
+        per_group = max(1, self.max_trails // max(ng, 1))
+        for g in range(ng):
+            idx = np.flatnonzero(self._group == g)
+            if len(idx) > per_group:
+                idx = idx[np.linspace(0, len(idx) - 1, per_group).round().astype(np.int64)]
+            self._trail_idx.append(idx)
+            alpha = 200 if len(idx) <= 20 else (130 if len(idx) <= 200 else 70)
+            width = 2.0 if len(idx) <= 20 else 1.0
+            curve = pg.PlotCurveItem(pen=pg.mkPen(*self._colors[g], alpha, width=width), antialias=True)
+            curve.setZValue(10)
+            self.plot.addItem(curve, ignoreBounds=True)
+            self.trails.append(curve)
+        self.diverged_per_group = np.zeros(ng, dtype=np.int64)
+        self._div_key = None
+
+    def set_history(self, positions: np.ndarray, diverged_frame: np.ndarray) -> None:
+        """Positions (F, N, 2) and, per particle, the first frame at which it is diverged
+        (a large value for never)."""
+        self._pos = positions
+        self._div_frame = np.asarray(diverged_frame, dtype=np.int64)
+        self._div_key = None
+
+    def set_visible_groups(self, groups) -> None:
+        self._visible_groups = None if groups is None else set(int(g) for g in groups)
+        n = len(self._group)
+        if self._visible_groups is None:
+            self._visible = np.ones(n, dtype=bool)
+        else:
+            self._visible = np.isin(self._group, list(self._visible_groups))
+        for g, c in enumerate(self.trails):
+            c.setVisible(self._visible_groups is None or g in self._visible_groups)
+        self._div_key = None
+
+    def set_view(self, xrange, yrange) -> None:
+        self._view = (tuple(map(float, xrange)), tuple(map(float, yrange)))
+        # generous bounds so Qt never culls the items while panning
+        (x0, x1), (y0, y1) = self._view
+        dx, dy = x1 - x0, y1 - y0
+        b = ((x0 - dx, x1 + dx), (y0 - dy, y1 + dy))
+        for it in (self.points, self.diverged):
+            it.prepareGeometryChange()
+            it.fixed_bounds = b
+
+    @property
+    def n_particles(self) -> int:
+        return len(self._group)
+
+    def effective_mode(self) -> str:
+        if self.mode != "auto":
+            return self.mode
+        return "density" if self.n_particles > self.density_threshold else "points"
+
+    # --- drawing --------------------------------------------------------------
+    def _clip(self, xy: np.ndarray) -> np.ndarray:
+        (x0, x1), (y0, y1) = self._view
+        dx, dy = (x1 - x0) * 50, (y1 - y0) * 50
+        out = np.empty_like(xy)
+        np.clip(xy[..., 0], x0 - dx, x1 + dx, out=out[..., 0])
+        np.clip(xy[..., 1], y0 - dy, y1 + dy, out=out[..., 1])
+        return out
+
+    def show_frame(self, f: int) -> None:
+        if self._pos is None or self.n_particles == 0:
+            return
+        f = int(f)
+        self._frame = f
+        pos = self._pos[f]
+        alive = self._div_frame > f
+        drawn = alive & self._visible
+        mode = self.effective_mode()
+        if mode == "points":
+            self.density.setVisible(False)
+            self.points.setVisible(True)
+            x = self.points.data["x"]
+            y = self.points.data["y"]
+            x[:] = pos[:, 0]
+            y[:] = pos[:, 1]
+            x[~drawn] = np.nan
+            y[~drawn] = np.nan
+            self.points.prepareGeometryChange()
+            self.points.invalidate()
+        else:
+            self.points.setVisible(False)
+            self.density.setVisible(True)
+            self._draw_density(pos, drawn)
+        self._draw_diverged(f)
+        self._draw_trails(f)
+
+    def _draw_density(self, pos, drawn) -> None:
+        (x0, x1), (y0, y1) = self._view
+        n = self.density_pixels
+        if (x1 - x0) >= (y1 - y0):
+            w, h = n, max(8, int(round(n * (y1 - y0) / (x1 - x0))))
+        else:
+            h, w = n, max(8, int(round(n * (x1 - x0) / (y1 - y0))))
+        ng = max(len(self._colors), 1)
+        counts = splat_density(pos, self._group, drawn, ng, (x0, x1), (y0, y1), (h, w))
+        total = counts.sum(axis=0)
+        cmax = float(total.max()) if total.size else 0.0
+        rgba = np.zeros((h, w, 4), dtype=np.uint8)
+        if cmax > 0:
+            inten = np.log1p(counts) / np.log1p(cmax)  # (G, h, w) in [0, 1]
+            colors = np.asarray(self._colors, dtype=np.float32).reshape(-1, 3, 1, 1)
+            wsum = counts.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rgb = (counts[:, None] * colors).sum(axis=0) / wsum  # count-weighted mix
+            rgb = np.nan_to_num(rgb)
+            a = np.clip(0.25 + 0.75 * inten.max(axis=0), 0, 1) * (wsum > 0)
+            rgba[..., :3] = np.clip(np.moveaxis(rgb, 0, -1), 0, 255).astype(np.uint8)
+            rgba[..., 3] = (a * 255).astype(np.uint8)
+        self.density.setImage(rgba, autoLevels=False, levels=None)
+        self.density.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def _draw_diverged(self, f: int) -> None:
+        gone = self._div_frame <= f
+        div = gone & self._visible
+        self.diverged_count = int(np.count_nonzero(gone))
+        vis = None if self._visible_groups is None else tuple(sorted(self._visible_groups))
+        key = (self.diverged_count, vis)  # diverging is monotone in time: the count names the set
+        ng = len(self._colors)
+        if key == self._div_key:
+            return
+        self._div_key = key
+        self.diverged_per_group = np.bincount(self._group[gone], minlength=ng)
+        idx = np.flatnonzero(div)
+        if len(idx) == 0:
+            self.diverged.setData([], [])
+            return
+        idx = idx[:20_000]
+        # a diverged particle keeps its last finite position in the history
+        last = self._clip(np.asarray(self._pos[f, idx], dtype=np.float64))
+        pens = [pg.mkPen(0, 0, 0, 200, width=1) for _ in range(ng)]
+        brushes = [pg.mkBrush(*c, 255) for c in self._colors]
+        g = self._group[idx]
+        self.diverged.setData(
+            x=last[:, 0], y=last[:, 1], symbol="x", size=self.point_size * 2.0,
+            brush=[brushes[k] for k in g], pen=[pens[k] for k in g],
+        )
+
+    def _draw_trails(self, f: int) -> None:
+        L = self.trail_length
+        if L == 0 or f == 0:
+            for c in self.trails:
+                c.setData([], [])
+            return
+        f0 = 0 if L < 0 else max(0, f - L)
+        for _g, (curve, idx) in enumerate(zip(self.trails, self._trail_idx, strict=False)):
+            if not curve.isVisible() or len(idx) == 0:
+                continue
+            seg = np.asarray(self._pos[f0 : f + 1, idx], dtype=np.float64)  # (T, K, 2)
+            seg = self._clip(np.swapaxes(seg, 0, 1))  # (K, T, 2)
+            K, T = seg.shape[:2]
+            connect = np.ones(K * T, dtype=bool)
+            connect[T - 1 :: T] = False
+            flat = seg.reshape(-1, 2)
+            curve.setData(flat[:, 0], flat[:, 1], connect=connect, skipFiniteCheck=True)

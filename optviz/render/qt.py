@@ -1,0 +1,56 @@
+"""Qt bootstrap for the render layer: one place that creates the QApplication.
+
+:func:`ensure_app` returns the running ``QApplication`` or creates one. Before
+creating it, it picks Qt's ``offscreen`` platform when there is no display
+(no ``DISPLAY``/``WAYLAND_DISPLAY`` on Linux) or when ``headless=True`` and
+the caller has not chosen a platform itself (``QT_QPA_PLATFORM``). Headless
+figures and animations always render offscreen, so the same experiment gives
+the same pixels on a desktop and on a server.
+
+:func:`shutdown_widgets` closes widgets and processes events: a script that
+exits with a pyqtgraph widget alive and no event loop segfaults at exit
+(PLATFORM.md, trap 2).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["ensure_app", "shutdown_widgets", "has_display"]
+
+
+def has_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def ensure_app(headless: bool = False):
+    """Return the QApplication, creating it (offscreen when headless or no display)."""
+    if headless or not has_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "optviz"])
+    return app
+
+
+def shutdown_widgets(*widgets) -> None:
+    """Close and delete ``widgets``, then let Qt process the resulting events."""
+    from PySide6 import QtCore, QtWidgets
+
+    for w in widgets:
+        if w is None:
+            continue
+        try:
+            w.close()
+            w.deleteLater()
+        except RuntimeError:  # already deleted on the C++ side
+            pass
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        app.processEvents()

@@ -1,0 +1,538 @@
+"""The optviz scene: one pyqtgraph composition used by the window and by export.
+
+:class:`Scene` is a ``pg.GraphicsLayoutWidget``::
+
+    +------------------------------------------------------------+
+    | title                                                       |
+    +---------------------------------+--------------------------+
+    | landscape (image, contours,     | loss                     |
+    | minima, particles, trails,      | effective LR, precond.   |
+    | diverged x, step counter,       | effective LR, realized   |
+    | legend)                         | Adam bias correction     |
+    +---------------------------------+--------------------------+
+
+Drive it with a few calls (all cheap unless noted)::
+
+    scene = Scene(theme="light")            # a QWidget; put it in a window or keep it hidden
+    scene.set_experiment(exp)               # landscape, groups, colours, title (samples the landscape)
+    scene.set_data(result)                  # a RunResult or any object with the same arrays;
+                                            # recomputes side-plot statistics: O(F*N log N)
+    scene.show_frame(i)                     # recorded frame i (negative counts from the end); ~3-10 ms
+    scene.set_view((x0, x1), (y0, y1))      # re-samples landscape image and contours (~20 ms)
+    scene.set_trail_length(n)               # recorded frames per trail; -1 whole path; 0 none
+    scene.set_visible_groups([0, 2])        # or None for all
+    scene.set_side_plots(["loss", "lr"])    # subset of SIDE_PLOTS; [] hides the column
+    scene.set_particle_mode("auto")         # "points" | "density" | "auto" (density above 20,000)
+    scene.apply_options(render_options)     # everything of a RenderOptions at once
+    img = scene.render_array()              # (H, W, 4) uint8 BGRA of the widget as it is now
+
+Live use (the app): call :meth:`set_data` whenever the run's history has grown
+and :meth:`show_frame` from the screen timer. ``set_data(result,
+update_side_plots=False)`` is cheap (arrays are referenced, not copied); with
+the default ``True`` it recomputes the side-plot quantiles (O(F*N log N), on at
+most 20,000 particles per group), so do that a few times per second at most.
+With ``interactive=True`` (default) pan and zoom re-sample the landscape
+automatically (debounced, 80 ms) and emit :attr:`sigViewChanged`;
+:attr:`sigFrameShown` tells which frame is drawn, :attr:`sigParticleClicked`
+which particle was clicked, :attr:`sigLandscapeClicked` where the landscape
+was clicked. Above ``scene.particles.density_threshold`` (20,000) particles
+are drawn as a density image in "auto" mode; ``scene.particles.max_trails``
+(600) caps how many particles draw trails.
+
+Result-like data: attributes ``positions`` (F, N, 2), ``loss`` (F, N),
+``lr_preconditioned`` and ``lr_realized`` (F, N, 2), ``step`` (F,), ``group``
+(N,), ``diverged_at`` (N,; -1 = never, else the step). Extra attributes are
+ignored. Frame 0 is the initial state.
+
+Experiment-like input: ``title``, ``landscape_spec()``, ``landscape_params()``,
+``groups`` (``label``, ``optimizer``, ``hyper``, ``color``), ``run.steps``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from optviz.render.colors import THEMES, group_colors
+from optviz.render.landscape_image import LandscapeLayer
+from optviz.render.options import SIDE_PLOTS, RenderOptions
+from optviz.render.particles import ParticleLayer
+from optviz.render.side_plots import ADAM_FAMILY, SidePlots
+
+__all__ = ["Scene", "SIDE_PLOTS"]
+
+_NEVER = np.iinfo(np.int64).max // 2
+
+
+def _betas(group):
+    """(beta1, beta2, bias_correction_on) for Adam-family groups, else None."""
+    name = str(getattr(group, "optimizer", "")).lower()
+    if name not in ADAM_FAMILY:
+        return None
+    hyper = dict(getattr(group, "hyper", None) or {})
+    b = hyper.get("betas", (0.9, 0.999))
+    try:
+        b1, b2 = float(b[0]), float(b[1])
+    except (TypeError, ValueError, IndexError):
+        b1, b2 = 0.9, 0.999
+    return (b1, b2, bool(hyper.get("bias_correction", True)))
+
+
+class Scene(pg.GraphicsLayoutWidget):
+    """The landscape + particles + side plots view. See the module docstring."""
+
+    #: Emitted with the recorded frame index after :meth:`show_frame` drew it.
+    sigFrameShown = QtCore.Signal(int)
+    #: Emitted with ((x0, x1), (y0, y1)) after the landscape was re-sampled for a new view.
+    sigViewChanged = QtCore.Signal(object)
+    #: Emitted with the particle index (into the result arrays) when a drawn particle is clicked.
+    sigParticleClicked = QtCore.Signal(int)
+    #: Emitted with (x, y) in landscape coordinates on a left click on the landscape
+    #: that did not hit a particle (the app places particles with it).
+    sigLandscapeClicked = QtCore.Signal(float, float)
+
+    def __init__(self, parent=None, *, theme: str = "light", interactive: bool = True,
+                 font_px: int = 13):
+        self.theme_name = theme
+        self.theme = THEMES[theme]
+        super().__init__(parent, show=False)
+        self.setBackground(self.theme["background"])
+        self.interactive = interactive
+        self.font_px = int(font_px)
+        self.ci.setContentsMargins(6, 4, 10, 6)
+        self.ci.setSpacing(4)
+        self._exp = None
+        self._data = None
+        self._steps = np.zeros(1, dtype=np.int64)
+        self._frame = 0
+        self._total_steps = None
+        self._side_names: tuple[str, ...] = ("loss", "lr", "bias_correction")
+        self._visible_groups = None
+        self._labels: list[str] = []
+        self._colors: list[tuple[int, int, int]] = []
+        self._counts = np.zeros(0, dtype=np.int64)
+        self._legend_key = None
+        self._view = ((0.0, 1.0), (0.0, 1.0))
+        self._title_override = None
+
+        self.title = pg.LabelItem("", color=self.theme["foreground"], size=f"{self.font_px + 3}px")
+        self.ci.addItem(self.title, row=0, col=0, colspan=2)
+
+        self.plot = pg.PlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=interactive, y=interactive)
+        font = QtGui.QFont()
+        font.setPixelSize(max(self.font_px - 2, 8))
+        for name in ("left", "bottom"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(pg.mkPen(self.theme["muted"]))
+            ax.setTextPen(pg.mkPen(self.theme["foreground"]))
+            ax.setStyle(tickFont=font, tickTextOffset=3)
+        self.plot.getAxis("left").setWidth(int(self.font_px * 3.6))
+        self.plot.getAxis("bottom").setHeight(int(self.font_px * 2.6))
+        self.plot.setLabel("bottom", "x", color=self.theme["foreground"], size=f"{self.font_px - 1}px")
+        self.plot.setLabel("left", "y", color=self.theme["foreground"], size=f"{self.font_px - 1}px")
+        self.plot.enableAutoRange(False)
+        self.ci.addItem(self.plot, row=1, col=0, rowspan=4)
+        self.vb = self.plot.getViewBox()
+
+        self.landscape = LandscapeLayer(self.plot)
+        self.particles = ParticleLayer(self.plot)
+        self.side = SidePlots(self.ci, row=1, col=1, theme=self.theme, font_px=self.font_px)
+
+        # step counter, pinned to the view box's top-left corner (pixel coordinates)
+        self.step_text = pg.TextItem("", color=self.theme["foreground"], anchor=(0, 0),
+                                     fill=pg.mkBrush(*self.theme["panel"]))
+        self.step_text.setParentItem(self.vb)
+        self.step_text.setPos(6, 6)
+        self.step_text.setZValue(200)
+        f = QtGui.QFont()
+        f.setPixelSize(self.font_px)
+        self.step_text.setFont(f)
+
+        self.legend = pg.LegendItem(offset=(-8, 8), labelTextColor=self.theme["foreground"],
+                                    labelTextSize=f"{self.font_px - 1}px",
+                                    brush=pg.mkBrush(*self.theme["panel"]),
+                                    pen=pg.mkPen(self.theme["muted"]), verSpacing=-4)
+        self.legend.setParentItem(self.vb)
+        self.legend.setZValue(200)
+        self._legend_visible = True
+
+        self._resample_timer = QtCore.QTimer(self)
+        self._resample_timer.setSingleShot(True)
+        self._resample_timer.setInterval(80)
+        self._resample_timer.timeout.connect(self._resample_now)
+        self._sampled_range = None
+        self.vb.sigRangeChanged.connect(self._on_range_changed)
+        self.particles.points.sigClicked.connect(self._on_points_clicked)
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self._clicked_particle = False
+        self._layout_columns()
+
+    # ------------------------------------------------------------------ setup
+    def set_experiment(self, exp) -> None:
+        """Show experiment ``exp``: landscape, view, group colours/labels, title. Clears data."""
+        self._exp = exp
+        spec = exp.landscape_spec()
+        params = exp.landscape_params()
+        from optviz.core.landscapes import evaluate_grid
+
+        sid = spec.id
+
+        def evaluate(xs, ys, _sid=sid, _p=params):
+            return evaluate_grid(_sid, _p, np.ascontiguousarray(xs), np.ascontiguousarray(ys))
+
+        try:
+            minima = spec.minima(params)
+        except Exception:  # noqa: BLE001 - a landscape without known minima still draws
+            minima = ()
+        self.landscape.set_landscape(evaluate, log_hint=spec.log_scale, minima=minima)
+        self._minima_kinds = sorted({m.kind for m in minima})
+        self._colors = group_colors(exp.groups)
+        self._labels = [str(getattr(g, "label", f"group {i}")) for i, g in enumerate(exp.groups)]
+        self._betas = [_betas(g) for g in exp.groups]
+        run = getattr(exp, "run", None)
+        self._total_steps = getattr(run, "steps", None)
+        self._update_title()
+        self._data = None
+        self._side_source = None
+        self._counts = np.zeros(len(self._colors), dtype=np.int64)
+        self.particles.set_groups(np.zeros(0, dtype=np.int64), self._colors)
+        (x0, x1), (y0, y1) = spec.bounds
+        self.landscape.relevel()
+        self.set_view((x0, x1), (y0, y1))
+        self._legend_key = None
+        self._update_legend()
+        self.step_text.setText("")
+
+    def set_data(self, result, *, update_side_plots: bool = True, frame: int | None = None,
+                 side_result=None) -> None:
+        """Use the arrays of ``result`` (a RunResult or alike) and draw ``frame`` (default: the
+        current frame, clamped). ``side_result``: another result-like object (for example a
+        sample of the particles, with the same steps) from which the side plots are computed
+        instead of ``result``."""
+        if side_result is not None:
+            self._side_source = side_result
+        pos = np.asarray(result.positions)
+        steps = np.asarray(result.step, dtype=np.int64)
+        group = np.asarray(result.group, dtype=np.int64)
+        div_at = np.asarray(result.diverged_at, dtype=np.int64)
+        div_frame = np.where(div_at >= 0, np.searchsorted(steps, div_at, side="left"), _NEVER)
+        new_groups = self._data is None or len(group) != len(self.particles._group) or not np.array_equal(
+            group, self.particles._group)
+        self._data = result
+        self._steps = steps
+        ng = len(self._colors)
+        if len(group) and group.max() >= ng:  # result with more groups than the experiment
+            from optviz.render.colors import GROUP_PALETTE, parse_color
+
+            self._colors += [parse_color(GROUP_PALETTE[i % len(GROUP_PALETTE)])
+                             for i in range(ng, group.max() + 1)]
+            self._labels += [f"group {i}" for i in range(ng, group.max() + 1)]
+            self._betas += [None] * (group.max() + 1 - ng)
+        self._counts = np.bincount(group, minlength=len(self._colors))
+        if new_groups:
+            self.particles.set_groups(group, self._colors)
+            self.particles.set_visible_groups(self._visible_groups)
+            self._apply_trail()
+        self.particles.set_history(pos, div_frame)
+        self._any_diverged = bool((div_at >= 0).any())
+        if update_side_plots:
+            self._build_side()
+        self._legend_key = None
+        if frame is not None:
+            self._frame = int(frame) if frame >= 0 else int(frame) + len(steps)
+        self._frame = max(0, min(self._frame, len(steps) - 1))
+        self.show_frame(self._frame)
+
+    # ---------------------------------------------------------------- options
+    def apply_options(self, opts: RenderOptions) -> None:
+        """Apply the picture options of a :class:`RenderOptions` (not size/frames/fps)."""
+        self.landscape.set_style(colormap=opts.colormap, log_scale=opts.log_scale,
+                                 contours=opts.contours)
+        self.particles.mode = opts.particle_mode
+        self.particles.point_size = float(opts.point_size)
+        self._title_override = opts.title
+        self._legend_visible = bool(opts.legend)
+        self.legend.setVisible(self._legend_visible)
+        self._update_title()
+        self.set_trail_length(opts.trail_length)
+        side = opts.side_plots
+        self._side_names = tuple(SIDE_PLOTS) if side == "auto" else tuple(side)
+        self._layout_columns()
+        if self._data is not None:
+            self._build_side()
+        if self._exp is not None:
+            (x0, x1), (y0, y1) = self._exp.landscape_spec().bounds
+            if opts.view:
+                x0, x1 = opts.view.get("x", (x0, x1))
+                y0, y1 = opts.view.get("y", (y0, y1))
+            self.landscape.relevel()
+            self.set_view((x0, x1), (y0, y1))
+
+    def set_trail_length(self, n) -> None:
+        """Trail length in recorded frames; -1 = the whole path so far, 0 = no trails,
+        "auto" = whole path for at most 64 particles, else 30 frames."""
+        self._trail_setting = n
+        self._apply_trail()
+        if self._data is not None:
+            self.particles.show_frame(self._frame)
+
+    def _apply_trail(self):
+        n = getattr(self, "_trail_setting", "auto")
+        if n == "auto":
+            n = -1 if self.particles.n_particles <= 64 else 30
+        self.particles.trail_length = int(n)
+
+    def set_visible_groups(self, groups) -> None:
+        """Show only the groups with these indices (``None``: all)."""
+        self._visible_groups = None if groups is None else {int(g) for g in groups}
+        self.particles.set_visible_groups(self._visible_groups)
+        self.side.set_visible_groups(self._visible_groups)
+        self._legend_key = None
+        if self._data is not None:
+            self.show_frame(self._frame)
+
+    def set_side_plots(self, names) -> None:
+        """Show these side plots (subset of ``SIDE_PLOTS``; empty hides the column)."""
+        bad = [n for n in names if n not in SIDE_PLOTS]
+        if bad:
+            raise ValueError(f"side plots: {bad[0]!r} is not allowed; one of {', '.join(SIDE_PLOTS)}")
+        self._side_names = tuple(n for n in SIDE_PLOTS if n in names)
+        self._layout_columns()
+        if self._data is not None:
+            self._build_side()
+            self.show_frame(self._frame)
+
+    def set_particle_mode(self, mode: str) -> None:
+        """"points", "density" or "auto" (density above ``ParticleLayer.density_threshold``)."""
+        if mode not in ("auto", "points", "density"):
+            raise ValueError(f"particle mode: {mode!r} is not allowed; one of auto, points, density")
+        self.particles.mode = mode
+        if self._data is not None:
+            self.particles.show_frame(self._frame)
+
+    def set_colormap(self, name: str) -> None:
+        self.landscape.set_style(colormap=name)
+        self._resample_now(force=True)
+
+    def set_future(self, mode: str) -> None:
+        """Side plots after the cursor: "fade" (veiled, default) or "show"."""
+        self.side.future = mode
+        if self._data is not None:
+            self.side.set_step(float(self._steps[self._frame]))
+
+    # ------------------------------------------------------------------- view
+    def set_view(self, xrange, yrange) -> None:
+        """Show this region of the landscape (re-samples image and contours now)."""
+        (x0, x1), (y0, y1) = (tuple(map(float, xrange)), tuple(map(float, yrange)))
+        ratio = (x1 - x0) / (y1 - y0)
+        self.vb.setAspectLocked(0.5 <= ratio <= 2.0, ratio=1.0)
+        self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self._resample_now(force=True)
+
+    def view_range(self):
+        """The visible ((x0, x1), (y0, y1))."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        return (x0, x1), (y0, y1)
+
+    def _on_range_changed(self, *_):
+        if self.interactive:
+            self._resample_timer.start()
+
+    def _on_points_clicked(self, _item, points, _ev) -> None:
+        if len(points):
+            self._clicked_particle = True
+            self.sigParticleClicked.emit(int(points[0].index()))
+
+    def _on_scene_clicked(self, ev) -> None:
+        if self._clicked_particle:
+            self._clicked_particle = False
+            return
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        pos = ev.scenePos()
+        if not self.vb.sceneBoundingRect().contains(pos):
+            return
+        p = self.vb.mapSceneToView(pos)
+        self.sigLandscapeClicked.emit(float(p.x()), float(p.y()))
+
+    def _resample_now(self, force: bool = False) -> None:
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        rng = (round(x0, 12), round(x1, 12), round(y0, 12), round(y1, 12))
+        if not force and rng == self._sampled_range:
+            return
+        self._sampled_range = rng
+        w = max(int(self.vb.width()), 64)
+        h = max(int(self.vb.height()), 64)
+        res = (min(w, 1200), min(h, 1200))
+        self.landscape.resample((x0, x1), (y0, y1), res)
+        self.particles.set_view((x0, x1), (y0, y1))
+        self._view = ((x0, x1), (y0, y1))
+        if self._data is not None:
+            self.particles.show_frame(self._frame)
+        self.sigViewChanged.emit(self._view)
+
+    # ---------------------------------------------------------------- frames
+    @property
+    def n_frames(self) -> int:
+        return 0 if self._data is None else len(self._steps)
+
+    @property
+    def frame(self) -> int:
+        return self._frame
+
+    @property
+    def diverged_count(self) -> int:
+        return self.particles.diverged_count
+
+    def frame_for_step(self, step: int) -> int:
+        """Index of the last recorded frame at or before optimizer step ``step``."""
+        i = int(np.searchsorted(self._steps, step, side="right")) - 1
+        return max(0, min(i, len(self._steps) - 1))
+
+    def show_frame(self, i: int) -> None:
+        """Draw recorded frame ``i`` (clamped; negative counts from the end)."""
+        if self._data is None:
+            return
+        n = len(self._steps)
+        i = int(i)
+        if i < 0:
+            i += n
+        i = max(0, min(i, n - 1))
+        self._frame = i
+        self.particles.show_frame(i)
+        step = int(self._steps[i])
+        self.side.set_step(float(step))
+        total = self._total_steps if self._total_steps is not None else int(self._steps[-1])
+        text = f"step {step:,} / {total:,}"
+        nd = self.particles.diverged_count
+        if nd:
+            text += f"   ·   {nd:,} diverged"
+        self.step_text.setText(text)
+        self._update_legend()
+        self.sigFrameShown.emit(i)
+
+    # ---------------------------------------------------------------- drawing
+    def _update_title(self):
+        t = self._title_override
+        if t is None:
+            t = getattr(self._exp, "title", "") or ""
+            if self._exp is not None:
+                try:
+                    t = f"{t}  —  {self._exp.landscape_spec().title}" if t else self._exp.landscape_spec().title
+                except Exception:  # noqa: BLE001
+                    pass
+        self.title.setText(t)
+        self.title.setVisible(bool(t))
+
+    def _layout_columns(self):
+        has_side = bool(self._side_names)
+        lay = self.ci.layout
+        lay.setColumnStretchFactor(0, 11)
+        lay.setColumnStretchFactor(1, 9 if has_side else 0)
+
+    def _build_side(self):
+        d = getattr(self, "_side_source", None) or self._data
+        if d is None:
+            return
+        names = self._side_names
+        self.side.loss_clip = self.landscape.value_range
+        self.side.build(names, dict(
+            steps=np.asarray(d.step, dtype=np.int64), loss=d.loss,
+            lr_pre=d.lr_preconditioned, lr_real=d.lr_realized, group=np.asarray(d.group),
+            colors=self._colors, labels=self._labels, betas=self._betas,
+        ))
+        self.side.set_visible_groups(self._visible_groups)
+        # landscape spans all side plot rows
+        n = max(len(self.side.plots), 1)
+        self.ci.removeItem(self.plot)
+        self.ci.addItem(self.plot, row=1, col=0, rowspan=n)
+        lay = self.ci.layout
+        for r in range(1, 1 + n):
+            lay.setRowStretchFactor(r, 1)
+        if not self.side.plots:
+            lay.setColumnStretchFactor(1, 0)
+
+    def _update_legend(self):
+        if not self._legend_visible:
+            return
+        per_group = self.particles.diverged_per_group
+        vis = self._visible_groups
+        key = (tuple(int(x) for x in per_group), None if vis is None else tuple(sorted(vis)),
+               tuple(int(c) for c in self._counts))
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        self.legend.clear()
+        n_entries = len(self._labels) + bool(getattr(self, "_any_diverged", False)) + len(
+            getattr(self, "_minima_kinds", []))
+        self.legend.setColumnCount(2 if n_entries > 6 else 1)
+        for g, (label, color) in enumerate(zip(self._labels, self._colors, strict=False)):
+            if vis is not None and g not in vis:
+                continue
+            n = int(self._counts[g]) if g < len(self._counts) else 0
+            text = label
+            if n > 1:
+                text += f"  ({n:,})"
+            nd = int(per_group[g]) if g < len(per_group) else 0
+            if nd:
+                text += f"  · {nd:,} diverged"
+            sample = pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(*color),
+                                        pen=pg.mkPen(0, 0, 0, 150))
+            self.legend.addItem(sample, text)
+        if getattr(self, "_any_diverged", False):
+            self.legend.addItem(pg.ScatterPlotItem(symbol="x", size=11, brush=pg.mkBrush(150, 150, 150),
+                                                   pen=pg.mkPen(0, 0, 0, 200)), "diverged (last position)")
+        names = {"global": "global minimum", "local": "local minimum", "saddle": "saddle point"}
+        for kind in getattr(self, "_minima_kinds", []):
+            st = {"global": dict(symbol="star", size=13, brush=pg.mkBrush(255, 255, 255), pen=pg.mkPen("k")),
+                  "local": dict(symbol="o", size=9, brush=pg.mkBrush(None), pen=pg.mkPen((90, 90, 90), width=1.8)),
+                  "saddle": dict(symbol="+", size=11, brush=pg.mkBrush(60, 60, 60), pen=pg.mkPen("k"))}[kind]
+            self.legend.addItem(pg.ScatterPlotItem(**st), names[kind])
+
+    # ---------------------------------------------------------------- headless
+    def prepare_offscreen(self, size) -> None:
+        """Fix the widget size for rendering without a screen and let layout settle.
+
+        PLATFORM.md trap 3: render a few times with events processed before
+        the first real frame, or axes lose their tick labels.
+        """
+        w, h = size
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        self.setFixedSize(w, h)
+        self.show()
+        app = QtWidgets.QApplication.instance()
+        for _ in range(3):
+            app.processEvents()
+            app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+            self.render_array()
+        self._resample_now(force=True)
+        if self._data is not None:
+            self.show_frame(self._frame)
+        app.processEvents()
+
+    def render_image(self) -> QtGui.QImage:
+        """The widget as it is now, as a QImage (Format_RGB32, device pixel ratio 1)."""
+        app = QtWidgets.QApplication.instance()
+        app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+        w, h = self.width(), self.height()
+        img = QtGui.QImage(w, h, QtGui.QImage.Format.Format_RGB32)
+        img.setDevicePixelRatio(1.0)
+        img.fill(QtGui.QColor(self.theme["background"]))
+        painter = QtGui.QPainter(img)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        self.render(painter)
+        painter.end()
+        return img
+
+    def render_array(self) -> np.ndarray:
+        """The widget as it is now: (H, W, 4) uint8, BGRA byte order (alpha 255), a copy."""
+        img = self.render_image()
+        h, w = img.height(), img.width()
+        buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
+        arr = buf.reshape(h, img.bytesPerLine())[:, : 4 * w].reshape(h, w, 4).copy()
+        return arr
+

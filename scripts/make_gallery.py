@@ -1,0 +1,54 @@
+"""Render the README's pictures from the experiment files in resources/experiments/.
+
+    python scripts/make_gallery.py [--only NAME ...] [--no-animation]
+
+Writes resources/gallery/NAME.png (1280x720, the last step unless the file's
+[render] table says otherwise) for every resources/experiments/NAME.toml, and
+one looping animation, resources/gallery/rosenbrock_race.gif (800x450).
+Each output records its experiment: `optviz figure --from resources/gallery/NAME.png`
+regenerates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENTS = ROOT / "resources" / "experiments"
+GALLERY = ROOT / "resources" / "gallery"
+ANIMATIONS = {"rosenbrock_race": dict(size=(800, 450), fps=25, duration=8, format="gif")}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", help="experiment names (default: all)")
+    ap.add_argument("--no-animation", action="store_true")
+    args = ap.parse_args(argv)
+
+    from optviz.experiment import load_experiment, run_experiment
+    from optviz.render import export_animation, figure
+
+    GALLERY.mkdir(parents=True, exist_ok=True)
+    for path in sorted(EXPERIMENTS.glob("*.toml")):
+        name = path.stem
+        if args.only and name not in args.only:
+            continue
+        t0 = time.perf_counter()
+        exp = load_experiment(path)
+        result = run_experiment(exp)
+        info = figure(exp, GALLERY / f"{name}.png", result=result)
+        print(f"{info.path.relative_to(ROOT)}  step {info.steps[0]}  ({time.perf_counter() - t0:.1f} s)")
+        if name in ANIMATIONS and not args.no_animation:
+            t0 = time.perf_counter()
+            a = dict(ANIMATIONS[name])
+            fmt = a.pop("format")
+            info = export_animation(exp, GALLERY / f"{name}.{fmt}", result=result, **a)
+            print(f"{info.path.relative_to(ROOT)}  {info.frames} frames  ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""Headless figures and animations: `optviz figure`, `optviz export` and their Python API."""
+
+import hashlib
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from optviz.experiment import Experiment, run_experiment
+from optviz.render import ExportCancelled, RenderOptionError, export_animation, figure
+from optviz.render.export import plan_frames
+from optviz.render.metadata import read_experiment_text
+from optviz.render.options import resolve_options
+
+TOML = """
+title = "export test"
+seed = 1
+[landscape]
+name = "himmelblau"
+[run]
+steps = 40
+[[groups]]
+label = "Adam"
+optimizer = "adam"
+hyper = { lr = 0.1 }
+init = { kind = "normal", mean = [0.0, 0.0], std = [0.5, 0.5], count = 30 }
+[[groups]]
+label = "Momentum"
+optimizer = "momentum"
+hyper = { lr = 0.002, momentum = 0.9 }
+init = { kind = "point", point = [-4.0, 4.0] }
+[render]
+size = [320, 240]
+side_plots = ["loss", "lr"]
+"""
+
+
+@pytest.fixture(scope="module")
+def exp_and_result():
+    exp = Experiment.from_toml(TOML)
+    return exp, run_experiment(exp)
+
+
+def _sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def _no_temp_files(folder):
+    return [p for p in os.listdir(folder) if p.startswith(".") or p.endswith(".part")] == []
+
+
+def _decode(path):
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        duration = float(c.duration) / 1e6 if c.duration else None
+        return frames, s, duration, dict(c.metadata)
+
+
+# ---------------------------------------------------------------- figures
+def test_png_figure_size_metadata_and_regeneration(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    out = tmp_path / "fig.png"
+    info = figure(exp, out, step=20, result=res)
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.size == (320, 240)
+    assert info.steps == [20]
+    text = read_experiment_text(out)
+    assert 'title = "export test"' in text and "step = 20" in text
+    again = tmp_path / "again.png"
+    figure(None, again, from_file=out)
+    assert _sha(again) == _sha(out), "regenerating from the recorded experiment is pixel-identical"
+
+
+def test_figure_default_step_is_last_and_frames_differ(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert figure(exp, a, result=res).steps == [40]
+    figure(exp, b, step=0, result=res)
+    from PIL import Image
+
+    assert not np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
+
+
+def test_svg_is_valid_xml_with_metadata(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    out = tmp_path / "fig.svg"
+    figure(exp, out, result=res, size=(400, 300))
+    root = ET.parse(out).getroot()
+    assert root.tag.endswith("svg")
+    assert "export test" in read_experiment_text(out)
+    assert b"<image" in out.read_bytes() and b"<path" in out.read_bytes()
+
+
+# ------------------------------------------------------------- animations
+def test_mp4_frames_size_duration_and_change(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    out = tmp_path / "a.mp4"
+    seen = []
+    info = export_animation(exp, out, fps=10, frames=12, result=res,
+                            progress=lambda d, t: seen.append((d, t)))
+    frames, stream, duration, meta = _decode(out)
+    assert len(frames) == 12 == info.frames
+    assert frames[0].shape == (240, 320, 3)
+    assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
+    assert duration == pytest.approx(1.2, abs=0.15)
+    assert seen[-1] == (12, 12) and len(seen) == 12
+    diffs = [np.abs(frames[i].astype(int) - frames[0].astype(int)).mean() for i in (5, 11)]
+    assert all(d > 0.05 for d in diffs), "frames change over time"
+    assert "export test" in meta.get("comment", "")
+    assert "export test" in read_experiment_text(out)
+
+
+def test_mp4_is_deterministic(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    export_animation(exp, a, frames=6, result=res)
+    export_animation(exp, b, frames=6, result=res)
+    fa, *_ = _decode(a)
+    fb, *_ = _decode(b)
+    assert all(np.array_equal(x, y) for x, y in zip(fa, fb, strict=False))
+    assert _sha(a) == _sha(b)
+
+
+def test_gif_loops_with_sidecar(tmp_path, exp_and_result):
+    from PIL import Image
+
+    exp, res = exp_and_result
+    out = tmp_path / "a.gif"
+    export_animation(exp, out, fps=20, frames=8, result=res)
+    with Image.open(out) as im:
+        assert im.n_frames == 8 and im.size == (320, 240)
+        assert im.info.get("loop") == 0
+        assert im.info.get("duration") == 50
+    assert "export test" in read_experiment_text(out)
+    assert _no_temp_files(tmp_path)
+
+
+def test_webp_frames_and_metadata(tmp_path, exp_and_result):
+    from PIL import Image
+
+    exp, res = exp_and_result
+    out = tmp_path / "a.webp"
+    export_animation(exp, out, fps=10, duration=0.5, result=res)
+    with Image.open(out) as im:
+        assert im.n_frames == 5 and im.size == (320, 240)
+    assert "export test" in read_experiment_text(out)
+
+
+# ------------------------------------------------- atomicity and cancel
+@pytest.mark.parametrize("how", ["raise", "false", "interrupt"])
+def test_cancel_keeps_old_file_and_leaves_no_temp(tmp_path, exp_and_result, how):
+    exp, res = exp_and_result
+    out = tmp_path / "keep.mp4"
+    out.write_bytes(b"old content")
+
+    def progress(done, total):
+        if done == 3:
+            if how == "raise":
+                raise RuntimeError("stop")
+            if how == "interrupt":
+                raise KeyboardInterrupt
+            return False
+        return None
+
+    expected = {"raise": RuntimeError, "false": ExportCancelled, "interrupt": KeyboardInterrupt}[how]
+    with pytest.raises(expected):
+        export_animation(exp, out, frames=10, result=res, progress=progress)
+    assert out.read_bytes() == b"old content"
+    assert _no_temp_files(tmp_path)
+
+
+def test_gif_cancel_kills_ffmpeg_cleanly(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    out = tmp_path / "x.gif"
+
+    def progress(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_animation(exp, out, frames=10, result=res, progress=progress)
+    assert not out.exists() and os.listdir(tmp_path) == []
+
+
+def test_existing_file_is_replaced_by_a_complete_one(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    out = tmp_path / "f.png"
+    out.write_bytes(b"old")
+    figure(exp, out, result=res)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _no_temp_files(tmp_path)
+
+
+# ---------------------------------------------------------- bad options
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(size="0x720"), "size"),
+        (dict(size=(321, 240)), "even"),
+        (dict(fps=0), "fps"),
+        (dict(frames=0), "frames"),
+        (dict(colormap="jet"), "colormap"),
+        (dict(side_plots=["loss", "bogus"]), "side_plots"),
+    ],
+)
+def test_bad_animation_options_raise_before_anything(tmp_path, exp_and_result, kwargs, message):
+    exp, res = exp_and_result
+    with pytest.raises(RenderOptionError, match=message):
+        export_animation(exp, tmp_path / "a.mp4", result=res, **kwargs)
+    assert os.listdir(tmp_path) == []
+
+
+def test_bad_figure_options(tmp_path, exp_and_result):
+    exp, res = exp_and_result
+    with pytest.raises(RenderOptionError, match="step: 41 is not allowed"):
+        figure(exp, tmp_path / "a.png", step=41, result=res)
+    with pytest.raises(RenderOptionError, match="output"):
+        figure(exp, tmp_path / "a.jpg", result=res)
+    with pytest.raises(RenderOptionError, match="does not exist"):
+        figure(exp, tmp_path / "nope" / "a.png", result=res)
+    assert os.listdir(tmp_path) == []
+
+
+def test_render_table_is_validated_with_field_value_allowed():
+    with pytest.raises(RenderOptionError, match=r"render\.bogus: unknown option"):
+        resolve_options({"bogus": 1})
+    with pytest.raises(RenderOptionError, match=r"trail_length: -2 is not allowed"):
+        resolve_options({"trail_length": -2})
+    opts = resolve_options({"size": [640, 480], "frames": 10}, duration=2.0)
+    assert opts.size == (640, 480) and opts.frames is None and opts.duration == 2.0
+
+
+def test_plan_frames():
+    o = resolve_options({})
+    assert plan_frames(o, 500) == [round(j * 500 / 299) for j in range(300)]
+    assert plan_frames(resolve_options({}, steps_per_frame=100), 250) == [0, 100, 200, 250]
+    assert plan_frames(resolve_options({}, frames=3, steps_per_frame=10), 15) == [0, 10, 15]
+    assert plan_frames(resolve_options({}, frames=1), 40) == [40]
+    assert len(plan_frames(resolve_options({}, duration=2, fps=15), 40)) == 30
+
+
+# --------------------------------------------------------------------- CLI
+def _write(tmp_path):
+    p = tmp_path / "exp.toml"
+    p.write_text(TOML.replace("steps = 40", "steps = 10"))
+    return p
+
+
+def test_cli_figure_export_and_from(tmp_path, capsys):
+    from optviz.cli import main
+
+    exp = _write(tmp_path)
+    png = tmp_path / "o.png"
+    assert main(["figure", str(exp), "-o", str(png), "--step", "5", "--size", "200x160"]) == 0
+    assert main(["figure", "--from", str(png), "-o", str(tmp_path / "o2.png")]) == 0
+    assert _sha(png) == _sha(tmp_path / "o2.png")
+    mp4 = tmp_path / "o.mp4"
+    assert main(["export", str(exp), "-o", str(mp4), "--frames", "4", "--fps", "8", "-q"]) == 0
+    frames, *_ = _decode(mp4)
+    assert len(frames) == 4
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["figure", "{exp}", "-o", "{d}/x.bmp"], "output"),
+        (["figure", "{exp}", "-o", "{d}/x.png", "--size", "0x10"], "size"),
+        (["figure", "{exp}", "-o", "{d}/x.png", "--step", "11"], "step"),
+        (["export", "{exp}", "-o", "{d}/x.mp4", "--frames", "0"], "frames"),
+        (["export", "{exp}", "-o", "{d}/x.mkv"], "output"),
+        (["export", "{exp}", "-o", "{d}/x.mp4", "--fps", "fast"], "--fps"),
+        (["export", "{exp}", "-o", "/nonexistent-dir/x.mp4"], "does not exist"),
+        (["export", "{exp}", "-o", "{d}/x.mp4", "--frames", "3", "--duration", "1"], "not allowed"),
+        (["figure", "--from", "{d}/missing.png"], "no such file"),
+    ],
+)
+def test_cli_bad_options_exit_2_with_one_line(tmp_path, capsys, args, needle):
+    from optviz.cli import main
+
+    exp = _write(tmp_path)
+    before = sorted(os.listdir(tmp_path))
+    argv = [a.format(exp=exp, d=tmp_path) for a in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err
+    assert sorted(os.listdir(tmp_path)) == before

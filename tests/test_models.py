@@ -1,0 +1,106 @@
+"""The app's models without Qt: document edits (valid and refused), playback, live run, display."""
+
+import numpy as np
+import pytest
+
+from optviz.models import Playback, Selection, ViewOptions
+from optviz.models.document import DocumentModel, EditError
+from optviz.models.live import DisplayBuffer, LiveRun, side_sample
+
+
+def test_document_edits_emit_and_validate(tmp_path):
+    doc = DocumentModel()
+    kinds = []
+    doc.changed.connect(kinds.append)
+    doc.set_hyper(0, "lr", 0.002)
+    assert doc.group(0).hyper["lr"] == 0.002
+    before = doc.experiment
+    with pytest.raises(EditError, match=r"lr = -1 is out of range: must be in \(0, inf\)"):
+        doc.set_hyper(0, "lr", -1)
+    with pytest.raises(EditError, match="betas"):
+        doc.set_hyper(1, "betas", [0.9, 1.5])
+    assert doc.experiment is before  # refused edits change nothing
+    doc.set_hyper(0, "lr", doc.experiment.groups[0].resolved_hyper()["lr"])
+    i = doc.add_group("rmsprop")
+    assert doc.group(i).optimizer == "rmsprop" and doc.n_groups == 3
+    j = doc.duplicate_group(i)
+    assert doc.group(j).label != doc.group(i).label
+    doc.rename_group(j, "copy")
+    doc.set_group_color(j, "#123456")
+    doc.set_group_visible(j, False)
+    doc.remove_group(j)
+    doc.place_point(0, 0.5, -0.25)
+    assert doc.group(0).init == {"kind": "point", "point": [0.5, -0.25]}
+    doc.place_cloud(0, 1.0, 1.0, 0.2, count=50)
+    assert doc.group(0).init["count"] == 50 and doc.group(0).init["std"] == [0.1, 0.1]
+    doc.set_count(0, 1000)
+    with pytest.raises(EditError, match="out of range"):
+        doc.set_count(0, 2_000_000)
+    doc.set_optimizer(0, "adam")
+    doc.set_schedule(0, {"kind": "cosine", "T_max": 50})
+    with pytest.raises(EditError):
+        doc.set_schedule(0, {"kind": "cosine", "T_max": 0})
+    assert {"sim", "look"} <= set(kinds)
+    assert doc.dirty
+    path = tmp_path / "e.toml"
+    doc.save(path)
+    assert not doc.dirty
+    other = DocumentModel()
+    other.load(path)
+    assert other.experiment.to_dict() == doc.experiment.to_dict()
+    while doc.n_groups > 1:
+        doc.remove_group(0)
+    with pytest.raises(EditError, match="at least one group"):
+        doc.remove_group(0)
+
+
+def test_playback_selection_view_options():
+    pb = Playback()
+    seen = []
+    pb.events.frame.connect(seen.append)
+    pb.n_frames = 10
+    pb.scrub(3)
+    assert pb.frame == 3 and not pb.follow and seen == [3]
+    pb.scrub(99)
+    assert pb.frame == 9 and pb.follow
+    pb.set_speed(5000)
+    assert pb.speed == 1000
+    sel = Selection()
+    sel.particle = 4
+    v = ViewOptions()
+    v.update({"trail_length": "12", "colormap": "bogus", "side_plots": ["lr"]})
+    assert v.trail_length == 12 and v.colormap == "viridis" and v.side_plots == ("lr",)
+    assert v.to_dict()["side_plots"] == ["lr"]
+
+
+def test_side_sample_spreads_over_groups():
+    group = np.repeat([0, 1], [5000, 10])
+    idx = side_sample(group, 2, limit=100)
+    assert (group[idx] == 1).sum() == 10 and len(idx) <= 100
+
+
+def test_live_run_and_display_buffer():
+    doc = DocumentModel()
+    live = LiveRun()
+    snap = live.run_blocking(doc.experiment, 30)
+    assert snap.step == 30 and snap.fresh
+    n = doc.n_particles()
+    assert snap.positions.shape == (31, n, 2) and snap.loss.shape[0] == 31
+    disp = DisplayBuffer(budget_mb=1, max_frames=16)
+    assert disp.add(snap) > 0
+    assert disp.n <= disp.capacity == 16
+    r = disp.result()
+    assert r.positions.shape[1] == n and r.step[0] == 0 and r.step[-1] == 30
+    assert np.all(np.diff(r.step) > 0)
+    # more frames than fit: thinned, first and newest kept
+    live._work(None, False, 40, False)
+    disp.add(live.take())
+    assert disp.result().step[-1] == 70 and disp.result().step[0] == 0 and disp.n <= 16
+    # inspection data of one particle
+    live.inspect(3)
+    live._work(None, False, 0, True)
+    info = live.take().inspect
+    assert info["particle"] == 3 and "momentum_buffer" in info["state"]
+    assert info["grad"].shape == (live.sim.history.n_frames, 2)
+    res = live.result()
+    assert res.positions.shape[1] == n
