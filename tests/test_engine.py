@@ -9,7 +9,7 @@ from optviz.core.engine import ParticleGroup, Simulation
 from optviz.core.landscapes import get_landscape
 from optviz.core.optimizers import get_optimizer
 from optviz.core.surface import builtin_surface
-from optviz.experiment import build_simulation, run_experiment
+from optviz.experiment import Experiment, build_simulation, run_experiment
 
 
 def test_frames_start_at_step_zero_and_end_at_the_last_step():
@@ -172,3 +172,52 @@ def test_a_typed_expression_runs_like_the_built_in_landscape_it_spells():
     typed = typed.validated()
     builtin = run_experiment(experiment(groups, steps=200, record_dtype="float64"))
     np.testing.assert_allclose(run_experiment(typed).positions, builtin.positions, rtol=1e-12, atol=1e-12)
+
+
+def _data_experiment(groups, steps=60, size=400):
+    return Experiment.from_dict({
+        "landscape": {"model": "linear", "data": {"size": size, "noise": 0.5, "seed": 3}},
+        "run": {"steps": steps, "record_dtype": "float64"},
+        "groups": [{"label": f"g{k}", "init": {"kind": "point", "point": [0.0, 0.0]}, **g}
+                   for k, g in enumerate(groups)],
+    })
+
+
+def test_gd_sgd_and_mini_batch_on_data():
+    res = run_experiment(_data_experiment([
+        {"optimizer": "sgd", "hyper": {"lr": 0.1}},
+        {"optimizer": "sgd", "hyper": {"lr": 0.1}, "batch_size": 400},
+        {"optimizer": "sgd", "hyper": {"lr": 0.1}, "batch_size": 1},
+        {"optimizer": "sgd", "hyper": {"lr": 0.1}, "batch_size": 16,
+         "init": {"kind": "normal", "mean": [0.0, 0.0], "std": [0.0, 0.0], "count": 50}},
+    ]))
+    gd, full, sgd = res.positions[:, 0], res.positions[:, 1], res.positions[:, 2]
+    np.testing.assert_array_equal(gd, full)            # B = n is exactly gradient descent
+    assert np.abs(sgd - gd).max() > 1e-3               # one sample per step is noisy
+    cloud = res.positions[-1, 3:]
+    assert cloud.std(axis=0).min() > 1e-4              # independent batches spread a cloud from one start
+    surface = res.experiment.landscape_spec()
+    (best,) = surface.minima()
+    assert np.allclose(gd[-1], [best.x, best.y], atol=1e-3)  # GD converges to least squares
+    f = surface.value_and_grad(res.positions[-1, :, 0], res.positions[-1, :, 1])[0]
+    np.testing.assert_allclose(res.loss[-1], f, rtol=1e-10)  # recorded loss is the full-data loss
+
+
+def test_stochastic_runs_are_deterministic_and_seeded():
+    groups = [{"optimizer": "adam", "hyper": {"lr": 0.05}, "batch_size": 8}]
+    a = run_experiment(_data_experiment(groups))
+    b = run_experiment(_data_experiment(groups))
+    np.testing.assert_array_equal(a.positions, b.positions)
+    other = _data_experiment(groups)
+    other.seed = 5
+    assert not np.array_equal(run_experiment(other).positions, a.positions)
+
+
+def test_gradient_noise_on_a_formula_landscape():
+    groups = [{"optimizer": "sgd", "hyper": {"lr": 0.01}},
+              {"optimizer": "sgd", "hyper": {"lr": 0.01}, "noise": {"kind": "gaussian", "scale": 2.0}}]
+    res = run_experiment(experiment(groups, landscape="himmelblau", steps=30, record_dtype="float64"))
+    exact, noisy = res.positions[:, 0], res.positions[:, 1]
+    assert np.abs(noisy - exact).max() > 1e-3
+    f, gx, gy = res.experiment.landscape_spec().value_and_grad(exact[:-1, 0], exact[:-1, 1])
+    np.testing.assert_allclose(res.grad[:-1, 0, 0], gx, rtol=1e-12)   # the noise-free group stays exact

@@ -137,7 +137,7 @@ def test_float64_recording_is_exact_and_float32_is_the_default():
     [
         ({"expression": "x**2 + z"}, ["landscape.expression", "unknown name 'z'", "column 8"]),
         ({"expression": "__import__('os')"}, ["landscape.expression"]),
-        ({"expression": "x + y", "name": "rosenbrock"}, ["either name", "or expression"]),
+        ({"expression": "x + y", "name": "rosenbrock"}, ["one of name", "not name and expression"]),
         ({"expression": "a*x**2 + y**2", "params": {"a": "big"}}, ["landscape.params", "'big'"]),
         ({"expression": "x**2", "bounds": [[1, 0], [0, 1]]}, ["landscape.bounds", "x0 < x1"]),
         ({"name": "rosenbrock", "bounds": [[0, 1], [0, 1]]}, ["landscape.bounds", "only for expressions"]),
@@ -158,3 +158,40 @@ def test_a_typed_landscape_travels_in_the_experiment_file():
     assert surface.kind == "expression" and surface.bounds == ((-1.0, 1.0), (-2.0, 2.0))
     f, gx, gy = surface.value_and_grad(0.5, 0.0)
     assert (f, gx, gy) == pytest.approx((0.5, 2.0, 1.0))
+
+
+def test_data_backed_landscapes_and_gradient_estimates_are_validated():
+    data = {"model": "linear", "data": {"size": 100, "noise": 0.3, "seed": 2}}
+    exp = Experiment.from_dict({"landscape": data, "groups": [group(batch_size=8, sampling="replacement")]})
+    assert experiment_from_toml(exp.to_toml()).to_dict() == exp.to_dict()
+    cases = [
+        ({"model": "cubic"}, [group()], ["landscape.model", "'cubic'", "linear, logistic, tanh"]),
+        ({"model": "linear", "data": {"size": 0}}, [group()], ["landscape.data.size = 0"]),
+        ({"model": "linear", "data": {"slope": 2}}, [group()], ["'slope'", "w, b"]),
+        (data, [group(batch_size=0)], ["groups[0].batch_size = 0", ">= 1"]),
+        (data, [group(sampling="shuffle")], ["groups[0].sampling", "'epoch'"]),
+        ({"name": "rosenbrock"}, [group(batch_size=4)], ["groups[0].batch_size", "data-backed"]),
+        ({"name": "rosenbrock"}, [group(noise={"kind": "cauchy"})], ["groups[0].noise.kind", "gaussian"]),
+        ({"name": "rosenbrock"}, [group(noise={"kind": "gaussian", "scale": -1})], ["groups[0].noise.scale"]),
+        ({"model": "linear", "data": {"csv": "missing.csv"}}, [group()], ["landscape.data", "missing.csv"]),
+    ]
+    for landscape, groups, expected in cases:
+        with pytest.raises(ExperimentError) as caught:
+            Experiment.from_dict({"landscape": landscape, "groups": groups})
+        for part in expected:
+            assert part in str(caught.value), (landscape, groups)
+
+
+def test_csv_data_is_found_beside_the_experiment_file(tmp_path):
+    (tmp_path / "points.csv").write_text("x,y\n0,1\n1,3\n2,5\n3,7.5\n")
+    (tmp_path / "exp.toml").write_text(
+        '[landscape]\nmodel = "linear"\ndata = { csv = "points.csv" }\n'
+        '[[groups]]\nlabel = "GD"\noptimizer = "sgd"\nhyper = { lr = 0.05 }\n'
+        'init = { kind = "point", point = [0.0, 0.0] }\n')
+    from optviz.experiment import load_experiment
+
+    exp = load_experiment(tmp_path / "exp.toml")
+    surface = exp.landscape_spec()
+    assert surface.kind == "data" and surface.data.shape == (4, 2)
+    (best,) = surface.minima()
+    assert (best.x, best.y) == pytest.approx(np.polyfit([0, 1, 2, 3], [1, 3, 5, 7.5], 1))

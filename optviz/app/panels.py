@@ -197,7 +197,7 @@ class ExperimentPanel(QtWidgets.QWidget):
             i = self.landscape.findData(exp.landscape.name)
             self.landscape.setCurrentIndex(i)
             spec = exp.landscape_spec()
-            self.formula.setText(f"f(x, y) = {getattr(spec, 'formula', '')}")
+            self.formula.setText(getattr(spec, "formula", ""))
             self.steps.setValue(exp.run.steps)
             self.seed.setValue(exp.seed)
             for _label, field in self._param_rows:

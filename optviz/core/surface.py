@@ -105,3 +105,37 @@ def expression_surface(text: str, params: Mapping[str, float] | None = None,
         _grid=lambda xs, ys: compiled.evaluate_grid(xs, ys, packed),
         _value_and_grad=lambda x, y: compiled.value_and_grad(x, y, packed),
     )
+
+
+def data_surface(model: str, dataset) -> Surface:
+    """The full-data loss of a 2-parameter model (linear, logistic, tanh) on a dataset.
+
+    Gradients come from the data (full batch or mini-batches, chosen per group);
+    the contour shows the full-data loss. Linear regression's known minimum is
+    the least-squares solution.
+    """
+    from optviz.core.data import full_loss, full_loss_grad, get_model, view_bounds
+    from optviz.core.data.models import _least_squares
+
+    spec = get_model(model)
+    data = np.ascontiguousarray(dataset.values, dtype=np.float64)
+    minima: tuple[Minimum, ...] = ()
+    if spec.name == "linear":
+        w, b = _least_squares(data)
+        minima = (Minimum(w, b, float(full_loss(spec.id, data, w, b)), "global"),)
+
+    def grid(xs, ys):
+        from optviz.core.data.gradients import full_loss_points
+
+        gx, gy = np.meshgrid(xs, ys)
+        theta = np.ascontiguousarray(np.stack([gx.ravel(), gy.ravel()]))
+        out = np.empty(theta.shape[1])
+        full_loss_points(spec.id, data, theta, out)
+        return out.reshape(gx.shape)
+
+    return Surface(
+        kind="data", name=spec.name, title=f"{spec.title} on {dataset.name}", formula=spec.formula,
+        description=spec.description, bounds=view_bounds(spec.id, data), log_scale=spec.name != "logistic",
+        id=spec.id, param_values=np.zeros(4), known_minima=minima, data=data, axis_names=spec.param_names,
+        _grid=grid, _value_and_grad=lambda x, y: full_loss_grad(spec.id, data, x, y),
+    )

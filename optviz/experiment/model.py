@@ -10,18 +10,22 @@ figure`` and ``optviz export``.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from optviz.core.data import MODELS, load_csv, make_dataset
 from optviz.core.initial import check_init, initial_positions
+from optviz.core.kernel import NOISE_KINDS
 from optviz.core.optimizers import get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
 from optviz.core.schedules import resolve_schedule
-from optviz.core.surface import Surface, builtin_surface, expression_surface
+from optviz.core.surface import Surface, builtin_surface, data_surface, expression_surface
 from optviz.experiment.errors import ExperimentError
 
 RECORD_DTYPES = ("float32", "float64")
@@ -31,25 +35,57 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 @dataclass
 class LandscapeConfig:
-    """A built-in landscape by ``name``, or a typed ``expression`` in x and y; ``params`` override defaults.
+    """What the particles descend. Exactly one of:
 
-    ``bounds`` ([[x0, x1], [y0, y1]]) sets the default view of an expression (built-ins have their own).
+    - ``name``: a built-in landscape, ``params`` overriding its defaults;
+    - ``expression``: a typed formula in x and y with ``params`` and optional view ``bounds``;
+    - ``model`` + ``data``: a 2-parameter model (linear, logistic, tanh) fitted to a dataset,
+      generated (``data = { size, noise, seed, <true parameters> }``) or read from a CSV file
+      (``data = { csv = "points.csv" }``, relative to the experiment file).
     """
 
     name: str = "rosenbrock"
     params: dict[str, float] = field(default_factory=dict)
     expression: str | None = None
     bounds: list[list[float]] | None = None
+    model: str | None = None
+    data: dict[str, Any] | None = None
+    base_dir: str = "."
 
     def spec(self) -> Surface:
-        """The surface to run and draw (compiling an expression once per process)."""
-        if self.expression is not None:
-            bounds = tuple(tuple(b) for b in self.bounds) if self.bounds else None
-            return expression_surface(self.expression, self.params, bounds)
-        return builtin_surface(self.name, self.params)
+        """The surface to run and draw (built once per process for the same description)."""
+        return _surface(_freeze((self.name, self.params, self.expression, self.bounds, self.model, self.data,
+                                 self.base_dir)))
 
     def packed_params(self) -> np.ndarray:
         return self.spec().param_values
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _surface(key: tuple) -> Surface:
+    name, params, expression, bounds, model, data, base_dir = key
+    params = dict(params)
+    if expression is not None:
+        return expression_surface(expression, params, bounds)
+    if model is not None:
+        data = dict(data)
+        if "csv" in data:
+            path = Path(data["csv"])
+            dataset = load_csv(path if path.is_absolute() else Path(base_dir) / path, model)
+        else:
+            true_params = {k: v for k, v in data.items() if k not in ("size", "noise", "seed")}
+            dataset = make_dataset(model, int(data.get("size", 200)), float(data.get("noise", 0.1)),
+                                   int(data.get("seed", 0)), **true_params)
+        return data_surface(model, dataset)
+    return builtin_surface(name, params)
 
 
 @dataclass
@@ -73,6 +109,9 @@ class GroupConfig:
     schedule: dict[str, Any] | None = None
     color: str | None = None
     visible: bool = True
+    batch_size: int | None = None            # data-backed landscapes: None = full batch (GD)
+    sampling: str = "epoch"                  # mini-batches: "epoch" (without replacement) or "replacement"
+    noise: dict[str, Any] | None = None      # { kind = "gaussian" | "student_t", scale = σ, dof = ν }
 
     def resolved_hyper(self) -> dict[str, Any]:
         return get_optimizer(self.optimizer).resolve(self.hyper)
@@ -96,8 +135,11 @@ class Experiment:
     # Construction and validation ---------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Experiment:
-        """Validate a plain description (as read from TOML); raise ExperimentError on any problem."""
+    def from_dict(cls, data: Mapping[str, Any], base_dir: str = ".") -> Experiment:
+        """Validate a plain description (as read from TOML); raise ExperimentError on any problem.
+
+        ``base_dir`` is where relative data paths are found (the experiment file's folder).
+        """
         if not isinstance(data, Mapping):
             raise ExperimentError(f"an experiment must be a table, got {type(data).__name__}")
         _only(data, ("title", "seed", "landscape", "run", "groups", "render", "view"), "the top level")
@@ -110,12 +152,19 @@ class Experiment:
         experiment = cls(
             title=title,
             seed=seed,
-            landscape=_landscape(data.get("landscape", {})),
+            landscape=_landscape(data.get("landscape", {}), base_dir),
             run=_run(data.get("run", {})),
             groups=_groups(data.get("groups")),
             render=copy.deepcopy(dict(_table(data.get("render", {}), "render"))),
             view=copy.deepcopy(dict(_table(data.get("view", {}), "view"))),
         )
+        data_backed = experiment.landscape.model is not None
+        for k, g in enumerate(experiment.groups):
+            if g.batch_size is not None and not data_backed:
+                raise ExperimentError(
+                    f"groups[{k}].batch_size needs a data-backed landscape ([landscape] model = ..., data = ...); "
+                    "on formula landscapes use noise = { kind = \"gaussian\", scale = ... }",
+                    f"groups[{k}].batch_size")
         return experiment
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +174,8 @@ class Experiment:
             land: dict[str, Any] = {"expression": self.landscape.expression}
             if self.landscape.bounds:
                 land["bounds"] = [list(b) for b in self.landscape.bounds]
+        elif self.landscape.model is not None:
+            land = {"model": self.landscape.model, "data": dict(self.landscape.data or {})}
         else:
             land = {"name": self.landscape.name}
         if self.landscape.params:
@@ -146,6 +197,12 @@ class Experiment:
                 entry["color"] = g.color
             if not g.visible:
                 entry["visible"] = False
+            if g.batch_size is not None:
+                entry["batch_size"] = g.batch_size
+            if g.sampling != "epoch":
+                entry["sampling"] = g.sampling
+            if g.noise:
+                entry["noise"] = dict(g.noise)
             out["groups"].append(entry)
         if self.render:
             out["render"] = _plain(self.render)
@@ -155,7 +212,7 @@ class Experiment:
 
     def validated(self) -> Experiment:
         """A validated copy (use after editing fields in place, as the app does)."""
-        return Experiment.from_dict(self.to_dict())
+        return Experiment.from_dict(self.to_dict(), self.landscape.base_dir)
 
     # Derived values ------------------------------------------------------------------------
 
@@ -189,14 +246,20 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Non
             )
 
 
-def _landscape(value: Any) -> LandscapeConfig:
+def _landscape(value: Any, base_dir: str = ".") -> LandscapeConfig:
     table = _table(value, "landscape")
-    _only(table, ("name", "params", "expression", "bounds"), "landscape")
+    _only(table, ("name", "params", "expression", "bounds", "model", "data"), "landscape")
     params = dict(_table(table.get("params", {}), "landscape.params"))
+    kinds = [key for key in ("name", "expression", "model") if key in table]
+    if len(kinds) > 1:
+        raise ExperimentError(
+            f"landscape: give one of name (a built-in), expression or model, not {' and '.join(kinds)}", "landscape")
+    if "model" in table:
+        return _data_landscape(table, base_dir)
+    if "data" in table:
+        raise ExperimentError("landscape.data needs a model (linear, logistic or tanh)", "landscape.data")
     expression = table.get("expression")
     if expression is not None:
-        if "name" in table:
-            raise ExperimentError("landscape: give either name (a built-in) or expression, not both", "landscape")
         if not isinstance(expression, str):
             raise ExperimentError(f"landscape.expression = {expression!r} must be a string", "landscape.expression")
         bounds = _bounds(table.get("bounds"))
@@ -216,6 +279,40 @@ def _landscape(value: Any) -> LandscapeConfig:
     except ValueError as error:
         raise ExperimentError(str(error), "landscape") from None
     return LandscapeConfig(name=name, params=params)
+
+
+def _data_landscape(table: Mapping[str, Any], base_dir: str) -> LandscapeConfig:
+    model = table["model"]
+    names = [m.name for m in MODELS]
+    if model not in names:
+        raise ExperimentError(f"landscape.model = {model!r} is not known; known: {', '.join(names)}",
+                              "landscape.model")
+    data = dict(_table(table.get("data", {}), "landscape.data"))
+    if "csv" in data:
+        if set(data) != {"csv"} or not isinstance(data["csv"], str):
+            raise ExperimentError("landscape.data = { csv = \"file.csv\" } takes only the file's path",
+                                  "landscape.data")
+    else:
+        spec = next(m for m in MODELS if m.name == model)
+        allowed = ("size", "noise", "seed", *spec.param_names)
+        _only(data, allowed, "landscape.data")
+        checks = {"size": lambda v: isinstance(v, int) and v >= 1, "seed": lambda v: isinstance(v, int) and v >= 0,
+                  "noise": lambda v: isinstance(v, (int, float)) and v >= 0}
+        for key, value in data.items():
+            ok = not isinstance(value, bool) and checks.get(key, lambda v: isinstance(v, (int, float)))(value)
+            if not ok:
+                raise ExperimentError(f"landscape.data.{key} = {value!r} is not allowed: size >= 1 and seed >= 0 "
+                                      "are integers, noise >= 0 and true parameters are numbers",
+                                      f"landscape.data.{key}")
+    if "params" in table or "bounds" in table:
+        raise ExperimentError("landscape.params and landscape.bounds do not apply to data-backed models",
+                              "landscape")
+    config = LandscapeConfig(name=model, model=model, data=data, base_dir=base_dir)
+    try:
+        config.spec()
+    except ValueError as error:
+        raise ExperimentError(f"landscape.data: {error}", "landscape.data") from None
+    return config
 
 
 def _bounds(value: Any) -> list[list[float]] | None:
@@ -263,7 +360,8 @@ def _groups(value: Any) -> list[GroupConfig]:
 def _group(value: Any, index: int) -> GroupConfig:
     where = f"groups[{index}]"
     table = _table(value, where)
-    _only(table, ("label", "optimizer", "hyper", "init", "schedule", "color", "visible"), where)
+    _only(table, ("label", "optimizer", "hyper", "init", "schedule", "color", "visible", "batch_size", "sampling",
+                  "noise"), where)
     optimizer = table.get("optimizer", "sgd")
     label = table.get("label", optimizer if isinstance(optimizer, str) else f"group {index + 1}")
     if not isinstance(label, str):
@@ -285,8 +383,29 @@ def _group(value: Any, index: int) -> GroupConfig:
         check_init(init, f"{where}.init")
     except HyperparameterError as error:
         raise ExperimentError(str(error), error.field) from None
+    batch_size = table.get("batch_size")
+    if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
+        raise ExperimentError(f"{where}.batch_size = {batch_size!r} must be an integer >= 1 (1 = SGD; leave it out "
+                              "for the full batch)", f"{where}.batch_size")
+    sampling = table.get("sampling", "epoch")
+    if sampling not in ("epoch", "replacement"):
+        raise ExperimentError(f"{where}.sampling = {sampling!r} is not allowed: must be 'epoch' (each sample once "
+                              "per epoch) or 'replacement'", f"{where}.sampling")
+    noise = table.get("noise")
+    if noise is not None:
+        noise = dict(_table(noise, f"{where}.noise"))
+        _only(noise, ("kind", "scale", "dof"), f"{where}.noise")
+        kinds = [k for k in NOISE_KINDS if k != "none"]
+        if noise.get("kind") not in kinds:
+            raise ExperimentError(f"{where}.noise.kind = {noise.get('kind')!r} is not known; known: "
+                                  f"{', '.join(kinds)}", f"{where}.noise.kind")
+        for key, low in (("scale", 0.0), ("dof", 2.0)):
+            value = noise.get(key, 1.0 if key == "scale" else 3.0)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > low:
+                raise ExperimentError(f"{where}.noise.{key} = {value!r} must be a number > {low:g}",
+                                      f"{where}.noise.{key}")
     return GroupConfig(label=label, optimizer=optimizer, hyper=hyper, init=init, schedule=schedule,
-                       color=color, visible=visible)
+                       color=color, visible=visible, batch_size=batch_size, sampling=sampling, noise=noise)
 
 
 def _plain(value: Any) -> Any:

@@ -15,6 +15,7 @@ from optviz.experiment.result import RunResult
 def build_simulation(experiment: Experiment, max_frames: int | None = None) -> Simulation:
     """The engine for ``experiment`` at step 0 (groups, landscape, recording settings)."""
     positions = experiment.initial_positions()
+    seeds = np.random.SeedSequence([experiment.seed, 1]).generate_state(len(experiment.groups), np.uint64)
     groups = [
         ParticleGroup(
             optimizer=get_optimizer(g.optimizer),
@@ -22,8 +23,14 @@ def build_simulation(experiment: Experiment, max_frames: int | None = None) -> S
             schedule=g.resolved_schedule(),
             positions=p,
             label=g.label,
+            batch_size=g.batch_size or 0,
+            without_replacement=g.sampling == "epoch",
+            noise=(g.noise or {}).get("kind", "none"),
+            noise_scale=float((g.noise or {}).get("scale", 1.0)),
+            noise_dof=float((g.noise or {}).get("dof", 3.0)),
+            seed=int(seed >> np.uint64(1)),
         )
-        for g, p in zip(experiment.groups, positions, strict=True)
+        for g, p, seed in zip(experiment.groups, positions, seeds, strict=True)
     ]
     return Simulation(
         experiment.landscape_spec(),

@@ -13,14 +13,14 @@ from optviz.experiment.errors import ExperimentError
 from optviz.experiment.model import Experiment
 
 
-def experiment_from_toml(text: str, source: str = "<text>") -> Experiment:
-    """Parse and validate TOML text; errors start with ``source``."""
+def experiment_from_toml(text: str, source: str = "<text>", base_dir: str = ".") -> Experiment:
+    """Parse and validate TOML text; errors start with ``source``; data paths are relative to ``base_dir``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ExperimentError(f"{source}: not valid TOML: {error}") from None
     try:
-        return Experiment.from_dict(data)
+        return Experiment.from_dict(data, base_dir)
     except ExperimentError as error:
         raise ExperimentError(f"{source}: {error}", error.field) from None
 
@@ -36,7 +36,7 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
         raise ExperimentError(f"{path}: not a text (UTF-8) file") from None
     except OSError as error:
         raise ExperimentError(f"{path}: cannot read: {error.strerror}") from None
-    return experiment_from_toml(text, str(path))
+    return experiment_from_toml(text, str(path), str(path.parent))
 
 
 def experiment_to_toml(experiment: Experiment) -> str:

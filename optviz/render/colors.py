@@ -27,6 +27,10 @@ GROUP_PALETTE = (
     "#a0522d",  # brown
     "#ff8fb1",  # pink
     "#9a9a9a",  # grey
+    "#00b894",  # teal
+    "#ffd60a",  # yellow
+    "#6b4226",  # dark brown
+    "#ffffff",  # white
 )
 
 THEMES = {

@@ -176,19 +176,8 @@ class Scene(pg.GraphicsLayoutWidget):
         """Show experiment ``exp``: landscape, view, group colours/labels, title. Clears data."""
         self._exp = exp
         spec = exp.landscape_spec()
-        params = exp.landscape_params()
-        from optviz.core.landscapes import evaluate_grid
-
-        sid = spec.id
-
-        def evaluate(xs, ys, _sid=sid, _p=params):
-            return evaluate_grid(_sid, _p, np.ascontiguousarray(xs), np.ascontiguousarray(ys))
-
-        try:
-            minima = spec.minima(params)
-        except Exception:  # noqa: BLE001 - a landscape without known minima still draws
-            minima = ()
-        self.landscape.set_landscape(evaluate, log_hint=spec.log_scale, minima=minima)
+        minima = spec.minima()
+        self.landscape.set_landscape(spec.evaluate_grid, log_hint=spec.log_scale, minima=minima)
         self._minima_kinds = sorted({m.kind for m in minima})
         self._colors = group_colors(exp.groups)
         self._labels = [str(getattr(g, "label", f"group {i}")) for i, g in enumerate(exp.groups)]

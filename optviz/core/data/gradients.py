@@ -43,7 +43,7 @@ import numpy as np
 
 from optviz.core.data.models import linear_terms, logistic_terms, tanh_terms
 from optviz.core.data.rng import bounded, hash_finish, hash_prefix, mix, normal, student_t
-from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, njit
+from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
 
 __all__ = ["data_loss_grad_tile", "add_gradient_noise", "full_batch_tile", "sample_indices_tile",
            "permutation_index", "feistel_bits", "stream_seed", "BATCH_STREAM", "EPOCH_STREAM",
@@ -394,3 +394,18 @@ def add_gradient_noise(kind, sigma, dof, seed, step, start, count, grad):
     if kind == 0 or sigma == 0.0:
         return
     _add_noise(kind, sigma, dof, seed, step, start, count, grad)
+
+
+@njit(parallel=True, **KERNEL_OPTIONS)
+def full_loss_points(model_id, data, theta, out):
+    """out[i] = full-data loss at (theta[0, i], theta[1, i]) (contour images of data-backed losses)."""
+    n = theta.shape[1]
+    for tile in prange((n + TILE - 1) // TILE):
+        start = tile * TILE
+        count = min(TILE, n - start)
+        loss = np.empty(TILE)
+        grad = np.empty((2, TILE))
+        full_batch_tile(model_id, data, theta, start, count, loss, grad)
+        part = out[start:start + count]
+        for j in range(count):
+            part[j] = loss[j]
