@@ -180,7 +180,7 @@ def compile_times() -> tuple[float, float]:
     import tempfile
 
     code = ("import time; t=time.perf_counter(); from optviz.core.warmup import warm_kernels; "
-            "warm_kernels(); print(time.perf_counter()-t)")
+            "warm_kernels(exact=True); print(time.perf_counter()-t)")
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         cold = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,

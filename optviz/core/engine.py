@@ -161,7 +161,8 @@ class Simulation:
             advance = parallel if g.size * max(n_steps, 1) >= PARALLEL_WORK and g.size >= 2 * TILE else serial
             rec = history.groups[index].arrays
             advance(g.family, g.packed, coefs, self.step, n_steps, self.landscape_id, self.landscape_params,
-                    self.surface.data, g.gradient, g.spec.seed, g.theta, g.state, g.alive, g.diverged_at, history.record_every, record_last, frame0,
+                    self.surface.data, g.gradient, g.spec.seed, g.theta, g.state, g.alive, g.diverged_at,
+                    history.record_every, record_last, frame0,
                     rec["positions"], rec["loss"], rec["grad"], rec["lr_preconditioned"], rec["lr_realized"])
         recorded = kernel.due_steps(self.step, n_steps, history.record_every, record_last)
         history.steps[frame0: frame0 + len(recorded)] = recorded

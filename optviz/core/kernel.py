@@ -22,8 +22,8 @@ import types
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
 from optviz.core.data.gradients import add_gradient_noise, data_loss_grad_tile
+from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
 from optviz.core.landscapes import evaluate_landscape_tile
 from optviz.core.optimizers import adadelta, adagrad, adam, adamax, lion, nadam, radam, rmsprop, sgd
 from optviz.core.optimizers.common import flush
