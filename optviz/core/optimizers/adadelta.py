@@ -16,13 +16,13 @@ import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush
-from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
     decoupled_weight_decay,
     eps,
     lr,
+    step_coefficients,
     weight_decay,
 )
 
@@ -51,9 +51,7 @@ def pack(h: dict) -> np.ndarray:
 
 
 def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    c = np.empty((len(lrs), 3))
-    c[:, 0] = lrs
-    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    c = step_coefficients(h, lrs, 3)
     return c
 
 

@@ -15,7 +15,6 @@ import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush
-from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -23,6 +22,7 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
+    step_coefficients,
     weight_decay,
 )
 
@@ -55,9 +55,8 @@ def pack(h: dict) -> np.ndarray:
 
 
 def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    c = np.empty((len(lrs), 3))
+    c = step_coefficients(h, lrs, 3)
     c[:, 0] = lrs / (1.0 + (steps - 1) * h["lr_decay"])
-    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
     return c
 
 

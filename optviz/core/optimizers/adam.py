@@ -16,7 +16,6 @@ import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, lerp
-from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -26,6 +25,7 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
+    step_coefficients,
     weight_decay,
 )
 
@@ -73,9 +73,7 @@ def bias_corrections(h: dict, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """Per step: lr, L2, decay, lr / bc1, √bc2, bc2."""
-    c = np.empty((len(lrs), 6))
-    c[:, 0] = lrs
-    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    c = step_coefficients(h, lrs, 6)
     bc1, bc2 = bias_corrections(h, steps)
     c[:, 3] = lrs / bc1
     c[:, 4] = np.sqrt(bc2)

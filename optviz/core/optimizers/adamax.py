@@ -15,7 +15,6 @@ import numpy as np
 from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.adam import bias_corrections
 from optviz.core.optimizers.common import flush, lerp
-from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
     OptimizerSpec,
     betas,
@@ -23,6 +22,7 @@ from optviz.core.optimizers.spec import (
     decoupled_weight_decay,
     eps,
     lr,
+    step_coefficients,
     weight_decay,
 )
 
@@ -46,9 +46,7 @@ def pack(h: dict) -> np.ndarray:
 
 
 def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    c = np.empty((len(lrs), 4))
-    c[:, 0] = lrs
-    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    c = step_coefficients(h, lrs, 4)
     c[:, 3] = lrs / bias_corrections(h, steps)[0]
     return c
 

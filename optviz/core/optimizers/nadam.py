@@ -15,7 +15,6 @@ import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, lerp
-from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -24,6 +23,7 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
+    step_coefficients,
     weight_decay,
 )
 
@@ -60,9 +60,7 @@ def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
     products = np.cumprod(mus)
     t = steps.astype(np.int64)
     mu, mu_next, prod = mus[t - 1], mus[t], products[t - 1]
-    c = np.empty((len(lrs), 6))
-    c[:, 0] = lrs
-    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    c = step_coefficients(h, lrs, 6)
     c[:, 3] = 1.0 - b2 ** steps.astype(np.float64)
     c[:, 4] = -lrs * (1.0 - mu) / (1.0 - prod)
     c[:, 5] = -lrs * mu_next / (1.0 - prod * mu_next)

@@ -17,7 +17,6 @@ import numpy as np
 
 from optviz.core.jit import INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, lerp
-from optviz.core.optimizers.sgd import weight_decay_columns
 from optviz.core.optimizers.spec import (
     OptimizerSpec,
     betas,
@@ -25,6 +24,7 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
+    step_coefficients,
     weight_decay,
 )
 
@@ -58,9 +58,7 @@ def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
     rectified = rho_t > 5.0
     with np.errstate(invalid="ignore", divide="ignore"):
         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-    c = np.empty((len(lrs), 7))
-    c[:, 0] = lrs
-    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    c = step_coefficients(h, lrs, 7)
     c[:, 3] = bc1
     c[:, 4] = rectified
     c[:, 5] = np.where(rectified, rect, 0.0)

@@ -22,6 +22,7 @@ from optviz.core.optimizers.spec import (
     OptimizerSpec,
     decoupled_weight_decay,
     lr,
+    step_coefficients,
     weight_decay,
 )
 
@@ -81,9 +82,7 @@ def pack(h: dict) -> np.ndarray:
 
 def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """Per step: lr, L2 coefficient, decoupled decay factor, weight of g in the buffer."""
-    c = np.empty((len(lrs), 4))
-    c[:, 0] = lrs
-    c[:, 1], c[:, 2] = weight_decay_columns(h, lrs)
+    c = step_coefficients(h, lrs, 4)
     form = h["momentum_form"]
     mix = 1.0 - (h["momentum"] if form == "ema" else h["dampening"])
     c[:, 3] = np.where((steps == 1) & (form == "torch"), 1.0, mix)
@@ -92,14 +91,6 @@ def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
 
 def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((1, 2, n))
-
-
-def weight_decay_columns(h: dict, lrs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(L2 coefficient, decoupled factor 1 - lr·λ) per step; exactly one of them is active."""
-    wd = h["weight_decay"]
-    if h.get("decoupled_weight_decay", False):
-        return np.zeros_like(lrs), 1.0 - lrs * wd
-    return np.full_like(lrs, wd), np.ones_like(lrs)
 
 
 @njit(**INLINE_OPTIONS)

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 class HyperparameterError(ValueError):
     """A hyperparameter is unknown or out of range; the message names field, value and range."""
@@ -143,6 +145,23 @@ class OptimizerSpec:
         for check in self.constraints:
             check(values, where)
         return values
+
+
+def step_coefficients(h: Mapping[str, Any], lrs: np.ndarray, width: int) -> np.ndarray:
+    """The per-step scalars every update rule starts from, as columns of a (steps, width) array.
+
+    Column 0: the scheduled lr_t. Columns 1 and 2: the L2 coefficient λ and the
+    decoupled factor 1 - lr_t·λ; exactly one of them is active, as
+    ``decoupled_weight_decay`` says. Further columns are the rule's own.
+    """
+    c = np.empty((len(lrs), width))
+    c[:, 0] = lrs
+    wd = h.get("weight_decay", 0.0)
+    if h.get("decoupled_weight_decay", False):
+        c[:, 1], c[:, 2] = 0.0, 1.0 - lrs * wd
+    else:
+        c[:, 1], c[:, 2] = wd, 1.0
+    return c
 
 
 def _is_number(value: Any) -> bool:
