@@ -40,7 +40,7 @@ from optviz.core.expressions.symbolic import (
 )
 
 #: Bumped when the shape of the generated source changes.
-CODEGEN_VERSION = 1
+CODEGEN_VERSION = 2
 
 #: Module with Numba-vectorizable ``sin``/``cos``/``exp`` (optional); math's otherwise.
 TRIG_MODULE = "optviz.core.landscapes.fastmath"
@@ -245,10 +245,11 @@ def generate_source(sym: SymbolicExpression) -> str:
         "@njit(**KERNEL_OPTIONS)",
         "def evaluate_tile(landscape_id, params, theta, start, count, loss, grad):",
         *load_params("    ", "params"),
+        "    xs = theta[0, start:start + count]",  # slices: indices from 0 let LLVM vectorize
+        "    ys = theta[1, start:start + count]",
         "    for j in range(count):",
-        "        i = start + j",
-        "        x = theta[0, i]",
-        "        y = theta[1, i]",
+        "        x = xs[j]",
+        "        y = ys[j]",
         *body("        "),
         "        loss[j] = f",
         "        grad[0, j] = gx",
