@@ -28,10 +28,25 @@ from optviz.core.optimizers import OPTIMIZERS, get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
 from optviz.experiment import Experiment, ExperimentError, load_experiment, save_experiment
 
-__all__ = ["DocumentModel", "EditError", "default_experiment", "APP_MAX_PARTICLES"]
+__all__ = ["DocumentModel", "EditError", "default_experiment", "APP_MAX_PARTICLES", "DEFAULT_DATA",
+           "DEFAULT_NOISE", "EXPRESSION_TEMPLATE", "default_data"]
 
 #: The app's limit per group (the engine allows more; the window draws up to this).
 APP_MAX_PARTICLES = 1_000_000
+
+#: Generated data for a data-backed landscape chosen in the app (before the user edits it).
+DEFAULT_DATA = {"size": 500, "noise": 0.5, "seed": 1}
+#: Its noise per model: the standard deviation of y for regression, the label-flip probability for logistic.
+DEFAULT_NOISE = {"linear": 0.5, "logistic": 0.1, "tanh": 0.3}
+
+
+def default_data(model: str) -> dict:
+    """Generated data for ``model`` as first offered in the app."""
+    return {**DEFAULT_DATA, "noise": DEFAULT_NOISE.get(model, DEFAULT_DATA["noise"])}
+
+#: The expression offered when the user first picks "Custom expression": Rosenbrock spelled out.
+EXPRESSION_TEMPLATE = {"expression": "(a - x)**2 + b*(y - x**2)**2", "params": {"a": 1.0, "b": 100.0},
+                       "bounds": [[-2.0, 2.0], [-1.0, 3.0]]}
 
 
 class EditError(ValueError):
@@ -106,7 +121,7 @@ class DocumentModel:
     def _apply(self, data: dict, kind: str) -> None:
         """Validate ``data`` as a whole experiment; on success make it current."""
         try:
-            exp = Experiment.from_dict(data)
+            exp = Experiment.from_dict(data, self._exp.landscape.base_dir)
         except ExperimentError as error:
             raise EditError(str(error), getattr(error, "field", None)) from None
         total = sum(particle_count(g.init) for g in exp.groups)
@@ -168,9 +183,47 @@ class DocumentModel:
         self._apply(d, "sim")
 
     def set_landscape(self, name: str, params: dict | None = None) -> None:
-        get_landscape(name)  # raises with the known names
+        """A built-in landscape (see :meth:`_set_landscape_table` for what happens to the groups)."""
+        try:
+            get_landscape(name)  # raises with the known names
+        except ValueError as error:
+            raise EditError(str(error), "landscape.name") from None
+        self._set_landscape_table({"name": name, **({"params": dict(params)} if params else {})})
+
+    def set_expression(self, text: str, params: dict | None = None, bounds=None) -> None:
+        """A typed landscape: ``text`` in x and y with ``params`` {name: value} and optional
+        ``bounds`` [[x0, x1], [y0, y1]]; refused (EditError naming landscape.expression,
+        landscape.params or landscape.bounds) when the expression does not parse or compile."""
+        table: dict[str, Any] = {"expression": str(text)}
+        if params:
+            table["params"] = {str(k): v for k, v in params.items()}
+        if bounds is not None:
+            table["bounds"] = [[b[0], b[1]] for b in bounds]
+        self._set_landscape_table(table)
+
+    def set_data_landscape(self, model: str, data: dict | None = None) -> None:
+        """A 2-parameter model on a dataset: ``data`` = {size, noise, seed, <true parameters>} to
+        generate it or {csv: path} to read a file (a bad file: EditError with its line)."""
+        if data is None:
+            data = default_data(model)
+        self._set_landscape_table({"model": str(model), "data": dict(data)})
+
+    def _set_landscape_table(self, table: dict) -> None:
+        """Replace ``[landscape]``. Groups follow: a batch size is dropped when the new landscape
+        has no data (only data-backed losses have samples to draw), and starts outside the new
+        view move to one common start inside it (so the particles stay on screen)."""
         d = self._data()
-        d["landscape"] = {"name": name, **({"params": dict(params)} if params else {})}
+        d["landscape"] = table
+        if "model" not in table:
+            for g in d["groups"]:
+                g.pop("batch_size", None)
+                g.pop("sampling", None)
+        try:
+            bounds = Experiment.from_dict(d, self._exp.landscape.base_dir).landscape_spec().bounds
+        except ExperimentError as error:
+            raise EditError(str(error), getattr(error, "field", None)) from None
+        if bounds != self._exp.landscape_spec().bounds:
+            _fit_starts(d["groups"], bounds)
         self._apply(d, "sim")
 
     def set_landscape_param(self, name: str, value: float) -> None:
@@ -320,6 +373,50 @@ class DocumentModel:
             d["groups"][i]["schedule"] = dict(schedule)
         self._apply(d, "sim")
 
+    def set_batch_size(self, index: int, batch_size: int | None) -> None:
+        """Samples per gradient: None = the full batch (GD), 1 = SGD, B = a mini-batch.
+
+        Only for data-backed landscapes; B may not exceed the dataset's size."""
+        i = self._index(index)
+        where = f"groups[{i}].batch_size"
+        if batch_size is not None:
+            if isinstance(batch_size, float) and batch_size.is_integer():
+                batch_size = int(batch_size)
+            if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+                raise EditError(f"{where} = {batch_size!r} must be a whole number >= 1 (1 = SGD)", where)
+            if self._exp.landscape.model is None:
+                raise EditError(f"{where}: a batch size needs a data-backed landscape (Data: linear, logistic "
+                                "or tanh); formula landscapes have no samples to draw; use gradient noise "
+                                "instead", where)
+            n = len(self._exp.landscape_spec().data)
+            if batch_size > n:
+                raise EditError(f"{where} = {batch_size} is larger than the dataset ({n:,} samples); "
+                                "use the full batch instead", where)
+        d = self._data()
+        g = d["groups"][i]
+        if batch_size is None:
+            g.pop("batch_size", None)
+        else:
+            g["batch_size"] = batch_size
+        self._apply(d, "sim")
+
+    def set_sampling(self, index: int, sampling: str) -> None:
+        """Mini-batch sampling: "epoch" (each sample once per epoch) or "replacement"."""
+        i = self._index(index)
+        d = self._data()
+        d["groups"][i]["sampling"] = sampling
+        self._apply(d, "sim")
+
+    def set_noise(self, index: int, noise: dict | None) -> None:
+        """Gradient noise: None, or {kind: "gaussian" | "student_t", scale: σ > 0, dof: ν > 2}."""
+        i = self._index(index)
+        d = self._data()
+        if not noise or noise.get("kind") in (None, "none"):
+            d["groups"][i].pop("noise", None)
+        else:
+            d["groups"][i]["noise"] = dict(noise)
+        self._apply(d, "sim")
+
     def set_init(self, index: int, init: dict) -> None:
         i = self._index(index)
         d = self._data()
@@ -375,3 +472,39 @@ class DocumentModel:
                 count = 200
         s = max(float(radius) / 2.0, 1e-9)
         self.set_init(i, {"kind": "normal", "mean": [float(x), float(y)], "std": [s, s], "count": int(count)})
+
+
+def _fit_starts(groups: list[dict], bounds) -> None:
+    """Move each group whose start lies outside ``bounds`` to one common start inside them
+    (a fifth of the way in from the top-left corner), keeping its kind and count and scaling
+    the spread to the new view."""
+    (x0, x1), (y0, y1) = bounds
+    sx, sy = x1 - x0, y1 - y0
+    unit = 10.0 ** math.floor(math.log10(max(sx, sy) / 100.0))  # round to ~1 % of the view
+
+    def nice(v):
+        return round(round(v / unit) * unit, 12)
+
+    cx, cy = nice(x0 + 0.2 * sx), nice(y1 - 0.2 * sy)
+    s = nice(0.02 * max(sx, sy)) or unit
+    for g in groups:
+        init = g["init"]
+        kind = init["kind"]
+        if kind == "point":
+            pts = [init["point"]]
+        elif kind == "points":
+            pts = init["points"]
+        elif kind == "normal":
+            pts = [init["mean"]]
+        else:
+            pts = [init["low"], init["high"]]
+        if all(x0 <= p[0] <= x1 and y0 <= p[1] <= y1 for p in pts):
+            continue
+        if kind == "point":
+            g["init"] = {"kind": "point", "point": [cx, cy]}
+        elif kind == "points":
+            g["init"] = {"kind": "normal", "mean": [cx, cy], "std": [s, s], "count": len(pts)}
+        elif kind == "normal":
+            g["init"] = {**init, "mean": [cx, cy], "std": [s, s]}
+        else:
+            g["init"] = {**init, "low": [cx - 2 * s, cy - 2 * s], "high": [cx + 2 * s, cy + 2 * s]}
