@@ -220,3 +220,80 @@ def test_presets_load_and_run(qtbot, win):
         assert win.doc.path is None
         qtbot.waitUntil(lambda: win.display.n >= 3, timeout=20_000)
     win.playback.playing = False
+
+
+def test_display_buffer_thins_without_moving_positions():
+    """Thinning rewrites only the slot table; frames, side statistics and the side plots'
+    incremental statistics stay those of the kept steps."""
+    from optviz.core.statistics import group_quantiles
+    from optviz.models.live import DisplayBuffer, Snapshot
+
+    N, Ns = 50, 10
+    group = np.repeat([0, 1], 25).astype(np.int32)
+    side = np.r_[0:5, 25:30]
+    buf = DisplayBuffer(max_frames=8)
+    rng = np.random.default_rng(0)
+    steps_all, pos_all, loss_all = [], [], []
+    for k in range(30):
+        pos = rng.normal(size=(1, N, 2)).astype(np.float32)
+        loss = rng.lognormal(size=(1, Ns)).astype(np.float32)
+        lr = rng.lognormal(size=(1, Ns, 2)).astype(np.float32)
+        snap = Snapshot(generation=1, step=k, total_steps=100, n_particles=N, steps=np.array([k]), positions=pos,
+                        loss=loss, lr_preconditioned=lr, lr_realized=lr, diverged_at=np.full(N, -1),
+                        fresh=k == 0, group=group if k == 0 else None, side_index=side if k == 0 else None)
+        assert buf.add(snap) == 1
+        assert buf.capacity == 8
+        steps_all.append(k)
+        pos_all.append(pos[0])
+        loss_all.append(loss[0])
+    n = buf.n
+    assert 2 <= n <= buf.capacity and buf.steps[0] == 0 and buf.steps[n - 1] == 29
+    for f in range(n):
+        s = int(buf.steps[f])
+        np.testing.assert_array_equal(buf.positions[f], pos_all[s])
+        np.testing.assert_array_equal(buf.positions[f, 7], pos_all[s][7])
+    trail = buf.positions[0:n, np.array([3, 40])]
+    assert trail.shape == (n, 2, 2)
+    np.testing.assert_array_equal(trail[:, 1], np.array([pos_all[int(s)][40] for s in buf.steps[:n]]))
+    assert buf.ns == n
+    q = group_quantiles(buf.loss[:n], buf.side_group, 2)
+    np.testing.assert_allclose(buf.side_result().side_stats["loss_q"], q)
+
+
+def test_side_plots_update_in_place(qtbot):
+    """A second build with the same plots and groups reuses every item (no re-creation)."""
+    from optviz.experiment import Experiment
+    from optviz.render.scene import Scene
+
+    exp = Experiment.from_dict({"title": "t", "landscape": {"name": "rosenbrock"}, "run": {"steps": 50},
+                                "groups": [{"label": "Adam", "optimizer": "adam",
+                                            "init": {"kind": "normal", "mean": [-1, 1], "std": [0.2, 0.2],
+                                                     "count": 40}}]})
+    scene = Scene()
+    qtbot.addWidget(scene)
+    scene.set_experiment(exp)
+    rng = np.random.default_rng(3)
+
+    class R:
+        pass
+
+    def result(F):
+        r = R()
+        r.positions = rng.normal(size=(F, 40, 2))
+        r.loss = rng.lognormal(size=(F, 40))
+        r.lr_preconditioned = rng.lognormal(size=(F, 40, 2))
+        r.lr_realized = rng.lognormal(size=(F, 40, 2))
+        r.lr_realized[F // 2, :, 0] = 1e7  # a spike (|g| ~ 0) must not set the range
+        r.step = np.arange(F)
+        r.group = np.zeros(40, np.int64)
+        r.diverged_at = np.full(40, -1)
+        return r
+
+    scene.set_data(result(10))
+    plots = dict(scene.side.plots)
+    items = {k: [id(c) for c in v["curves"]] for k, v in scene.side._items.items()}
+    scene.set_data(result(20))
+    assert scene.side.plots == plots
+    assert {k: [id(c) for c in v["curves"]] for k, v in scene.side._items.items()} == items
+    lo, hi = scene.side._yranges["lr_real"]
+    assert hi < 3, "the realized-LR range follows the bulk of the values, not a 1e7 spike"

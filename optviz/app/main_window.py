@@ -21,6 +21,8 @@ __all__ = ["MainWindow", "create_app", "presets"]
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 MAX_RECENT = 8
+#: Seconds between side-plot updates while a run plays (every new frame when paused or stepping).
+SIDE_PLOT_INTERVAL = 0.25
 
 
 def create_app(argv=None):
@@ -167,6 +169,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._inspect_info = None
         self._diverged = 0
         self._editor_key = None
+        self._density_req = None
         self._apply_document(replaced=True)
         self.thread.start()
         self.timer = QtCore.QTimer(self)
@@ -267,7 +270,8 @@ class MainWindow(QtWidgets.QMainWindow):
         a["last"] = self._action("Newest frame", lambda: self.playback.scrub(self.playback.n_frames - 1), "End")
         a["reset"] = self._action("Reset", self.reset, "R")
         a["faster"] = self._action("Faster (×2 steps/frame)", lambda: self.speed.setValue(self.speed.value() * 2), "]")
-        a["slower"] = self._action("Slower (÷2 steps/frame)", lambda: self.speed.setValue(max(1, self.speed.value() // 2)), "[")
+        a["slower"] = self._action("Slower (÷2 steps/frame)",
+                                   lambda: self.speed.setValue(max(1, self.speed.value() // 2)), "[")
         a["place"] = self._action("Place particles by clicking", lambda on: setattr(self.view, "place_mode", on),
                                   "P", checkable=True)
         a["fit"] = self._action("Fit landscape", self.fit_view, "F")
@@ -441,7 +445,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_playing(self, playing):
         st = self.style()
-        icon = QtWidgets.QStyle.StandardPixmap.SP_MediaPause if playing else QtWidgets.QStyle.StandardPixmap.SP_MediaPlay
+        sp = QtWidgets.QStyle.StandardPixmap
+        icon = sp.SP_MediaPause if playing else sp.SP_MediaPlay
         self.play_btn.setIcon(st.standardIcon(icon))
         self.play_btn.setText("Pause" if playing else "Play")
         self.play_btn.setToolTip("Pause (Space)" if playing else "Play (Space)")
@@ -514,14 +519,19 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._error(f"simulation stopped: {snap.error}")
                 pb.playing = False
             added = self.display.add(snap)
+            if snap.density is not None and snap.generation == self.display.generation:
+                self.scene.particles.put_density(*snap.density)
             fresh = snap.fresh
             changed = added > 0 or fresh
             pb.step = snap.step
             pb.total_steps = snap.total_steps
             pb.finished = snap.finished
-            if snap.diverged_at is not None:
+            if snap.n_diverged is not None:
+                self._diverged = snap.n_diverged
+            elif snap.diverged_at is not None:
                 self._diverged = int(np.count_nonzero(snap.diverged_at >= 0))
-            if snap.inspect is not None and "steps" in snap.inspect and self.selection.particle == snap.inspect.get("particle"):
+            if snap.inspect is not None and "steps" in snap.inspect \
+                    and self.selection.particle == snap.inspect.get("particle"):
                 self._inspect_info = snap.inspect
                 g = snap.inspect["group"]
                 label = self.doc.group(g).label if g < self.doc.n_groups else f"group {g}"
@@ -536,8 +546,9 @@ class MainWindow(QtWidgets.QMainWindow):
                     frame = self.display.n - 1
                 else:
                     frame = self.display.frame_for_step(pb.cursor_step)
-                # side plots are rebuilt from scratch by the render layer (~100 ms): rarely while playing
-                need_side = fresh or not pb.playing or (t0 - self._side_t) > 2.0
+                # side plots: their statistics are kept per frame by the display buffer and the
+                # curves are updated in place (a few ms), a few times per second while playing
+                need_side = fresh or not pb.playing or (t0 - self._side_t) > SIDE_PLOT_INTERVAL
                 self.scene.side_data = self.display.side_result()
                 self.scene._frame = frame  # set_data draws the current frame (request: a frame argument)
                 self.scene.set_data(self.display.result(), update_side_plots=need_side)
@@ -560,6 +571,10 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._after_frame(frame)
         finally:
             self._in_tick = False
+        req = self.scene.particles.density_request()
+        if req != self._density_req:  # the compute thread splats new frames for this view
+            self._density_req = req
+            self.live.set_density_view(req)
         if pb.playing and pb.follow:
             self.live.request_frame()
         self._tick_ms.append((time.perf_counter() - t0) * 1e3)

@@ -34,6 +34,8 @@ class AppScene(Scene):
     def __init__(self, parent=None, **kw):
         super().__init__(parent, **kw)
         self.side_data = None
+        self.side.x_headroom = 1.25  # live: axes move in jumps, not on every update
+        self.side.y_hysteresis = True
         self.place_mode = False
         self.highlight = pg.ScatterPlotItem(pxMode=True, symbol="o", size=22, brush=pg.mkBrush(None),
                                             pen=pg.mkPen(255, 255, 255, 255, width=2.5))
@@ -58,27 +60,11 @@ class AppScene(Scene):
             self.ci.layout.setColumnStretchFactor(0, 14)
             self.ci.layout.setColumnStretchFactor(1, 8)
 
-    def _update_legend(self):
-        # Scene.set_data forgets the legend on every call (request: keep it when nothing
-        # it shows changed); rebuilding it costs ~5 ms, so skip it when unchanged.
-        per_group = self.particles.diverged_per_group
-        vis = self._visible_groups
-        key = (tuple(int(x) for x in per_group), None if vis is None else tuple(sorted(vis)),
-               tuple(int(c) for c in self._counts), tuple(self._labels), tuple(map(tuple, self._colors)),
-               bool(getattr(self, "_any_diverged", False)), tuple(getattr(self, "_minima_kinds", [])))
-        if key == getattr(self, "_app_legend_key", None) and self._legend_key is None:
-            self._legend_key = "kept"
-            return
-        self._app_legend_key = key
-        super()._update_legend()
-
-    def set_experiment(self, exp):
-        self._app_legend_key = None
-        super().set_experiment(exp)
-
     # side plots from the sample ---------------------------------------------------------
     def _build_side(self):
         if self.side_data is None:
+            if self._data is not None and getattr(self._data, "loss", None) is None:
+                return  # the display's frames carry no side data: wait for side_data
             return super()._build_side()
         full = self._data
         self._data = self.side_data
@@ -89,7 +75,11 @@ class AppScene(Scene):
 
     # highlight ----------------------------------------------------------------------------
     def set_highlight(self, xy) -> None:
-        if xy is None or not np.all(np.isfinite(xy)):
+        key = None if xy is None or not np.all(np.isfinite(xy)) else (float(xy[0]), float(xy[1]))
+        if key == getattr(self, "_highlight_key", 0):
+            return  # called every frame: nothing to do when it did not move
+        self._highlight_key = key
+        if key is None:
             self.highlight.setData([], [])
             self.highlight_inner.setData([], [])
             return

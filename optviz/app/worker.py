@@ -27,6 +27,9 @@ class ComputeThread(QtCore.QThread):
                 from optviz.core.warmup import warm_kernels
 
                 warm_kernels()
+                from optviz.render.kernels import warm_render_kernels
+
+                warm_render_kernels()
                 self.kernelsState.emit("ready", time.perf_counter() - t0)
             except Exception as error:  # noqa: BLE001 - shown in the status bar
                 self.kernelsState.emit(f"failed: {error}", time.perf_counter() - t0)

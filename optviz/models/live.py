@@ -14,7 +14,12 @@ particle is inspected, its full recorded history and its optimizer state now.
 
 :class:`DisplayBuffer` (GUI thread only) accumulates those frames in
 preallocated arrays within a memory budget, thinning itself (every other
-frame) when full, and hands the scene result-like views of them.
+frame, in place) when full, and hands the scene result-like views of them.
+Positions (8 MB a frame at 1e6) and the side plots' data (a few KB a frame)
+have separate capacities, so the side plots keep a long history at any N.
+It also keeps the side plots' per-frame group statistics (loss quantiles,
+median learning rates), computed once for each frame as it arrives, so a
+side-plot update never re-sorts the whole history.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ __all__ = ["LiveRun", "Snapshot", "DisplayBuffer", "side_sample", "history_frame
 SIDE_SAMPLE = 1000
 #: Memory of the engine's history in the app (the experiment's budget if smaller).
 APP_HISTORY_MB = 256.0
-#: Memory of the window's display buffer.
+#: Memory of the window's display buffer (positions).
 DISPLAY_MB = 96.0
+#: Memory of the window's side-plot history (loss and learning rates of the sample, statistics).
+SIDE_MB = 32.0
 #: At most this many frames travel in one snapshot (evenly thinned, newest kept).
 MAX_FRAMES_PER_SNAPSHOT = 64
 
@@ -78,6 +85,9 @@ class Snapshot:
     finished: bool = False
     error: str | None = None
     compute_ms: float = 0.0
+    n_diverged: int | None = None  # particles diverged so far
+    density: tuple | None = None  # (request, step, counts): density image counts of the newest frame
+    diverged_index: np.ndarray | None = None  # (n_diverged,) which ones
     fresh: bool = False  # the display must start over (new generation)
 
 
@@ -97,6 +107,7 @@ class LiveRun:
         self._frame_wanted = True
         self._inspect: int | None = None
         self._inspect_dirty = False
+        self._density_req = None
         self._out_lock = threading.Lock()
         self._out: Snapshot | None = None
         #: held by the worker while it computes; :meth:`result` callers take it too
@@ -108,6 +119,7 @@ class LiveRun:
         self._published_step = -1
         self._group = None
         self._side = None
+        self._div_cache = None
         self.busy = False
 
     # ------------------------------------------------------ GUI-thread commands
@@ -156,6 +168,13 @@ class LiveRun:
             self._inspect = None if particle is None else int(particle)
             self._inspect_dirty = True
             self._notify()
+
+    def set_density_view(self, request) -> None:
+        """Splat each new frame for this density request (see
+        ``ParticleLayer.density_request``; None: no density) in the compute thread, so the
+        window only colours it. Takes effect from the next published frame."""
+        with self._cv:
+            self._density_req = request
 
     def stop(self) -> None:
         with self._cv:
@@ -251,7 +270,13 @@ class LiveRun:
         self.exp = exp
         self._group = np.concatenate([np.full(g.size, k, dtype=np.int32)
                                       for k, g in enumerate(self.sim.groups)])
+        self._group64 = self._group.astype(np.int64)
         self._side = side_sample(self._group, len(self.sim.groups), self.side_limit)
+        self._starts = np.concatenate([[0], np.cumsum([g.size for g in self.sim.groups])]).astype(np.int64)
+        # the side sample per group, as indices within the group (the sample is sorted by group)
+        self._side_local = [self._side[(self._side >= self._starts[g]) & (self._side < self._starts[g + 1])]
+                            - self._starts[g] for g in range(len(self.sim.groups))]
+        self._div_cache = None
 
     def _publish(self, fresh: bool, ms: float) -> None:
         sim = self.sim
@@ -270,16 +295,34 @@ class LiveRun:
             snap.side_index = self._side
         if len(idx):
             snap.steps = steps[idx].copy()
-            snap.positions = np.concatenate([h.view(g, "positions")[idx] for g in range(G)], axis=1) \
-                .astype(np.float32, copy=False)
-            side = self._side
-            for name, attr in (("loss", "loss"), ("lr_preconditioned", "lr_preconditioned"),
-                               ("lr_realized", "lr_realized")):
-                full = [h.view(g, name)[idx] for g in range(G)]
-                arr = np.concatenate(full, axis=1) if G > 1 else full[0]
-                setattr(snap, attr, np.ascontiguousarray(arr[:, side]).astype(np.float32, copy=False))
+            # copied frame by frame into one array (no per-group temporaries: 8 MB a frame at 1e6)
+            pos = np.empty((len(idx), sim.n_particles, 2), np.float32)
+            for g in range(G):
+                view = h.view(g, "positions")
+                a, b = self._starts[g], self._starts[g + 1]
+                for j, f in enumerate(idx):
+                    pos[j, a:b] = view[f]
+            snap.positions = pos
+            # the side-plot sample only: index each group's frames by its sampled particles
+            for name in ("loss", "lr_preconditioned", "lr_realized"):
+                parts = [h.view(g, name)[idx[:, None], self._side_local[g]] for g in range(G)]
+                arr = np.concatenate(parts, axis=1) if G > 1 else parts[0]
+                setattr(snap, name, np.ascontiguousarray(arr, dtype=np.float32))
             self._published_step = int(snap.steps[-1])
-        snap.diverged_at = np.concatenate([g.diverged_at for g in sim.groups])
+        # diverged particles: diverging is rare, so only look again when the count changed
+        n_div = sum(len(g.alive) - int(np.count_nonzero(g.alive)) for g in sim.groups)
+        if fresh or self._div_cache is None or self._div_cache[0] != n_div:
+            div_at = np.concatenate([g.diverged_at for g in sim.groups])
+            self._div_cache = (n_div, div_at, np.flatnonzero(div_at >= 0))
+        _, snap.diverged_at, snap.diverged_index = self._div_cache
+        snap.n_diverged = len(snap.diverged_index)
+        req = self._density_req
+        if req is not None and snap.positions is not None and len(req[3]) == G:
+            from optviz.core.statistics import splat_density_live
+
+            counts = splat_density_live(snap.positions[-1], self._group64, np.array(req[3], dtype=bool),
+                                        snap.diverged_at, req[0], req[1], req[2])
+            snap.density = (req, int(snap.steps[-1]), counts)
         if self._inspect is not None and self._inspect < sim.n_particles:
             snap.inspect = self._inspection(self._inspect)
         self._merge_out(snap)
@@ -290,7 +333,7 @@ class LiveRun:
             old = self._out
             if old is not None and old.generation == snap.generation and old.positions is not None:
                 if snap.positions is None:
-                    for k in ("steps", "positions", "loss", "lr_preconditioned", "lr_realized"):
+                    for k in ("steps", "positions", "loss", "lr_preconditioned", "lr_realized", "density"):
                         setattr(snap, k, getattr(old, k))
                 else:
                     for k in ("steps", "positions", "loss", "lr_preconditioned", "lr_realized"):
@@ -354,37 +397,92 @@ class _View:
         self.__dict__.update(kw)
 
 
+class FrameStack:
+    """Recorded positions (F, N, 2) read through a slot table: logical frame ``f`` is
+    ``store[slots[f]]``. Thinning the display buffer only rewrites the slot table, so
+    at 1e6 particles it no longer moves tens of megabytes. Supports the indexing the
+    scene and the window use: ``[f]``, ``[f, i]``, ``[f, idx]``, ``[a:b]``, ``[a:b, idx]``."""
+
+    def __init__(self, store: np.ndarray, slots: np.ndarray):
+        self.store = store
+        self.slots = slots
+        self.shape = (len(slots),) + store.shape[1:]
+        self.dtype = store.dtype
+        self.ndim = store.ndim
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def __getitem__(self, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        first, rest = key[0], key[1:]
+        if isinstance(first, (int, np.integer)):
+            f = int(first)
+            if f < 0:
+                f += len(self.slots)
+            if not 0 <= f < len(self.slots):
+                raise IndexError(f"frame {first} out of range for {len(self.slots)} frames")
+            return self.store[(int(self.slots[f]),) + rest]
+        sl = np.asarray(self.slots[first])
+        if rest and isinstance(rest[0], (np.ndarray, list)):
+            idx = np.asarray(rest[0])
+            return self.store[(sl[:, None], idx[None, :]) + rest[1:]]
+        return self.store[(sl,) + rest]
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.store[self.slots]
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
 class DisplayBuffer:
     """The frames the window can show (GUI thread only), within a memory budget."""
 
-    def __init__(self, budget_mb: float = DISPLAY_MB, max_frames: int = 4000):
+    def __init__(self, budget_mb: float = DISPLAY_MB, max_frames: int = 4000, side_mb: float = SIDE_MB):
         self.budget_mb = budget_mb
+        self.side_mb = side_mb
         self.max_frames = max_frames
         self.generation = -1
-        self.n = 0
+        self.n = 0  # frames of positions
+        self.ns = 0  # frames of side-plot data (their own, longer history: a few KB a frame)
         self.group = np.zeros(0, np.int32)
         self.side_group = np.zeros(0, np.int32)
         self.side_index = np.zeros(0, np.int64)
         self.diverged_at = np.zeros(0, np.int64)
+        self.diverged_index = np.zeros(0, np.int64)
+        self.n_groups = 0
         self.capacity = 0
-        self._alloc(0, 0)
+        self.side_capacity = 0
+        self._alloc(0, 0, 0)
 
-    def _alloc(self, N: int, Ns: int) -> None:
-        per_frame = N * 8 + Ns * 20 + 8
-        cap = int(self.budget_mb * 2**20 // max(per_frame, 1))
-        self.capacity = max(4, min(cap, self.max_frames))
-        C = self.capacity
+    def _alloc(self, N: int, Ns: int, G: int) -> None:
+        cap = int(self.budget_mb * 2**20 // max(N * 8 + 8, 1))
+        self.capacity = C = max(4, min(cap, self.max_frames))
         self.steps = np.zeros(C, np.int64)
         # only [:n] is ever read: no need to fill (filling 100 MB costs ~0.5 s)
-        self.positions = np.empty((C, N, 2), np.float32)
-        self.loss = np.empty((C, Ns), np.float32)
-        self.lr_pre = np.empty((C, Ns, 2), np.float32)
-        self.lr_real = np.empty((C, Ns, 2), np.float32)
+        self._store = np.empty((C, N, 2), np.float32)
+        self._slots = np.arange(C, dtype=np.int64)  # logical frame -> slot of _store
+        cap = int(self.side_mb * 2**20 // max(Ns * 20 + G * 56 + 8, 1))
+        self.side_capacity = S = max(4, min(cap, self.max_frames))
+        self.side_steps = np.zeros(S, np.int64)
+        self.loss = np.empty((S, Ns), np.float32)
+        self.lr_pre = np.empty((S, Ns, 2), np.float32)
+        self.lr_real = np.empty((S, Ns, 2), np.float32)
+        # side-plot statistics per frame and group: loss 10/50/90 % quantiles, LR medians (x, y)
+        self.loss_q = np.empty((S, G, 3), np.float64)
+        self.lr_pre_med = np.empty((S, G, 2), np.float64)
+        self.lr_real_med = np.empty((S, G, 2), np.float64)
         self.n = 0
+        self.ns = 0
+
+    @property
+    def positions(self) -> FrameStack:
+        """Positions (n, N, 2) of the held frames (read through the slot table)."""
+        return FrameStack(self._store, self._slots[: self.n])
 
     @property
     def n_particles(self) -> int:
-        return self.positions.shape[1]
+        return self._store.shape[1]
 
     def start(self, generation: int, group: np.ndarray, side_index: np.ndarray) -> None:
         self.generation = generation
@@ -392,12 +490,16 @@ class DisplayBuffer:
         self.side_index = np.asarray(side_index)
         self.side_group = self.group[self.side_index]
         self.diverged_at = np.full(len(group), -1, np.int64)
+        self.diverged_index = np.zeros(0, np.int64)
         N, Ns = len(group), len(side_index)
-        if self.positions.shape[1] == N and self.loss.shape[1] == Ns:
+        G = int(self.group.max()) + 1 if N else 0
+        self.n_groups = G
+        if self._store.shape[1] == N and self.loss.shape[1] == Ns and self.loss_q.shape[1] == G:
             self.n = 0
+            self.ns = 0
         else:
-            self.positions = None  # free before allocating
-            self._alloc(N, Ns)
+            self._store = None  # free before allocating
+            self._alloc(N, Ns, G)
 
     def add(self, snap: Snapshot) -> int:
         """Take the frames of ``snap``; how many frames were added (0 if stale)."""
@@ -407,43 +509,81 @@ class DisplayBuffer:
             return 0
         if snap.diverged_at is not None and len(snap.diverged_at) == len(self.diverged_at):
             self.diverged_at = snap.diverged_at
+            self.diverged_index = snap.diverged_index if snap.diverged_index is not None \
+                else np.flatnonzero(snap.diverged_at >= 0)
         if snap.positions is None or not len(snap.steps):
             return 0
-        k = len(snap.steps)
-        if self.n and snap.steps[0] <= self.steps[self.n - 1]:  # overlap (should not happen)
-            keep = snap.steps > self.steps[self.n - 1]
+        steps = snap.steps
+        arrays = [snap.positions, snap.loss, snap.lr_preconditioned, snap.lr_realized]
+        if self.n and steps[0] <= self.steps[self.n - 1]:  # overlap (should not happen)
+            keep = steps > self.steps[self.n - 1]
             if not keep.any():
                 return 0
-            snap.steps, snap.positions = snap.steps[keep], snap.positions[keep]
-            snap.loss, snap.lr_preconditioned = snap.loss[keep], snap.lr_preconditioned[keep]
-            snap.lr_realized = snap.lr_realized[keep]
-            k = len(snap.steps)
-        while self.n + k > self.capacity:
-            if k >= self.capacity // 2:
-                sel = np.linspace(0, k - 1, self.capacity // 2).round().astype(np.int64)
-                snap.steps, snap.positions = snap.steps[sel], snap.positions[sel]
-                snap.loss, snap.lr_preconditioned = snap.loss[sel], snap.lr_preconditioned[sel]
-                snap.lr_realized = snap.lr_realized[sel]
-                k = len(sel)
-                continue
-            self._thin()
-        s = slice(self.n, self.n + k)
-        self.steps[s] = snap.steps
-        self.positions[s] = snap.positions
-        self.loss[s] = snap.loss
-        self.lr_pre[s] = snap.lr_preconditioned
-        self.lr_real[s] = snap.lr_realized
-        self.n += k
+            steps, arrays = steps[keep], [a[keep] for a in arrays]
+        k = len(steps)
+        # positions
+        st, (pos,) = self._make_room("n", "capacity", self._thin, steps, arrays[:1])
+        s = slice(self.n, self.n + len(st))
+        self.steps[s] = st
+        self._store[self._slots[s]] = pos
+        self.n += len(st)
+        # side-plot data
+        st, (loss, lr_pre, lr_real) = self._make_room("ns", "side_capacity", self._thin_side, steps, arrays[1:])
+        s = slice(self.ns, self.ns + len(st))
+        self.side_steps[s] = st
+        self.loss[s] = loss
+        self.lr_pre[s] = lr_pre
+        self.lr_real[s] = lr_real
+        self._stats(s)
+        self.ns += len(st)
         return k
 
+    def _make_room(self, n_attr, cap_attr, thin, steps, arrays):
+        """Thin the held frames (or the incoming ones, when they alone fill half) until the
+        incoming frames fit; the incoming (steps, arrays) to store."""
+        cap = getattr(self, cap_attr)
+        while getattr(self, n_attr) + len(steps) > cap:
+            if len(steps) >= cap // 2:
+                sel = np.linspace(0, len(steps) - 1, cap // 2).round().astype(np.int64)
+                steps, arrays = steps[sel], [a[sel] for a in arrays]
+                continue
+            thin()
+        return steps, arrays
+
+    def _stats(self, s: slice) -> None:
+        """Side-plot statistics of the frames in ``s`` (their raw side data is stored)."""
+        from optviz.core.statistics import group_quantiles
+
+        G = self.n_groups
+        if G == 0 or s.stop <= s.start:
+            return
+        g = self.side_group
+        self.loss_q[s] = group_quantiles(self.loss[s], g, G).transpose(2, 0, 1)
+        for src, dst in ((self.lr_pre, self.lr_pre_med), (self.lr_real, self.lr_real_med)):
+            for axis in (0, 1):
+                dst[s, :, axis] = group_quantiles(src[s, :, axis], g, G, qs=(0.5,))[:, 0].T
+
+    @staticmethod
+    def _keep(n: int) -> np.ndarray:
+        """Frame 0, every other frame, and the newest one."""
+        return np.unique(np.concatenate([np.arange(0, n, 2), [n - 1]]))
+
     def _thin(self) -> None:
-        """Keep frame 0, every other frame, and the newest one."""
-        n = self.n
-        keep = np.unique(np.concatenate([np.arange(0, n, 2), [n - 1]]))
-        m = len(keep)
-        for arr in (self.steps, self.positions, self.loss, self.lr_pre, self.lr_real):
-            arr[:m] = arr[keep]
-        self.n = m
+        """Halve the position frames (they are not moved: only the slot table changes)."""
+        keep = self._keep(self.n)
+        self.steps[: len(keep)] = self.steps[keep]
+        used = self._slots[keep]
+        free = np.setdiff1d(self._slots, used, assume_unique=True)  # the dropped frames' slots
+        self._slots = np.concatenate([used, free])
+        self.n = len(keep)
+
+    def _thin_side(self) -> None:
+        """Halve the side-plot frames."""
+        keep = self._keep(self.ns)
+        for arr in (self.side_steps, self.loss, self.lr_pre, self.lr_real,
+                    self.loss_q, self.lr_pre_med, self.lr_real_med):
+            arr[: len(keep)] = arr[keep]
+        self.ns = len(keep)
 
     def frame_for_step(self, step: int) -> int:
         i = int(np.searchsorted(self.steps[: self.n], step, side="right")) - 1
@@ -452,13 +592,16 @@ class DisplayBuffer:
     def result(self):
         """Result-like views of the held frames for ``Scene.set_data`` (no copies)."""
         n = self.n
-        return _View(positions=self.positions[:n], loss=self.loss[:n], lr_preconditioned=self.lr_pre[:n],
-                     lr_realized=self.lr_real[:n], step=self.steps[:n], group=self.group,
-                     diverged_at=self.diverged_at)
+        return _View(positions=self.positions, loss=None, lr_preconditioned=None,
+                     lr_realized=None, step=self.steps[:n], group=self.group,
+                     diverged_at=self.diverged_at, diverged_index=self.diverged_index)
 
     def side_result(self):
-        """The side-plot sample, same frames (loss and learning rates of ``side_index``)."""
-        n = self.n
+        """The side-plot sample: loss and learning rates of ``side_index`` with their
+        statistics, over the side plots' own (longer) history of frames."""
+        n = self.ns
+        stats = {"loss_q": self.loss_q[:n].transpose(1, 2, 0), "lr_pre": self.lr_pre_med[:n].transpose(1, 2, 0),
+                 "lr_real": self.lr_real_med[:n].transpose(1, 2, 0)}
         return _View(positions=None, loss=self.loss[:n], lr_preconditioned=self.lr_pre[:n],
-                     lr_realized=self.lr_real[:n], step=self.steps[:n], group=self.side_group,
-                     diverged_at=self.diverged_at[self.side_index])
+                     lr_realized=self.lr_real[:n], step=self.side_steps[:n], group=self.side_group,
+                     diverged_at=self.diverged_at[self.side_index], side_stats=stats)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from optviz.core.jit import njit
+from optviz.core.statistics import splat_density_live
 
-__all__ = ["contour_segments", "splat_density"]
+__all__ = ["contour_segments", "splat_density", "splat_density_frame", "splat_density_live", "density_rgba"]
 
 _OPTS = dict(nogil=True, cache=True, error_model="numpy")
 
@@ -167,3 +168,98 @@ def splat_density(positions, group, visible, n_groups, xrange, yrange, shape) ->
         out,
     )
     return out
+
+
+@njit(**_OPTS)
+def _splat_frame(pos, group, group_visible, div_frame, frame, x0, y0, sx, sy, out):
+    ng, h, w = out.shape
+    for k in range(pos.shape[0]):
+        if div_frame[k] <= frame:
+            continue
+        g = group[k]
+        if not group_visible[g]:
+            continue
+        fx = (pos[k, 0] - x0) * sx
+        fy = (pos[k, 1] - y0) * sy
+        if not (fx >= 0.0 and fx < w and fy >= 0.0 and fy < h):  # also drops NaN
+            continue
+        out[g, int(fy), int(fx)] += 1.0
+
+
+def splat_density_frame(positions, group, group_visible, div_frame, frame, xrange, yrange, shape) -> np.ndarray:
+    """Like :func:`splat_density` for one recorded frame, without per-particle temporaries:
+    particle ``k`` counts when ``div_frame[k] > frame`` (not diverged yet) and
+    ``group_visible[group[k]]``. ``positions`` (N, 2) float32/64 (no copy), ``group``
+    (N,) int64, ``group_visible`` (n_groups,) bool, ``div_frame`` (N,) int64."""
+    h, w = shape
+    gv = np.ascontiguousarray(group_visible, dtype=np.bool_)
+    out = np.zeros((len(gv), h, w), dtype=np.float32)
+    sx = w / (xrange[1] - xrange[0])
+    sy = h / (yrange[1] - yrange[0])
+    _splat_frame(np.asarray(positions), np.ascontiguousarray(group, dtype=np.int64), gv,
+                 np.ascontiguousarray(div_frame, dtype=np.int64), int(frame),
+                 float(xrange[0]), float(yrange[0]), float(sx), float(sy), out)
+    return out
+
+
+@njit(**_OPTS)
+def _density_rgba(counts, colors, out):
+    ng, h, w = counts.shape
+    cmax = 0.0
+    for i in range(h):
+        for j in range(w):
+            t = 0.0
+            for g in range(ng):
+                t += counts[g, i, j]
+            if t > cmax:
+                cmax = t
+    if cmax <= 0.0:
+        return
+    inv = 1.0 / np.log1p(cmax)
+    for i in range(h):
+        for j in range(w):
+            t = 0.0
+            r = 0.0
+            gg = 0.0
+            b = 0.0
+            m = 0.0
+            for g in range(ng):
+                c = counts[g, i, j]
+                if c > 0.0:
+                    t += c
+                    r += c * colors[g, 0]
+                    gg += c * colors[g, 1]
+                    b += c * colors[g, 2]
+                    v = np.log1p(c) * inv
+                    if v > m:
+                        m = v
+            if t > 0.0:
+                out[i, j, 0] = np.uint8(min(max(r / t, 0.0), 255.0))
+                out[i, j, 1] = np.uint8(min(max(gg / t, 0.0), 255.0))
+                out[i, j, 2] = np.uint8(min(max(b / t, 0.0), 255.0))
+                a = 0.25 + 0.75 * m
+                a = min(max(a, 0.0), 1.0)
+                out[i, j, 3] = np.uint8(a * 255.0)
+
+
+def density_rgba(counts, colors) -> np.ndarray:
+    """RGBA uint8 (h, w, 4) image of per-group counts (G, h, w): colours mixed by count,
+    opacity ``0.25 + 0.75 * log1p(count) / log1p(max total)`` (0 where empty)."""
+    counts = np.ascontiguousarray(counts, dtype=np.float32)
+    out = np.zeros(counts.shape[1:] + (4,), dtype=np.uint8)
+    _density_rgba(counts, np.ascontiguousarray(colors, dtype=np.float64).reshape(-1, 3), out)
+    return out
+
+
+def warm_render_kernels() -> None:
+    """Compile (or load from the cache) the per-frame kernels with the argument types the
+    window uses, so the first density frame does not stall the GUI (call it from a worker
+    thread: the kernels are ``nogil``)."""
+    group = np.zeros(2, dtype=np.int64)
+    div = np.full(2, 10, dtype=np.int64)
+    for dt in (np.float32, np.float64):
+        counts = splat_density_frame(np.zeros((2, 2), dtype=dt), group, np.ones(1, bool), div, 0,
+                                     (-1.0, 1.0), (-1.0, 1.0), (8, 8))
+        splat_density_live(np.zeros((2, 2), dtype=dt), group, np.ones(1, bool), div, (-1.0, 1.0), (-1.0, 1.0),
+                           (8, 8))
+    density_rgba(counts, np.zeros((1, 3)))

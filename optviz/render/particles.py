@@ -8,7 +8,9 @@ with a fixed set of items, updated in place (PLATFORM.md fast paths):
   NaN, which the item culls), about 4x faster than ``setData``;
 * **density** — above ``density_threshold`` particles (or when forced) one
   RGBA ``ImageItem``: a serial Numba splat counts particles per pixel and
-  group, colours are blended by group with log-scaled opacity;
+  group, colours are blended by group with log-scaled opacity (a second small
+  kernel); nothing of size N is allocated per frame, and the point item is only
+  filled when points are drawn (filling it for 1e6 particles took seconds);
 * **trails** — one ``PlotCurveItem`` per group with a ``connect`` mask, drawn
   for an evenly spread sample of at most ``max_trails`` particles;
 * **diverged** — particles whose loss became non-finite are drawn as an ``x``
@@ -22,7 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from optviz.render.kernels import splat_density
+from optviz.render.kernels import density_rgba, splat_density_frame
 
 __all__ = ["ParticleLayer"]
 
@@ -66,7 +68,13 @@ class ParticleLayer:
         self._group = np.zeros(0, dtype=np.int64)
         self._colors: list[tuple[int, int, int]] = []
         self._div_frame = np.zeros(0, dtype=np.int64)
+        self._div_idx = np.zeros(0, dtype=np.int64)  # diverged particles, by the frame they diverge
+        self._div_at = np.zeros(0, dtype=np.int64)
+        self._points_n = -1  # particles the point item holds (-1: not filled for these groups)
         self._visible_groups = None
+        self._group_visible = np.ones(1, dtype=bool)
+        self._steps = None  # optimizer step of each frame (to match a ready-made density)
+        self._density_pre = None  # (request, step, counts) computed elsewhere (the compute thread)
         self._trail_idx: list[np.ndarray] = []
         self._div_key = None
         self._frame = 0
@@ -84,19 +92,11 @@ class ParticleLayer:
         self._visible = np.ones(n, dtype=bool)
         if self._visible_groups is not None:
             self._visible = np.isin(self._group, list(self._visible_groups))
-        # points: one brush per group, shared objects so the symbol atlas stays small
-        brushes = [pg.mkBrush(*c, 255) for c in self._colors]
-        edge = pg.mkPen(0, 0, 0, 150, width=0.8)
-        # a few particles with long trails need bigger markers to stand out from them
-        size = self.point_size * (1.8 if 0 < n <= 64 else 1.0)
-        self.points.setData(
-            x=np.full(n, np.nan),
-            y=np.full(n, np.nan),
-            brush=[brushes[g] for g in self._group] if n else [],
-            pen=edge,
-            size=size,
-            symbol="o",
-        )
+        self._group_visible = np.ones(max(ng, 1), dtype=bool)
+        self._update_group_visible()
+        # the point item is filled when points are first drawn (see _fill_points)
+        self._points_n = -1
+        self.points.setData(x=[], y=[])
         # trails: one curve per group, a sample of its particles
         for c in self.trails:
             self.plot.removeItem(c)
@@ -117,11 +117,67 @@ class ParticleLayer:
         self.diverged_per_group = np.zeros(ng, dtype=np.int64)
         self._div_key = None
 
-    def set_history(self, positions: np.ndarray, diverged_frame: np.ndarray) -> None:
+    def _fill_points(self) -> None:
+        """Give the point item one spot per particle (brush per group; costly for huge N)."""
+        n = len(self._group)
+        brushes = [pg.mkBrush(*c, 255) for c in self._colors]
+        edge = pg.mkPen(0, 0, 0, 150, width=0.8)
+        # a few particles with long trails need bigger markers to stand out from them
+        size = self.point_size * (1.8 if 0 < n <= 64 else 1.0)
+        self.points.setData(
+            x=np.full(n, np.nan),
+            y=np.full(n, np.nan),
+            brush=[brushes[g] for g in self._group] if n else [],
+            pen=edge,
+            size=size,
+            symbol="o",
+        )
+        self._points_n = n
+
+    def _update_group_visible(self) -> None:
+        ng = max(len(self._colors), 1)
+        gv = np.ones(ng, dtype=bool)
+        if self._visible_groups is not None:
+            gv[:] = False
+            for g in self._visible_groups:
+                if 0 <= g < ng:
+                    gv[g] = True
+        self._group_visible = gv
+
+    def density_request(self):
+        """What a density image of the current view needs: ((x0, x1), (y0, y1), (h, w),
+        visible groups as a bool tuple), or None when particles are not drawn as density."""
+        if self.effective_mode() != "density" or not self.n_particles:
+            return None
+        (x0, x1), (y0, y1) = self._view
+        return (self._view[0], self._view[1], self._density_shape(), tuple(bool(v) for v in self._group_visible))
+
+    def put_density(self, request, step: int, counts: np.ndarray) -> None:
+        """A density (per-group counts) of the particles at optimizer ``step`` for
+        ``request`` (see :meth:`density_request`), computed elsewhere; used instead of
+        splatting when that frame is drawn with the same request."""
+        self._density_pre = (request, int(step), counts)
+
+    def _density_shape(self):
+        (x0, x1), (y0, y1) = self._view
+        n = self.density_pixels
+        if (x1 - x0) >= (y1 - y0):
+            return max(8, int(round(n * (y1 - y0) / (x1 - x0)))), n
+        return n, max(8, int(round(n * (x1 - x0) / (y1 - y0))))
+
+    def set_history(self, positions: np.ndarray, diverged_frame: np.ndarray, diverged_index=None,
+                    steps=None) -> None:
         """Positions (F, N, 2) and, per particle, the first frame at which it is diverged
-        (a large value for never)."""
+        (a large value for never). ``diverged_index``: the particles with a finite
+        ``diverged_frame`` if the caller knows them (saves a pass over N)."""
         self._pos = positions
+        self._steps = steps
         self._div_frame = np.asarray(diverged_frame, dtype=np.int64)
+        idx = np.flatnonzero(self._div_frame < np.iinfo(np.int64).max // 4) if diverged_index is None \
+            else np.asarray(diverged_index, dtype=np.int64)
+        at = self._div_frame[idx]
+        order = np.argsort(at, kind="stable")
+        self._div_idx, self._div_at = idx[order], at[order]
         self._div_key = None
 
     def set_visible_groups(self, groups) -> None:
@@ -131,6 +187,7 @@ class ParticleLayer:
             self._visible = np.ones(n, dtype=bool)
         else:
             self._visible = np.isin(self._group, list(self._visible_groups))
+        self._update_group_visible()
         for g, c in enumerate(self.trails):
             c.setVisible(self._visible_groups is None or g in self._visible_groups)
         self._div_key = None
@@ -169,10 +226,11 @@ class ParticleLayer:
         f = int(f)
         self._frame = f
         pos = self._pos[f]
-        alive = self._div_frame > f
-        drawn = alive & self._visible
         mode = self.effective_mode()
         if mode == "points":
+            if self._points_n != self.n_particles:
+                self._fill_points()
+            drawn = (self._div_frame > f) & self._visible
             self.density.setVisible(False)
             self.points.setVisible(True)
             x = self.points.data["x"]
@@ -186,47 +244,40 @@ class ParticleLayer:
         else:
             self.points.setVisible(False)
             self.density.setVisible(True)
-            self._draw_density(pos, drawn)
+            self._draw_density(pos, f)
         self._draw_diverged(f)
         self._draw_trails(f)
 
-    def _draw_density(self, pos, drawn) -> None:
+    def _draw_density(self, pos, f) -> None:
         (x0, x1), (y0, y1) = self._view
-        n = self.density_pixels
-        if (x1 - x0) >= (y1 - y0):
-            w, h = n, max(8, int(round(n * (y1 - y0) / (x1 - x0))))
+        h, w = self._density_shape()
+        pre = self._density_pre
+        if pre is not None and self._steps is not None and f < len(self._steps) \
+                and pre[1] == int(self._steps[f]) and pre[0] == self.density_request():
+            counts = pre[2]  # the newest frame, splatted by the compute thread
         else:
-            h, w = n, max(8, int(round(n * (x1 - x0) / (y1 - y0))))
-        ng = max(len(self._colors), 1)
-        counts = splat_density(pos, self._group, drawn, ng, (x0, x1), (y0, y1), (h, w))
-        total = counts.sum(axis=0)
-        cmax = float(total.max()) if total.size else 0.0
-        rgba = np.zeros((h, w, 4), dtype=np.uint8)
-        if cmax > 0:
-            inten = np.log1p(counts) / np.log1p(cmax)  # (G, h, w) in [0, 1]
-            colors = np.asarray(self._colors, dtype=np.float32).reshape(-1, 3, 1, 1)
-            wsum = counts.sum(axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rgb = (counts[:, None] * colors).sum(axis=0) / wsum  # count-weighted mix
-            rgb = np.nan_to_num(rgb)
-            a = np.clip(0.25 + 0.75 * inten.max(axis=0), 0, 1) * (wsum > 0)
-            rgba[..., :3] = np.clip(np.moveaxis(rgb, 0, -1), 0, 255).astype(np.uint8)
-            rgba[..., 3] = (a * 255).astype(np.uint8)
+            counts = splat_density_frame(pos, self._group, self._group_visible, self._div_frame, f,
+                                         (x0, x1), (y0, y1), (h, w))
+        colors = np.asarray(self._colors if self._colors else [(0, 0, 0)], dtype=np.float64)
+        rgba = density_rgba(counts, colors)
         self.density.setImage(rgba, autoLevels=False, levels=None)
         self.density.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
 
     def _draw_diverged(self, f: int) -> None:
-        gone = self._div_frame <= f
-        div = gone & self._visible
-        self.diverged_count = int(np.count_nonzero(gone))
+        # diverged particles sorted by the frame they diverge at: those gone by frame f
+        # are a prefix (no pass over all N particles per frame)
+        k = int(np.searchsorted(self._div_at, f, side="right"))
+        gone_idx = self._div_idx[:k]
+        self.diverged_count = k
         vis = None if self._visible_groups is None else tuple(sorted(self._visible_groups))
         key = (self.diverged_count, vis)  # diverging is monotone in time: the count names the set
         ng = len(self._colors)
         if key == self._div_key:
             return
         self._div_key = key
-        self.diverged_per_group = np.bincount(self._group[gone], minlength=ng)
-        idx = np.flatnonzero(div)
+        g_gone = self._group[gone_idx]
+        self.diverged_per_group = np.bincount(g_gone, minlength=ng)
+        idx = np.sort(gone_idx[self._group_visible[g_gone]]) if len(gone_idx) else gone_idx
         if len(idx) == 0:
             self.diverged.setData([], [])
             return

@@ -41,8 +41,9 @@ are drawn as a density image in "auto" mode; ``scene.particles.max_trails``
 
 Result-like data: attributes ``positions`` (F, N, 2), ``loss`` (F, N),
 ``lr_preconditioned`` and ``lr_realized`` (F, N, 2), ``step`` (F,), ``group``
-(N,), ``diverged_at`` (N,; -1 = never, else the step). Extra attributes are
-ignored. Frame 0 is the initial state.
+(N,), ``diverged_at`` (N,; -1 = never, else the step); optionally
+``side_stats`` (precomputed per-frame group statistics, see
+:meth:`SidePlots.build`). Other attributes are ignored. Frame 0 is the initial state.
 
 Experiment-like input: ``title``, ``landscape_spec()``, ``landscape_params()``,
 ``groups`` (``label``, ``optimizer``, ``hyper``, ``color``), ``run.steps``.
@@ -113,6 +114,11 @@ class Scene(pg.GraphicsLayoutWidget):
         self._colors: list[tuple[int, int, int]] = []
         self._counts = np.zeros(0, dtype=np.int64)
         self._legend_key = None
+        self._legend_texts: list = []
+        self._group_src = None
+        self._group_i64 = np.zeros(0, dtype=np.int64)
+        self._div_frame_buf = None
+        self._div_frame_set = np.zeros(0, dtype=np.int64)
         self._view = ((0.0, 1.0), (0.0, 1.0))
         self._title_override = None
 
@@ -142,11 +148,13 @@ class Scene(pg.GraphicsLayoutWidget):
         self.particles = ParticleLayer(self.plot)
         self.side = SidePlots(self.ci, row=1, col=1, theme=self.theme, font_px=self.font_px)
 
-        # step counter, pinned to the view box's top-left corner (pixel coordinates)
-        self.step_text = pg.TextItem("", color=self.theme["foreground"], anchor=(0, 0),
+        # step counter, pinned to the view box's bottom-left corner (pixel coordinates): the
+        # legend is top-right, and in a narrow view the two would overlap at the top
+        self.step_text = pg.TextItem("", color=self.theme["foreground"], anchor=(0, 1),
                                      fill=pg.mkBrush(*self.theme["panel"]))
         self.step_text.setParentItem(self.vb)
-        self.step_text.setPos(6, 6)
+        self._place_step_text()
+        self.vb.sigResized.connect(self._place_step_text)
         self.step_text.setZValue(200)
         f = QtGui.QFont()
         f.setPixelSize(self.font_px)
@@ -171,12 +179,18 @@ class Scene(pg.GraphicsLayoutWidget):
         self._clicked_particle = False
         self._layout_columns()
 
+    def _place_step_text(self, *_):
+        self.step_text.setPos(6, max(float(self.vb.height()) - 6, 6.0))
+
     # ------------------------------------------------------------------ setup
     def set_experiment(self, exp) -> None:
         """Show experiment ``exp``: landscape, view, group colours/labels, title. Clears data."""
         self._exp = exp
         spec = exp.landscape_spec()
         minima = spec.minima()
+        x_name, y_name = getattr(spec, "axis_names", ("x", "y"))
+        for side, name in (("bottom", x_name), ("left", y_name)):
+            self.plot.setLabel(side, name, color=self.theme["foreground"], size=f"{self.font_px - 1}px")
         self.landscape.set_landscape(spec.evaluate_grid, log_hint=spec.log_scale, minima=minima)
         self._minima_kinds = sorted({m.kind for m in minima})
         self._colors = group_colors(exp.groups)
@@ -204,13 +218,36 @@ class Scene(pg.GraphicsLayoutWidget):
         instead of ``result``."""
         if side_result is not None:
             self._side_source = side_result
-        pos = np.asarray(result.positions)
+        pos = result.positions
+        if not (hasattr(pos, "ndim") and hasattr(pos, "__getitem__")):
+            pos = np.asarray(pos)  # else: an array, or an array-like read frame by frame (the app's)
         steps = np.asarray(result.step, dtype=np.int64)
-        group = np.asarray(result.group, dtype=np.int64)
+        # live use calls this for every new frame with the same group array: everything
+        # derived from it is kept (no pass over N particles unless it changed)
+        group_src = result.group
+        same_src = self._data is not None and group_src is self._group_src and \
+            len(self._group_i64) == len(self.particles._group)
+        if same_src:
+            group = self._group_i64
+            new_groups = False
+        else:
+            group = np.asarray(group_src, dtype=np.int64)
+            new_groups = self._data is None or len(group) != len(self.particles._group) or not np.array_equal(
+                group, self.particles._group)
+            self._group_src, self._group_i64 = group_src, group
         div_at = np.asarray(result.diverged_at, dtype=np.int64)
-        div_frame = np.where(div_at >= 0, np.searchsorted(steps, div_at, side="left"), _NEVER)
-        new_groups = self._data is None or len(group) != len(self.particles._group) or not np.array_equal(
-            group, self.particles._group)
+        div_idx = getattr(result, "diverged_index", None)  # the diverged ones, if the caller knows
+        div_idx = np.flatnonzero(div_at >= 0) if div_idx is None else np.asarray(div_idx, dtype=np.int64)
+        # the first frame at which each particle is diverged: one buffer, reset only where it
+        # was set (no pass over all N particles per call)
+        div_frame = self._div_frame_buf
+        if div_frame is None or len(div_frame) != len(div_at):
+            div_frame = self._div_frame_buf = np.full(len(div_at), _NEVER, dtype=np.int64)
+        else:
+            div_frame[self._div_frame_set] = _NEVER
+        if len(div_idx):
+            div_frame[div_idx] = np.searchsorted(steps, div_at[div_idx], side="left")
+        self._div_frame_set = div_idx
         self._data = result
         self._steps = steps
         ng = len(self._colors)
@@ -221,16 +258,16 @@ class Scene(pg.GraphicsLayoutWidget):
                              for i in range(ng, group.max() + 1)]
             self._labels += [f"group {i}" for i in range(ng, group.max() + 1)]
             self._betas += [None] * (group.max() + 1 - ng)
-        self._counts = np.bincount(group, minlength=len(self._colors))
+        if new_groups or not same_src or len(self._counts) != len(self._colors):
+            self._counts = np.bincount(group, minlength=len(self._colors))
         if new_groups:
             self.particles.set_groups(group, self._colors)
             self.particles.set_visible_groups(self._visible_groups)
             self._apply_trail()
-        self.particles.set_history(pos, div_frame)
-        self._any_diverged = bool((div_at >= 0).any())
+        self.particles.set_history(pos, div_frame, div_idx, steps=steps)
+        self._any_diverged = bool(len(div_idx))
         if update_side_plots:
             self._build_side()
-        self._legend_key = None
         if frame is not None:
             self._frame = int(frame) if frame >= 0 else int(frame) + len(steps)
         self._frame = max(0, min(self._frame, len(steps) - 1))
@@ -433,43 +470,54 @@ class Scene(pg.GraphicsLayoutWidget):
             steps=np.asarray(d.step, dtype=np.int64), loss=d.loss,
             lr_pre=d.lr_preconditioned, lr_real=d.lr_realized, group=np.asarray(d.group),
             colors=self._colors, labels=self._labels, betas=self._betas,
+            stats=getattr(d, "side_stats", None),
         ))
         self.side.set_visible_groups(self._visible_groups)
         # landscape spans all side plot rows
         n = max(len(self.side.plots), 1)
-        self.ci.removeItem(self.plot)
-        self.ci.addItem(self.plot, row=1, col=0, rowspan=n)
-        lay = self.ci.layout
-        for r in range(1, 1 + n):
-            lay.setRowStretchFactor(r, 1)
+        if getattr(self, "_plot_rowspan", None) != n:
+            self._plot_rowspan = n
+            self.ci.removeItem(self.plot)
+            self.ci.addItem(self.plot, row=1, col=0, rowspan=n)
+            lay = self.ci.layout
+            for r in range(1, 1 + n):
+                lay.setRowStretchFactor(r, 1)
         if not self.side.plots:
-            lay.setColumnStretchFactor(1, 0)
+            self.ci.layout.setColumnStretchFactor(1, 0)
 
     def _update_legend(self):
         if not self._legend_visible:
             return
         per_group = self.particles.diverged_per_group
         vis = self._visible_groups
-        key = (tuple(int(x) for x in per_group), None if vis is None else tuple(sorted(vis)),
-               tuple(int(c) for c in self._counts))
-        if key == self._legend_key:
-            return
-        self._legend_key = key
-        self.legend.clear()
-        n_entries = len(self._labels) + bool(getattr(self, "_any_diverged", False)) + len(
-            getattr(self, "_minima_kinds", []))
-        self.legend.setColumnCount(2 if n_entries > 6 else 1)
-        for g, (label, color) in enumerate(zip(self._labels, self._colors, strict=False)):
-            if vis is not None and g not in vis:
-                continue
+        any_div = bool(getattr(self, "_any_diverged", False))
+        kinds = tuple(getattr(self, "_minima_kinds", []))
+        shown = [g for g in range(len(self._labels)) if vis is None or g in vis]
+        texts = []
+        for g in shown:
             n = int(self._counts[g]) if g < len(self._counts) else 0
-            text = label
+            text = self._labels[g]
             if n > 1:
                 text += f"  ({n:,})"
             nd = int(per_group[g]) if g < len(per_group) else 0
             if nd:
                 text += f"  · {nd:,} diverged"
-            sample = pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(*color),
+            texts.append(text)
+        # the entries (samples, order) rebuild the legend; changed counts only re-set texts
+        key = (tuple(shown), tuple(self._labels), tuple(map(tuple, self._colors)), any_div, kinds)
+        if key == self._legend_key and len(self.legend.items) >= len(texts):
+            for (_sample, label), old, new in zip(self.legend.items, self._legend_texts, texts, strict=False):
+                if old != new:
+                    label.setText(new)
+            self._legend_texts = texts
+            return
+        self._legend_key = key
+        self._legend_texts = texts
+        self.legend.clear()
+        n_entries = len(self._labels) + any_div + len(kinds)
+        self.legend.setColumnCount(2 if n_entries > 6 else 1)
+        for g, text in zip(shown, texts, strict=True):
+            sample = pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(*self._colors[g]),
                                         pen=pg.mkPen(0, 0, 0, 150))
             self.legend.addItem(sample, text)
         if getattr(self, "_any_diverged", False):

@@ -12,8 +12,9 @@ vertical time cursor (``InfiniteLine``) that :meth:`SidePlots.set_step` moves:
 * ``bias_correction`` — for Adam-family groups with bias correction on:
   ``1/(1-β1^t)`` solid and ``1/(1-β2^t)`` dashed, log scale.
 
-Curves are computed once per :meth:`set_data`; moving the cursor costs one
-item move per plot. The part of each plot after the cursor ("the future") is
+Curves are computed once per :meth:`SidePlots.build`; building again with
+the same plots and groups updates the curves in place (no new items), and
+moving the cursor costs one item move per plot. The part of each plot after the cursor ("the future") is
 veiled by a translucent rectangle, so an animation reads as curves growing
 with time while axes stay fixed (no jitter). ``future="show"`` turns the veil
 off.
@@ -27,6 +28,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.core.statistics import group_quantiles
+
 __all__ = ["SidePlots", "group_quantiles", "bias_correction_factors", "ADAM_FAMILY"]
 
 #: Optimizers whose update is divided by a bias-corrected second moment.
@@ -34,39 +37,6 @@ ADAM_FAMILY = {"adam", "adamw", "nadam", "radam"}
 
 AXIS_WIDTH = 62
 _CACHE = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
-
-
-def group_quantiles(values: np.ndarray, group: np.ndarray, n_groups: int, qs=(0.1, 0.5, 0.9),
-                    max_particles: int = 20_000):
-    """Per group and frame quantiles over particles, ignoring NaN.
-
-    Groups larger than ``max_particles`` use an evenly spaced sample of them.
-
-    ``values`` (F, N) -> array (n_groups, len(qs), F); NaN where a group has no
-    finite value in a frame. Vectorized (sort once per group).
-    """
-    F = values.shape[0]
-    out = np.full((n_groups, len(qs), F), np.nan)
-    for g in range(n_groups):
-        idx = np.flatnonzero(group == g)
-        if len(idx) > max_particles:  # an even, deterministic sample of a huge cloud
-            idx = idx[np.linspace(0, len(idx) - 1, max_particles).round().astype(np.int64)]
-        v = np.asarray(values[:, idx], dtype=np.float64)
-        if v.shape[1] == 0:
-            continue
-        v = np.where(np.isfinite(v), v, np.nan)
-        s = np.sort(v, axis=1)  # NaN last
-        n = np.isfinite(s).sum(axis=1)
-        rows = np.arange(F)
-        for k, q in enumerate(qs):
-            pos = q * np.maximum(n - 1, 0)
-            lo = np.floor(pos).astype(np.int64)
-            hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-            t = pos - lo
-            val = s[rows, lo] * (1 - t) + s[rows, hi] * t
-            val[n == 0] = np.nan
-            out[g, k] = val
-    return out
 
 
 def bias_correction_factors(steps: np.ndarray, beta1: float, beta2: float):
@@ -116,13 +86,22 @@ def _log10(a):
     return out
 
 
-def _range(arrays, log, pad=0.06):
+def _range(arrays, log, pad=0.06, robust=False):
     vals = [a[np.isfinite(a)] for a in arrays if a is not None and np.size(a)]
     vals = [v for v in vals if v.size]
     if not vals:
         return (0.0, 1.0)
     allv = np.concatenate(vals)
     lo, hi = float(allv.min()), float(allv.max())
+    if robust and allv.size >= 8:
+        # isolated spikes (e.g. a realized LR of 1e7 where |g| ~ 0) must not flatten the
+        # plot: the range ends a few interquartile ranges (at least one decade on a log
+        # axis) beyond the quartiles; a real trend widens the quartiles and stays in view
+        q25, q75 = np.percentile(allv, (25, 75))
+        fence = max(3.0 * (q75 - q25), 1.0 if log else 0.0)
+        if fence > 0:
+            lo = max(lo, float(q25 - fence))
+            hi = min(hi, float(q75 + fence))
     if hi - lo < (1e-6 if log else 1e-12) * max(1.0, abs(hi)):
         d = 0.5 if log else max(abs(hi) * 0.1, 1e-6)
         lo, hi = lo - d, hi + d
@@ -133,21 +112,31 @@ def _range(arrays, log, pad=0.06):
 class _Band(QtWidgets.QGraphicsPathItem):
     """A filled band between two curves (NaN splits it)."""
 
-    def __init__(self, x, lo, hi, color):
+    def __init__(self, color):
         super().__init__()
-        path = QtGui.QPainterPath()
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        # runs of finite values
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
-        for a, b in zip(edges[0::2], edges[1::2], strict=False):
-            xs = np.concatenate([x[a:b], x[a:b][::-1]])
-            ys = np.concatenate([hi[a:b], lo[a:b][::-1]])
-            poly = QtGui.QPolygonF([QtCore.QPointF(float(u), float(v)) for u, v in zip(xs, ys, strict=False)])
-            path.addPolygon(poly)
-            path.closeSubpath()
-        self.setPath(path)
         self.setBrush(pg.mkBrush(*color, 55))
         self.setPen(pg.mkPen(None))
+
+    def set_data(self, x, lo, hi) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        lo = np.asarray(lo, dtype=np.float64)
+        hi = np.asarray(hi, dtype=np.float64)
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        # runs of finite values, each one polygon (hi forwards, lo backwards), built by one
+        # vectorized call; a fill closes every subpath
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
+        xs, ys, conn = [], [], []
+        for a, b in zip(edges[0::2], edges[1::2], strict=False):
+            xs += [x[a:b], x[a:b][::-1]]
+            ys += [hi[a:b], lo[a:b][::-1]]
+            c = np.ones(2 * (b - a), dtype=bool)
+            c[-1] = False
+            conn.append(c)
+        if xs:
+            path = pg.arrayToQPath(np.concatenate(xs), np.concatenate(ys), connect=np.concatenate(conn))
+        else:
+            path = QtGui.QPainterPath()
+        self.setPath(path)
 
 
 class SidePlots:
@@ -167,6 +156,17 @@ class SidePlots:
         self.loss_clip = None
         self._xmax = 1.0
         self._yranges: dict[str, tuple[float, float]] = {}
+        self._ticks: dict[str, list] = {}
+        self._titles: dict[str, str] = {}
+        self._struct = None  # what the current items show (plots, curves per group, colours)
+        #: live use: the x axis runs this factor past the newest step and grows in jumps, and
+        #: the y range only changes when the data leave it or shrink well inside it, so a
+        #: playing run does not re-layout the axes on every update (None: exact ranges)
+        self.x_headroom: float | None = None
+        self.y_hysteresis = False
+        self._xr = None
+        self._items: dict[str, dict] = {}
+        self._group_items: list[list] = []
 
     # --- building ---------------------------------------------------------------
     def clear(self) -> None:
@@ -176,6 +176,13 @@ class SidePlots:
         self.plots = {}
         self.cursors = []
         self.veils = []
+        self._items = {}
+        self._group_items = []
+        self._yranges = {}
+        self._ticks = {}
+        self._titles = {}
+        self._struct = None
+        self._xr = None
 
     def _new_plot(self, key: str, title: str, log: bool, row: int, last: bool) -> pg.PlotItem:
         fg = self.theme["foreground"]
@@ -192,6 +199,8 @@ class SidePlots:
             ax.setTextPen(pg.mkPen(fg))
             ax.setStyle(tickFont=font, tickTextOffset=3)
         p.getAxis("left").setWidth(AXIS_WIDTH)
+        for name in ("left", "bottom"):  # no "(x1e3)" labels, re-typeset on every range change
+            p.getAxis(name).enableAutoSIPrefix(False)
         p.showGrid(x=True, y=True, alpha=0.15)
         bottom = p.getAxis("bottom")
         if last:
@@ -201,6 +210,7 @@ class SidePlots:
             bottom.setStyle(showValues=False)
             bottom.setHeight(6)
         p.layout.setContentsMargins(0, 0, 0, 0)
+        p.enableAutoRange(False)
         self.layout.addItem(p, row=row, col=self.col)
         cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(fg, width=1.2))
         cursor.setZValue(100)
@@ -218,19 +228,28 @@ class SidePlots:
         return p
 
     def build(self, names, data) -> None:
-        """Create the plots ``names`` (subset of loss, lr, bias_correction) from ``data``.
+        """Show the plots ``names`` (subset of loss, lr, bias_correction) for ``data``.
 
         ``data``: dict with ``steps`` (F,), ``loss`` (F, N), ``lr_pre`` and
         ``lr_real`` (F, N, 2), ``group`` (N,), ``colors``, ``labels``, and
         ``betas``: per group (beta1, beta2, bias_correction_on) or None.
+        Optional ``stats``: per-frame group statistics computed elsewhere (the
+        app keeps them incrementally), a dict of ``loss_q`` (G, 3, F: 10 %, 50 %,
+        90 % quantiles), ``lr_pre`` and ``lr_real`` (G, 2, F: medians of x, y);
+        without it they are computed here (:func:`group_quantiles`).
+
+        Called again with the same plots, groups and colours, it only replaces the
+        curves' data (no items are created): cheap enough to call a few times per
+        second while a run plays.
         """
-        self.clear()
         steps = np.asarray(data["steps"], dtype=np.float64)
         group = np.asarray(data["group"])
-        colors = data["colors"]
+        colors = [tuple(c) for c in data["colors"]]
         ng = len(colors)
+        stats = data.get("stats")
+        if stats is not None and any(np.shape(v)[0] < ng or np.shape(v)[-1] != len(steps) for v in stats.values()):
+            stats = None
         self._xmax = float(max(steps[-1], 1.0)) if len(steps) else 1.0
-        self._group_items: list[list] = [[] for _ in range(ng)]
         specs = []
         if "loss" in names:
             specs.append("loss")
@@ -240,75 +259,144 @@ class SidePlots:
         if "bias_correction" in names and any(b is not None for b in betas):
             specs.append("bias")
         counts = np.bincount(group, minlength=ng) if len(group) else np.zeros(ng, int)
-        for i, key in enumerate(specs):
-            last = i == len(specs) - 1
-            row = self.row0 + i
+        # series per plot: title, log, curves [(group, style, y)], bands [(group, lo, hi)]
+        series = {}
+        for key in specs:
             if key == "loss":
-                self._build_loss(steps, data["loss"], group, counts, colors, row, last)
-            elif key == "lr_pre":
-                self._build_lr("lr_pre", "effective LR, preconditioned   (— x,  ‐ ‐ y)",
-                               steps, data["lr_pre"], group, colors, row, last)
-            elif key == "lr_real":
-                self._build_lr("lr_real", "effective LR, realized |Δθ|/|g|   (— x,  ‐ ‐ y)",
-                               steps, data["lr_real"], group, colors, row, last)
-            elif key == "bias":
-                self._build_bias(steps, betas, colors, row, last)
-        first = None
-        for p in self.plots.values():
-            p.setXRange(0, self._xmax, padding=0.02)
-            if first is None:
-                first = p
+                series[key] = self._loss_series(steps, data["loss"], group, counts, colors, stats)
+            elif key in ("lr_pre", "lr_real"):
+                title = ("effective LR, preconditioned   (— x,  ‐ ‐ y)" if key == "lr_pre"
+                         else "effective LR, realized |Δθ|/|g|   (— x,  ‐ ‐ y)")
+                med = None if stats is None else stats.get(key)
+                series[key] = self._lr_series(title, data[key], group, colors, med)
             else:
-                p.setXLink(first)
+                series[key] = self._bias_series(steps, betas, colors)
+        struct = (tuple(colors), tuple(
+            (k, tuple((g, st) for g, st, _ in s["curves"]), tuple(g for g, _, _ in s["bands"]))
+            for k, s in series.items()))
+        if struct != self._struct:
+            self._create(series, colors)
+            self._struct = struct
+        for key, s in series.items():
+            p = self.plots[key]
+            items = self._items[key]
+            if self._titles.get(key) != s["title"]:  # e.g. the loss turning to a log scale
+                self._titles[key] = s["title"]
+                p.setTitle(s["title"], color=self.theme["foreground"], size=f"{self.font_px}px")
+            arrays = [y for _g, _st, y in s["curves"]] + [a for _g, lo, hi in s["bands"] for a in (lo, hi)]
+            lo, hi = self._set_yrange(p, key, arrays, s["log"], clip=s.get("clip"), robust=s.get("robust", False))
+            # keep every curve within a few plot heights: huge off-plot values would make
+            # Qt's item cache ask for an enormous pixmap
+            a, b = lo - 2 * (hi - lo), hi + 2 * (hi - lo)
+            for (_g, _st, y), curve in zip(s["curves"], items["curves"], strict=True):
+                curve.setData(steps, np.clip(y, a, b), connect="finite")
+            for (_g, blo, bhi), band in zip(s["bands"], items["bands"], strict=True):
+                band.set_data(steps, np.clip(blo, a, b), np.clip(bhi, a, b))
+        xr = self._xmax
+        if self.x_headroom:
+            xr = self._xr
+            if xr is None or self._xmax > xr or self._xmax < xr / self.x_headroom ** 2:
+                xr = max(self._xmax * self.x_headroom, 20.0)
+        if xr != self._xr and self.plots:
+            self._xr = xr
+            next(iter(self.plots.values())).setXRange(0, xr, padding=0.02)  # the others are linked
 
-    def _build_loss(self, steps, loss, group, counts, colors, row, last):
-        loss = np.asarray(loss, dtype=np.float64)
-        finite = loss[np.isfinite(loss)]
-        log = bool(finite.size) and finite.min() > 0 and finite.max() / max(finite.min(), 1e-300) > 50
-        cloud = any(c > 5 for c in counts)
-        title = "loss (median, 10–90 %)" if cloud else "loss"
-        p = self._new_plot("loss", title + (", log scale" if log else ""), log, row, last)
-        tf = _log10 if log else (lambda a: a)
-        arrays = []
-        q = group_quantiles(loss, group, len(colors)) if cloud else None
-        for g, c in enumerate(colors):
-            if counts[g] == 0:
-                continue
-            if counts[g] <= 5:
-                for k in np.flatnonzero(group == g):
-                    y = tf(loss[:, k])
-                    arrays.append(y)
-                    self._add_curve(p, g, steps, y, c)
+    def _create(self, series, colors) -> None:
+        """(Re)create the items for ``series``: the plots themselves only when the set of
+        plots changed (a ``PlotItem`` costs tens of ms), else just their curves and bands."""
+        keys = list(series)
+        if keys == list(self.plots):
+            for key, items in self._items.items():
+                p = self.plots[key]
+                for it in items["curves"] + items["bands"]:
+                    p.removeItem(it)
+            reuse = True
+        else:
+            self.clear()
+            reuse = False
+        ng = len(colors)
+        self._group_items = [[] for _ in range(ng)]
+        self._items = {}
+        for i, key in enumerate(keys):
+            s = series[key]
+            if reuse:
+                p = self.plots[key]
             else:
-                lo, med, hi = (tf(q[g, i]) for i in range(3))
-                arrays += [lo, hi]
-                band = _Band(steps, lo, hi, c)
+                p = self._new_plot(key, s["title"], s["log"], self.row0 + i, i == len(keys) - 1)
+                self._titles[key] = s["title"]
+            curves, bands = [], []
+            for g, _lo, _hi in s["bands"]:
+                band = _Band(colors[g])
                 band.setZValue(-5)
                 band.setCacheMode(_CACHE)
                 p.addItem(band, ignoreBounds=True)
                 self._group_items[g].append(band)
-                self._add_curve(p, g, steps, med, c)
-        clip = self.loss_clip if not log else None
-        self._set_yrange(p, "loss", arrays, log, clip=clip)
+                bands.append(band)
+            for g, style, _y in s["curves"]:
+                pen = pg.mkPen(*colors[g], 255, width=1.6, style=style)
+                curve = pg.PlotCurveItem(pen=pen, connect="finite", antialias=True)
+                curve.setCacheMode(_CACHE)  # static between updates: only the cursor and the veil move
+                p.addItem(curve)
+                self._group_items[g].append(curve)
+                curves.append(curve)
+            self._items[key] = {"curves": curves, "bands": bands}
+        if not reuse:
+            first = None
+            for p in self.plots.values():
+                if first is None:
+                    first = p
+                else:
+                    p.setXLink(first)
 
-    def _build_lr(self, key, title, steps, lr, group, colors, row, last):
-        lr = np.asarray(lr, dtype=np.float64)
-        p = self._new_plot(key, title + ", log scale", True, row, last)
-        arrays = []
+    def _loss_series(self, steps, loss, group, counts, colors, stats):
+        loss = np.asarray(loss)
+        cloud = any(c > 5 for c in counts)
+        title = "loss (median, 10–90 %)" if cloud else "loss"
+        q = None
+        if cloud:
+            q = stats.get("loss_q") if stats is not None else None
+            if q is None:
+                q = group_quantiles(loss, group, len(colors))
+        # log scale when what is drawn (particles' lines, clouds' 10-90 % bands) spans decades
+        shown = [loss[:, group == g] for g in range(len(colors)) if 0 < counts[g] <= 5]
+        shown += [q[g, [0, 2]] for g in range(len(colors)) if counts[g] > 5]
+        finite = np.concatenate([np.ravel(a) for a in shown]) if shown else np.zeros(0)
+        finite = finite[np.isfinite(finite)]
+        log = bool(finite.size) and finite.min() > 0 and finite.max() / max(finite.min(), 1e-300) > 50
+        tf = _log10 if log else (lambda a: np.asarray(a, dtype=np.float64))
+        curves, bands = [], []
+        solid = QtCore.Qt.PenStyle.SolidLine
+        for g in range(len(colors)):
+            if counts[g] == 0:
+                continue
+            if counts[g] <= 5:
+                for k in np.flatnonzero(group == g):
+                    curves.append((g, solid, tf(loss[:, k])))
+            else:
+                lo, med, hi = (tf(q[g, i]) for i in range(3))
+                bands.append((g, lo, hi))
+                curves.append((g, solid, med))
+        return dict(title=title + (", log scale" if log else ""), log=log, curves=curves, bands=bands,
+                    clip=self.loss_clip if not log else None)
+
+    def _lr_series(self, title, lr, group, colors, med):
+        curves = []
         for axis, style in ((0, QtCore.Qt.PenStyle.SolidLine), (1, QtCore.Qt.PenStyle.DashLine)):
-            q = group_quantiles(lr[:, :, axis], group, len(colors), qs=(0.5,))
-            for g, c in enumerate(colors):
-                y = _log10(q[g, 0])
-                if not np.isfinite(y).any():
+            if med is not None:
+                q = med[:, axis][:, None, :]  # (G, 1, F)
+            else:
+                q = group_quantiles(np.asarray(lr)[:, :, axis], group, len(colors), qs=(0.5,))
+            for g in range(len(colors)):
+                if not np.any(group == g):
                     continue
-                arrays.append(y)
-                self._add_curve(p, g, steps, y, c, style=style)
-        self._set_yrange(p, key, arrays, True)
+                # kept while all NaN (no step yet): the items stay the same as data arrive
+                curves.append((g, style, _log10(q[g, 0])))
+        # a median over a group's particles is robust, but a single particle's realized LR
+        # spikes where |g| ~ 0 (sign methods: Lion): the range follows the bulk of the values
+        return dict(title=title + ", log scale", log=True, curves=curves, bands=[], robust=True)
 
-    def _build_bias(self, steps, betas, colors, row, last):
-        p = self._new_plot("bias", "Adam bias correction  (— 1/(1−β₁ᵗ),  ‐ ‐ 1/(1−β₂ᵗ)), log scale",
-                           True, row, last)
-        arrays = []
+    def _bias_series(self, steps, betas, colors):
+        curves = []
         seen = set()
         for g, c in enumerate(colors):
             b = betas[g]
@@ -323,22 +411,13 @@ class SidePlots:
             if key in seen:
                 continue
             seen.add(key)
-            y1, y2 = _log10(c1), _log10(c2)
-            arrays += [y1, y2]
-            self._add_curve(p, g, steps, y1, c)
-            self._add_curve(p, g, steps, y2, c, style=QtCore.Qt.PenStyle.DashLine)
-        self._set_yrange(p, "bias", arrays, True)
+            curves.append((g, QtCore.Qt.PenStyle.SolidLine, _log10(c1)))
+            curves.append((g, QtCore.Qt.PenStyle.DashLine, _log10(c2)))
+        return dict(title="Adam bias correction  (— 1/(1−β₁ᵗ),  ‐ ‐ 1/(1−β₂ᵗ)), log scale", log=True,
+                    curves=curves, bands=[])
 
-    def _add_curve(self, p, g, x, y, color, style=QtCore.Qt.PenStyle.SolidLine):
-        pen = pg.mkPen(*color, 255, width=1.6, style=style)
-        curve = pg.PlotCurveItem(x, y, pen=pen, connect="finite", antialias=True)
-        curve.setCacheMode(_CACHE)  # static: only the cursor and the veil move
-        p.addItem(curve)
-        self._group_items[g].append(curve)
-        return curve
-
-    def _set_yrange(self, p, key, arrays, log, clip=None):
-        lo, hi = _range(arrays, log)
+    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False):
+        lo, hi = _range(arrays, log, robust=robust)
         if clip is not None and all(map(math.isfinite, clip)) and clip[1] > clip[0]:
             # a run-away particle (e.g. down an unbounded saddle) must not squash the plot
             span = clip[1] - clip[0]
@@ -346,18 +425,21 @@ class SidePlots:
             hi = min(hi, clip[1] + 0.1 * span)
             if not hi > lo:
                 lo, hi = clip[0] - 0.1 * span, clip[1] + 0.1 * span
-        self._yranges[key] = (lo, hi)
-        # keep every curve within a few plot heights: huge off-plot values would make
-        # Qt's item cache ask for an enormous pixmap
-        span = hi - lo
-        for item in p.items:
-            if isinstance(item, pg.PlotCurveItem) and item.yData is not None and len(item.yData):
-                y = np.clip(item.yData, lo - 2 * span, hi + 2 * span)
-                item.setData(item.xData, y, connect="finite")
-        p.setYRange(lo, hi, padding=0)
-        p.enableAutoRange(False)
-        if log:
-            p.getAxis("left").setTicks(log_ticks(lo, hi))
+        cur = self._yranges.get(key)
+        if self.y_hysteresis and cur is not None and cur[0] <= lo and hi <= cur[1] \
+                and (hi - lo) >= 0.6 * (cur[1] - cur[0]):
+            return cur
+        if self.y_hysteresis and cur is not None:  # leave room to grow before the next change
+            d = 0.1 * (hi - lo)
+            lo, hi = lo - d, hi + d
+        if cur != (lo, hi):
+            self._yranges[key] = (lo, hi)
+            p.setYRange(lo, hi, padding=0)
+            ticks = log_ticks(lo, hi) if log else None
+            if ticks != self._ticks.get(key, None):
+                self._ticks[key] = ticks
+                p.getAxis("left").setTicks(ticks)
+        return lo, hi
 
     # --- live updates ----------------------------------------------------------
     def set_step(self, step: float) -> None:
