@@ -151,10 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.docks[name] = dock
         self.docks["inspector"].setMinimumWidth(340)
         self.docks["inspector"].hide()  # shown when a particle is clicked
-        self.resizeDocks([self.docks["experiment"], self.docks["groups"], self.docks["editor"]], [150, 170, 520],
-                         QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["editor"], self.docks["inspector"]], [330, 360],
-                         QtCore.Qt.Orientation.Horizontal)
+        self._default_dock_sizes()
 
         self._build_actions()
         self._build_menus()
@@ -924,6 +921,18 @@ class MainWindow(QtWidgets.QMainWindow):
         box.setText(f"<pre>{text}</pre>")
         box.exec()
 
+    def _default_dock_sizes(self):
+        self.resizeDocks([self.docks["experiment"], self.docks["groups"], self.docks["editor"]], [150, 170, 520],
+                         QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["editor"], self.docks["inspector"]], [330, 360],
+                         QtCore.Qt.Orientation.Horizontal)
+
+    def _keep_scene_wide(self):
+        """A restored layout must leave the scene most of the window; otherwise use the default one."""
+        central = self.centralWidget()
+        if central is not None and central.width() < 0.45 * self.width():
+            self._default_dock_sizes()
+
     def _restore_settings(self):
         s = self.settings
         geo = s.value("geometry")
@@ -932,6 +941,7 @@ class MainWindow(QtWidgets.QMainWindow):
         state = s.value("window_state")
         if state is not None:
             self.restoreState(state)
+            QtCore.QTimer.singleShot(0, self._keep_scene_wide)
         try:
             self.speed.setValue(int(s.value("speed", 1)))
         except (TypeError, ValueError):
