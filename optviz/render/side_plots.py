@@ -41,10 +41,11 @@ _CACHE = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 def bias_correction_factors(steps: np.ndarray, beta1: float, beta2: float):
     """``1/(1-β1^t)`` and ``1/(1-β2^t)`` at optimizer steps ``t`` (step 0 -> NaN)."""
+    from optviz.core.optimizers import bias_correction_factors as factors
+
     t = np.asarray(steps, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        c1 = 1.0 / (1.0 - beta1**t)
-        c2 = 1.0 / (1.0 - beta2**t)
+        c1, c2 = factors((beta1, beta2), t)
     c1[t <= 0] = np.nan
     c2[t <= 0] = np.nan
     return c1, c2
