@@ -76,7 +76,8 @@ def open_app(argv: list[str]) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from optviz.experiment import load_experiment, run_experiment
+    from optviz.core.memory import check_memory
+    from optviz.experiment import load_experiment, memory_estimate, run_experiment, run_frames
 
     output = Path(args.output)
     if output.suffix != ".npz":
@@ -84,8 +85,9 @@ def run_command(args: argparse.Namespace) -> int:
     if not output.parent.exists() if str(output.parent) else False:
         raise CommandError(f"--output {args.output}: folder {output.parent} does not exist")
     experiment = load_experiment(args.experiment)
+    check_memory(memory_estimate(experiment, run_frames(experiment)))  # before the progress bar shows
     total = experiment.run.steps
-    n_particles = sum(p.shape[0] for p in experiment.initial_positions())
+    n_particles = sum(experiment.particle_counts())
     bar = None
     if not args.quiet and total * n_particles >= 5_000_000:
         from tqdm import tqdm

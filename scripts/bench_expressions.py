@@ -63,8 +63,8 @@ def main():
     args = ap.parse_args()
 
     t0 = time.perf_counter()
+    from optviz.core.codecache import generated_dir as cache_dir
     from optviz.core.expressions import compile_expression
-    from optviz.core.expressions.codegen import cache_dir
 
     t_import = time.perf_counter() - t0
     print(f"import optviz.core.expressions: {t_import * 1e3:.0f} ms; cache: {cache_dir()}")

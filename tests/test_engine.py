@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from helpers import experiment
 
-from optviz.core import kernel
+from optviz.core import engine
 from optviz.core.engine import ParticleGroup, Simulation
 from optviz.core.landscapes import get_landscape
 from optviz.core.optimizers import get_optimizer
@@ -107,38 +107,43 @@ def _group(n, name="adam"):
     return ParticleGroup(spec, spec.resolve({"lr": 1e-3}), {"kind": "constant"}, pos)
 
 
-def test_parallel_and_serial_kernels_agree_exactly():
-    land = get_landscape("rastrigin")
-    sim = Simulation(builtin_surface(land.name), [_group(1000)], max_frames=40)
-    g = sim.groups[0]
-    steps = np.arange(1, 31)
-    coefs = g.module.coefficients(g.spec.hyper, np.full(30, 1e-3), steps)
+def test_parallel_and_serial_kernels_agree_exactly(monkeypatch):
     outputs = []
-    for advance in (kernel.advance_serial, kernel.advance_parallel):
-        theta, state = g.theta.copy(), g.state.copy()
-        alive, diverged = g.alive.copy(), g.diverged_at.copy()
-        rec = [np.zeros((31, 1000, 2)), np.zeros((31, 1000))] + [np.zeros((31, 1000, 2)) for _ in range(3)]
-        advance(g.family, g.packed, coefs, 0, 30, land.id, sim.landscape_params, sim.surface.data, g.gradient, 0,
-                theta, state, alive, diverged,
-                1, True, 0, *rec)
-        outputs.append((theta, state, *rec))
+    for threshold in (10**18, 0):  # serial kernel, then parallel kernel
+        monkeypatch.setattr(engine, "PARALLEL_WORK", threshold)
+        sim = Simulation(builtin_surface("rastrigin"), [_group(1000)], max_frames=40)
+        sim.advance(30, record_last=True)
+        g = sim.groups[0]
+        assert (g.kernel_name(30) == "advance_parallel") == (threshold == 0)
+        outputs.append((g.theta, g.state, g.alive, g.diverged_at, *sim.arrays().values()))
     for serial, parallel in zip(*outputs, strict=True):
         np.testing.assert_array_equal(serial, parallel)
 
 
-def test_no_recompilation_for_new_hyperparameters_sizes_landscapes_or_schedules():
-    run_experiment(experiment([{"optimizer": "adam"}], steps=3))
-    run_experiment(experiment([{"optimizer": "adam"}], steps=3, record_dtype="float64"))
-    before = {k: len(k_.signatures) for k, k_ in (("serial", kernel.advance_serial),
-                                                   ("parallel", kernel.advance_parallel))}
-    for optimizer, landscape in (("lion", "himmelblau"), ("nadam", "ackley"), ("sgd", "ravine")):
-        run_experiment(experiment(
-            [{"optimizer": optimizer, "hyper": {"lr": 0.003},
-              "init": {"kind": "uniform", "low": [-1, -1], "high": [1, 1], "count": 5000},
-              "schedule": {"kind": "cosine", "T_max": 10}}], landscape=landscape, steps=50))
-    after = {k: len(k_.signatures) for k, k_ in (("serial", kernel.advance_serial),
-                                                  ("parallel", kernel.advance_parallel))}
-    assert after == before
+def _signatures(kernel):
+    module = kernel.module
+    return {name: len(getattr(module, name).signatures)
+            for name in ("advance_serial", "advance_parallel", "advance_tile", "coefficient_table")}
+
+
+def test_no_recompilation_for_new_hyperparameters_sizes_or_schedules():
+    first = build_simulation(experiment([{"optimizer": "adam"}], steps=3))
+    first.advance(3)
+    kernel = first.groups[0].kernel
+    big = experiment([{"optimizer": "adam", "hyper": {"lr": 0.003, "betas": [0.8, 0.99]},
+                       "init": {"kind": "uniform", "low": [-1, -1], "high": [1, 1], "count": 5000},
+                       "schedule": {"kind": "cosine", "T_max": 10}}], steps=50)
+    run_experiment(big)  # compiles the parallel kernel for the larger group
+    before = _signatures(kernel)
+    for lr, count, schedule in ((0.01, 3000, {"kind": "step", "step_size": 5}), (0.5, 7000, None)):
+        group = {"optimizer": "adamw", "hyper": {"lr": lr},
+                 "init": {"kind": "uniform", "low": [-1, -1], "high": [1, 1], "count": count}}
+        if schedule:
+            group["schedule"] = schedule
+        sim = build_simulation(experiment([group], steps=40))
+        assert sim.groups[0].kernel is kernel
+        sim.advance(40, record_last=True)
+    assert _signatures(kernel) == before
 
 
 def test_long_runs_at_a_minimum_flush_subnormal_state():

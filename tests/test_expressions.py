@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optviz.core import codecache
 from optviz.core.expressions import (
     CompiledExpression,
     ExpressionError,
@@ -275,7 +276,7 @@ def test_only_generated_code_runs_and_user_names_never_reach_it(monkeypatch):
     monkeypatch.setattr(builtins, "eval", no_eval)
     ce = compile_expression("alpha*x**2 + sin(beta*y) + 0.125", {"alpha": 2.0, "beta": 3.0})
     monkeypatch.undo()
-    cache = str(codegen.cache_dir())
+    cache = str(codecache.generated_dir())
     assert ran and all(str(r).startswith(cache) for r in ran)
     source = ce.source_path.read_text()
     assert "alpha" not in source and "beta" not in source
@@ -563,10 +564,10 @@ def test_sympy_simplifications_that_leave_the_reals_are_refused():
 def test_generated_module_is_cached_on_disk_and_reused():
     ce = compile_expression("x**2 + 3*y**2 + 0.25")
     path = ce.source_path
-    assert path.parent == codegen.cache_dir() and path.suffix == ".py"
+    assert path.parent == codecache.generated_dir() and path.suffix == ".py"
     stamp = path.stat().st_mtime_ns
     source = codegen.generate_source(ce.symbolic)
-    assert codegen._module_path(path.stem, source) == path
+    assert codecache._module_path(path.stem, source) == path
     assert path.stat().st_mtime_ns == stamp  # not rewritten: Numba's cache stays valid
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
 

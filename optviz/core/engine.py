@@ -10,13 +10,13 @@ the history and decimating it when it fills up.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from optviz.core import kernel
-from optviz.core.history import History, bytes_per_frame
+from optviz.core import kernels
+from optviz.core.history import History, history_capacity
 from optviz.core.jit import TILE
 from optviz.core.optimizers import FAMILIES, OptimizerSpec
 from optviz.core.schedules import learning_rates
@@ -34,7 +34,12 @@ CHUNK_WORK = 50_000_000
 
 @dataclass
 class ParticleGroup:
-    """One group as the engine sees it: a validated optimizer configuration and start positions."""
+    """One group as the engine sees it: a validated optimizer configuration and start positions.
+
+    Any numeric hyperparameter in ``hyper`` may be an array of one value per particle
+    (a sweep; betas as a pair of which either may be an array): the group then runs
+    the per-particle kernel layout. Otherwise every value is shared.
+    """
 
     optimizer: OptimizerSpec
     hyper: dict[str, Any]            # resolved: every hyperparameter present and valid
@@ -49,25 +54,58 @@ class ParticleGroup:
     seed: int = 0                    # seeds this group's mini-batches and noise
 
 
+def hyper_columns(group: ParticleGroup, n: int) -> tuple[str, np.ndarray]:
+    """(layout, columns) of a group's hyperparameters for its kernel.
+
+    Uniform: float64 (K,) in the family's COLUMNS order. Per particle: float64 (K + 1, n),
+    the last row the learning rate (scaled per step by the schedule).
+    """
+    family = FAMILIES[group.optimizer.family]
+    named = family.columns(group.hyper)
+    values = [named[c] for c in family.COLUMNS]
+    lr = group.hyper["lr"]
+    if not any(np.ndim(v) for v in (*values, lr)):
+        return kernels.UNIFORM, np.array(values, dtype=np.float64)
+    out = np.empty((len(values) + 1, n))
+    for row, value in enumerate([*values, lr]):
+        out[row] = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+    return kernels.PER_PARTICLE, out
+
+
 @dataclass
 class _GroupRun:
     spec: ParticleGroup
-    family: int
-    packed: np.ndarray
+    kernel: kernels.Kernel
+    columns: np.ndarray
+    carry: np.ndarray                # uniform: (1,), per particle: (n,)
     gradient: np.ndarray
     theta: np.ndarray
     state: np.ndarray
     alive: np.ndarray
     diverged_at: np.ndarray
-    module: Any = field(repr=False)
+    next_carry: float = 1.0          # a uniform group's carry after the call being prepared
 
     @property
     def size(self) -> int:
         return self.theta.shape[1]
 
+    @property
+    def per_particle(self) -> bool:
+        return self.kernel.layout == kernels.PER_PARTICLE
+
+    def kernel_name(self, n_steps: int) -> str:
+        """The kernel function for a call of n_steps: parallel for enough work, else serial."""
+        parallel = self.size * max(n_steps, 1) >= PARALLEL_WORK and self.size >= 2 * TILE
+        return "advance_parallel" if parallel else "advance_serial"
+
 
 class Simulation:
-    """All groups of one experiment on one landscape, advanced in lockstep."""
+    """All groups of one experiment on one landscape, advanced in lockstep.
+
+    Constructing one allocates its arrays but compiles and runs nothing: positions are
+    there at once. :meth:`compile` compiles (or loads) the kernels it needs, with
+    progress; :meth:`start` records frame 0; :meth:`advance` does both when needed.
+    """
 
     def __init__(
         self,
@@ -81,45 +119,73 @@ class Simulation:
         if not groups:
             raise ValueError("a simulation needs at least one group")
         self.surface = surface
-        self.landscape_id = int(surface.id)
         self.landscape_params = np.ascontiguousarray(surface.param_values, dtype=np.float64)
         self._specs = list(groups)
         self._record_every = int(record_every)
         self.record_dtype = np.dtype(record_dtype)
         total = sum(len(g.positions) for g in groups)
-        by_memory = max(2, max_history_bytes // bytes_per_frame(total, self.record_dtype))
-        self.capacity = int(min(by_memory, max_frames)) if max_frames else int(by_memory)
-        self.capacity = max(2, self.capacity)
+        self.capacity = history_capacity(total, self.record_dtype, max_history_bytes, max_frames)
         self.reset()
 
     def reset(self) -> None:
-        """Back to step 0: initial positions, fresh optimizer state, empty history."""
+        """Back to step 0: initial positions, fresh optimizer state, empty history (frame 0 on start)."""
         self.step = 0
         self.groups = [self._start(g) for g in self._specs]
         self.history = History([g.size for g in self.groups], self.capacity, self._record_every,
                                self.record_dtype)
-        self._run_kernels(0, record_last=False)
+        self._started = False
 
     @property
     def n_particles(self) -> int:
         return sum(g.size for g in self.groups)
 
     def _start(self, group: ParticleGroup) -> _GroupRun:
-        module = FAMILIES[group.optimizer.family]
+        family = FAMILIES[group.optimizer.family]
         positions = np.asarray(group.positions, dtype=np.float64)
         n = len(positions)
+        layout, columns = hyper_columns(group, n)
+        source = kernels.gradient_source(self.surface, group.noise if self.surface.kind != "data" else "none")
         return _GroupRun(
             spec=group,
-            family=group.optimizer.family,
-            packed=np.ascontiguousarray(module.pack(group.hyper), dtype=np.float64),
-            gradient=kernel.gradient_config(self.surface.source, group.batch_size, group.without_replacement,
-                                            group.noise, group.noise_scale, group.noise_dof),
+            kernel=kernels.kernel_for(group.optimizer.family, source, layout),
+            columns=columns,
+            carry=np.ones(n if layout == kernels.PER_PARTICLE else 1),
+            gradient=kernels.gradient_config(group.batch_size, group.without_replacement, group.noise,
+                                             group.noise_scale, group.noise_dof),
             theta=np.ascontiguousarray(positions.T),
-            state=np.ascontiguousarray(module.init_state(group.hyper, n), dtype=np.float64),
+            state=np.array(family.init_state(group.hyper, n), dtype=np.float64, order="C"),
             alive=np.ones(n, dtype=np.bool_),
             diverged_at=np.full(n, -1, dtype=np.int64),
-            module=module,
         )
+
+    def kernel_titles(self) -> list[str]:
+        """What :meth:`compile` compiles, one entry per distinct kernel, in order."""
+        return list(dict.fromkeys(g.kernel.title for g in self.groups))
+
+    def compile(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        """Compile (or load from the disk cache) every kernel this simulation needs.
+
+        ``progress(title, done, total)`` is called before each distinct kernel and once
+        at the end with done == total. Idempotent and thread-safe.
+        """
+        jobs: dict[str, list[int]] = {}
+        for index, g in enumerate(self.groups):
+            jobs.setdefault(g.kernel.title, []).append(index)
+        total = len(jobs)
+        for done, (title, indices) in enumerate(jobs.items()):
+            if progress is not None:
+                progress(title, done, total)
+            for index in indices:
+                g = self.groups[index]
+                g.kernel.ensure(g.kernel_name(0), self.kernel_arguments(index, 0, record_last=False))
+        if progress is not None:
+            progress("", total, total)
+
+    def start(self) -> None:
+        """Record frame 0 (the start positions, their loss and gradient) if not yet done."""
+        if not self._started:
+            self._started = True
+            self._run_kernels(0, record_last=False)
 
     def advance(self, n_steps: int, record_last: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> None:
@@ -128,6 +194,7 @@ class Simulation:
         ``record_last`` also records the final step when it is not a multiple of the
         recording interval. ``progress(done, total)`` is called after each chunk.
         """
+        self.start()
         done = 0
         max_chunk = max(1, CHUNK_WORK // max(1, self.n_particles))
         while done < n_steps:
@@ -136,7 +203,7 @@ class Simulation:
                 self.history.decimate()
                 continue
             final = done + chunk == n_steps
-            due = kernel.due_steps(self.step, chunk, self.history.record_every, record_last and final)
+            due = kernels.due_steps(self.step, chunk, self.history.record_every, record_last and final)
             if len(due) > self.history.free:
                 self.history.decimate()
                 continue
@@ -149,31 +216,42 @@ class Simulation:
         k = self.history.record_every
         return (self.step // k + self.history.free) * k - self.step
 
+    def kernel_arguments(self, index: int, n_steps: int, record_last: bool) -> tuple:
+        """The arguments of group ``index``'s kernel for a call of n_steps from the current step.
+
+        A uniform group's coefficients are computed here (and its carry advanced by
+        :meth:`_run_kernels` after the call); a per-particle group gets the schedule as
+        (scale, shift) rows, lr_t = lr · scale + shift, exact for optviz's affine schedules.
+        """
+        history = self.history
+        g = self.groups[index]
+        steps = np.arange(self.step + 1, self.step + n_steps + 1)
+        if g.per_particle:
+            coefs = np.zeros((1, 1))
+            shift = learning_rates(0.0, g.spec.schedule, steps)
+            scale = learning_rates(1.0, g.spec.schedule, steps) - shift
+            lr_schedule = np.ascontiguousarray(np.stack([scale, shift], axis=1)) if n_steps else np.zeros((1, 2))
+        else:
+            lrs = learning_rates(g.spec.hyper["lr"], g.spec.schedule, steps)
+            coefs, g.next_carry = g.kernel.coefficient_table(self.step, lrs, float(g.carry[0]), g.columns)
+            lr_schedule = np.zeros((1, 2))
+        rec = history.groups[index].arrays
+        return (g.columns, coefs, lr_schedule, self.step, n_steps, self.landscape_params, self.surface.data,
+                g.gradient, g.spec.seed, g.theta, g.state, g.carry, g.alive, g.diverged_at, history.record_every,
+                record_last, history.n_frames, rec["positions"], rec["loss"], rec["grad"],
+                rec["lr_preconditioned"], rec["lr_realized"])
+
     def _run_kernels(self, n_steps: int, record_last: bool) -> None:
         history = self.history
         frame0 = history.n_frames
-        steps = np.arange(self.step + 1, self.step + n_steps + 1)
         for index, g in enumerate(self.groups):
-            lrs = learning_rates(g.spec.hyper["lr"], g.spec.schedule, steps)
-            coefs = np.ascontiguousarray(g.module.coefficients(g.spec.hyper, lrs, steps)) if n_steps else \
-                np.zeros((1, 1))
-            serial, parallel = self._kernels(g.family)
-            advance = parallel if g.size * max(n_steps, 1) >= PARALLEL_WORK and g.size >= 2 * TILE else serial
-            rec = history.groups[index].arrays
-            advance(g.family, g.packed, coefs, self.step, n_steps, self.landscape_id, self.landscape_params,
-                    self.surface.data, g.gradient, g.spec.seed, g.theta, g.state, g.alive, g.diverged_at,
-                    history.record_every, record_last, frame0,
-                    rec["positions"], rec["loss"], rec["grad"], rec["lr_preconditioned"], rec["lr_realized"])
-        recorded = kernel.due_steps(self.step, n_steps, history.record_every, record_last)
+            g.kernel.run(g.kernel_name(n_steps), self.kernel_arguments(index, n_steps, record_last))
+            if not g.per_particle:
+                g.carry[0] = g.next_carry
+        recorded = kernels.due_steps(self.step, n_steps, history.record_every, record_last)
         history.steps[frame0: frame0 + len(recorded)] = recorded
         history.n_frames += len(recorded)
         self.step += n_steps
-
-    def _kernels(self, family: int):
-        """The (serial, parallel) kernels for this surface and an optimizer family."""
-        if self.surface.tile_function is None:
-            return kernel.advance_serial, kernel.advance_parallel
-        return kernel.kernels_for(self.surface.tile_function, self.surface.cache_key, family)
 
     # Views for viewers and writers -------------------------------------------------------
 

@@ -27,6 +27,12 @@ def bytes_per_frame(n_particles: int, dtype) -> int:
     return n_particles * values * np.dtype(dtype).itemsize + 8
 
 
+def history_capacity(n_particles: int, dtype, max_bytes: int, max_frames: int | None = None) -> int:
+    """Frames a history holds: as many as fit in ``max_bytes``, at most ``max_frames``, never fewer than 2."""
+    by_memory = max(2, int(max_bytes) // bytes_per_frame(n_particles, dtype))
+    return max(2, int(min(by_memory, max_frames)) if max_frames else by_memory)
+
+
 class GroupHistory:
     """The frames of one group: arrays of shape (capacity, n, ...) with ``n_frames`` valid."""
 

@@ -1,29 +1,38 @@
-"""Compile (or load from Numba's cache) every kernel specialization optviz uses.
+"""Compile (or load from the disk cache) chosen kernels ahead of use.
 
-The first launch compiles for a while; later launches load the cache in well
-under a second. The app calls this in the background at start-up and shows that
-it is happening; ``optviz run`` simply pays it on first use.
+Kernels compile lazily, the first time a combination runs (a few seconds each, cold),
+so nothing needs warming. This fills the cache ahead of time, for benchmarks and for
+machines that should start instantly: every optimizer family on the given landscapes,
+serial and parallel, recording in the given dtypes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import numpy as np
 
-from optviz.core import kernel
-from optviz.core.landscapes import evaluate_grid
+from optviz.core.engine import ParticleGroup, Simulation
+from optviz.core.optimizers import FAMILIES, OPTIMIZERS
+from optviz.core.schedules import resolve_schedule
+from optviz.core.surface import builtin_surface
 
 
-def warm_kernels(exact: bool = False) -> None:
-    """Call each kernel once on tiny inputs: float32 recording, and float64 too with ``exact``.
-
-    Each recording dtype is a compilation of its own (about half of a cold start);
-    float64 recording (``[run] record_dtype = "float64"``) compiles on first use.
-    """
-    theta = np.zeros((2, 1))
-    for dtype in (np.float32, np.float64) if exact else (np.float32,):
-        for advance in (kernel.advance_serial, kernel.advance_parallel):
-            rec = [np.zeros((2, 1, 2), dtype), np.zeros((2, 1), dtype)] + [np.zeros((2, 1, 2), dtype)] * 3
-            advance(0, np.zeros(8), np.zeros((1, 8)), 0, 1, 0, np.array([1.0, 100.0, 0.0, 0.0]),
-                    np.zeros((0, 2)), kernel.gradient_config(0), 0, theta.copy(), np.zeros((3, 2, 1)),
-                    np.ones(1, np.bool_), np.full(1, -1, np.int64), 1, False, 0, *rec)
-    evaluate_grid(0, np.array([1.0, 100.0, 0.0, 0.0]), np.linspace(-1, 1, 2), np.linspace(-1, 1, 2))
+def warm_kernels(families: Iterable[str] | None = None, landscapes: Iterable[str] = ("rosenbrock",),
+                 record_dtypes=(np.float32,), progress: Callable[[str, int, int], None] | None = None) -> None:
+    """Compile the kernels of ``families`` (default: all) on ``landscapes``; ``progress(title, done, total)``."""
+    names = list(families or FAMILIES)
+    jobs = [(family, landscape, np.dtype(dtype)) for landscape in landscapes for family in names
+            for dtype in record_dtypes]
+    for done, (family, landscape, dtype) in enumerate(jobs):
+        spec = next(s for s in OPTIMIZERS.values() if s.family == family)
+        if progress is not None:
+            progress(f"{spec.title} on {landscape} ({dtype.name})", done, len(jobs))
+        positions = np.zeros((256, 2))
+        group = ParticleGroup(spec, spec.resolve({}), resolve_schedule(None), positions)
+        simulation = Simulation(builtin_surface(landscape), [group], record_dtype=dtype, max_frames=4)
+        simulation.start()
+        for name in ("advance_serial", "advance_parallel"):
+            simulation.groups[0].kernel.ensure(name, simulation.kernel_arguments(0, 1, record_last=False))
+    if progress is not None:
+        progress("", len(jobs), len(jobs))

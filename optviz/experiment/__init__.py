@@ -3,7 +3,7 @@
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.model import Experiment, GroupConfig, LandscapeConfig, RunConfig
 from optviz.experiment.result import RunResult, load_result
-from optviz.experiment.runner import build_simulation, result_of, run_experiment
+from optviz.experiment.runner import build_simulation, memory_estimate, result_of, run_experiment, run_frames
 from optviz.experiment.toml_io import (
     experiment_from_toml,
     experiment_to_toml,
@@ -37,7 +37,9 @@ __all__ = [
     "experiment_to_toml",
     "load_experiment",
     "load_result",
+    "memory_estimate",
     "result_of",
     "run_experiment",
+    "run_frames",
     "save_experiment",
 ]

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from optviz.core.data import MODELS, load_csv, make_dataset
-from optviz.core.initial import check_init, initial_positions
-from optviz.core.kernel import NOISE_KINDS
+from optviz.core.initial import check_init, initial_positions, particle_count
+from optviz.core.kernels import NOISE_KINDS
 from optviz.core.optimizers import get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
 from optviz.core.schedules import resolve_schedule
@@ -221,6 +221,10 @@ class Experiment:
 
     def landscape_params(self) -> np.ndarray:
         return self.landscape.packed_params()
+
+    def particle_counts(self) -> list[int]:
+        """Particles in each group, counted without drawing their positions."""
+        return [particle_count(g.init, f"groups[{k}].init") for k, g in enumerate(self.groups)]
 
     def initial_positions(self) -> list[np.ndarray]:
         """Start positions (n, 2) of each group, drawn from seeded, independent streams."""

@@ -7,13 +7,27 @@ from collections.abc import Callable
 import numpy as np
 
 from optviz.core.engine import ParticleGroup, Simulation
+from optviz.core.memory import GroupFootprint, MemoryEstimate, check_memory, estimate_memory
 from optviz.core.optimizers import get_optimizer
 from optviz.experiment.model import Experiment
 from optviz.experiment.result import RunResult
 
 
+def memory_estimate(experiment: Experiment, max_frames: int | None = None) -> MemoryEstimate:
+    """The memory of ``build_simulation(experiment, max_frames)`` and of its result, from counts alone."""
+    groups = [GroupFootprint(n, len(get_optimizer(g.optimizer).state))
+              for g, n in zip(experiment.groups, experiment.particle_counts(), strict=True)]
+    return estimate_memory(groups, max_history_bytes=_history_bytes(experiment),
+                           record_dtype=np.dtype(experiment.run.record_dtype), max_frames=max_frames)
+
+
 def build_simulation(experiment: Experiment, max_frames: int | None = None) -> Simulation:
-    """The engine for ``experiment`` at step 0 (groups, landscape, recording settings)."""
+    """The engine for ``experiment`` at step 0 (groups, landscape, recording settings).
+
+    Raises MemoryBudgetError, before drawing a single position, when the run would not fit in the
+    memory budget (``optviz.core.memory``).
+    """
+    check_memory(memory_estimate(experiment, max_frames))
     positions = experiment.initial_positions()
     seeds = np.random.SeedSequence([experiment.seed, 1]).generate_state(len(experiment.groups), np.uint64)
     groups = [
@@ -38,13 +52,22 @@ def build_simulation(experiment: Experiment, max_frames: int | None = None) -> S
         record_every=experiment.run.record_every,
         record_dtype=np.dtype(experiment.run.record_dtype),
         max_frames=max_frames,
-        max_history_bytes=int(experiment.run.max_history_mb * 2**20),
+        max_history_bytes=_history_bytes(experiment),
     )
+
+
+def run_frames(experiment: Experiment) -> int:
+    """History frames a headless run keeps at most: every recorded step, the start and the last step."""
+    return experiment.run.steps // experiment.run.record_every + 2
+
+
+def _history_bytes(experiment: Experiment) -> int:
+    return int(experiment.run.max_history_mb * 2**20)
 
 
 def run_experiment(experiment: Experiment, progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Run every step of ``experiment`` headless; the last step is always recorded."""
-    simulation = build_simulation(experiment, max_frames=experiment.run.steps // experiment.run.record_every + 2)
+    simulation = build_simulation(experiment, max_frames=run_frames(experiment))
     simulation.advance(experiment.run.steps, record_last=True, progress=progress)
     return result_of(simulation, experiment)
 

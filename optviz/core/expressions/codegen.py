@@ -7,29 +7,24 @@ anything outside the known node types is refused. Common subexpressions are
 shared (``sympy.cse``). The loops are plain float arithmetic on locals, so LLVM
 can vectorize the tile loop like a hand-written landscape.
 
-The module is written atomically to ``<cache>/expressions/<hash>.py`` and
-imported from there, so Numba's ``cache=True`` works across processes (Numba
-keeps its compiled files where optviz.core.jit points NUMBA_CACHE_DIR). The
-cache is ``$OPTVIZ_CACHE_DIR/expressions``, else
-``$XDG_CACHE_HOME/optviz/expressions``, else ``~/.cache/optviz/expressions``;
-when it cannot be written a private temporary directory is used (Numba then
-compiles again in each process).
+The module goes through :mod:`optviz.core.codecache` (written once, atomically,
+imported from disk) so Numba's ``cache=True`` works across processes. Besides
+the tile and grid evaluators it defines ``point(x, y, p_0, p_1, ...)``, the
+scalar form that the particle kernel template (optviz.core.kernels) inlines.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import math
-import os
-import sys
-import tempfile
-import threading
 from pathlib import Path
 
 import sympy
 from sympy.codegen.cfunctions import log1p
 
+from optviz.core import codecache
 from optviz.core.expressions.grammar import ExpressionError
 from optviz.core.expressions.symbolic import (
     MAX_GRADIENT_OPS,
@@ -40,7 +35,7 @@ from optviz.core.expressions.symbolic import (
 )
 
 #: Bumped when the shape of the generated source changes.
-CODEGEN_VERSION = 2
+CODEGEN_VERSION = 3
 
 #: Module with Numba-vectorizable ``sin``/``cos``/``exp`` (optional); math's otherwise.
 TRIG_MODULE = "optviz.core.landscapes.fastmath"
@@ -242,6 +237,12 @@ def generate_source(sym: SymbolicExpression) -> str:
         "    return f, gx, gy",
         "",
         "",
+        "@njit(**INLINE_OPTIONS)",
+        f"def point({', '.join(['x', 'y', *(f'p_{k}' for k in range(len(sym.params)))])}):",
+        *body("    "),
+        "    return f, gx, gy",
+        "",
+        "",
         "@njit(**KERNEL_OPTIONS)",
         "def evaluate_tile(landscape_id, params, theta, start, count, loss, grad):",
         *load_params("    ", "params"),
@@ -282,69 +283,6 @@ def generate_source(sym: SymbolicExpression) -> str:
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- module cache
-
-_lock = threading.Lock()
-_fallback_dir: Path | None = None
-
-
-def cache_dir() -> Path:
-    """Where generated modules (and Numba's cache of them) live."""
-    root = os.environ.get("OPTVIZ_CACHE_DIR")
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "optviz")
-    return Path(root) / "expressions"
-
-
-def _write_atomic(path: Path, source: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(source)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _module_path(name: str, source: str) -> Path:
-    """Path of the module file holding exactly `source` (written if missing)."""
-    global _fallback_dir
-    for directory in (cache_dir(), _fallback_dir):
-        if directory is None:
-            continue
-        path = directory / f"{name}.py"
-        try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                current = path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                current = None
-            if current != source:  # keep an existing file untouched: its mtime keys Numba's cache
-                _write_atomic(path, source)
-            return path
-        except OSError:
-            continue
-    _fallback_dir = Path(tempfile.mkdtemp(prefix="optviz-expressions-"))
-    path = _fallback_dir / f"{name}.py"
-    _write_atomic(path, source)
-    return path
-
-
 def load_module(source: str):
-    """Import generated `source` as a module (one per distinct source per process)."""
-    name = "_optviz_expr_" + hashlib.sha256(source.encode()).hexdigest()[:32]
-    with _lock:
-        module = sys.modules.get(name)
-        if module is not None:
-            return module
-        path = _module_path(name, source)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[name] = module
-        return module
+    """Import a generated expression module (through the shared generated-code cache)."""
+    return codecache.load_module(source, prefix="_optviz_expr_")

@@ -23,7 +23,30 @@ from optviz.core.landscapes import functions as fn
 from optviz.core.landscapes.registry import get_landscape
 from optviz.core.landscapes.spec import LandscapeSpec
 
-__all__ = ["evaluate_landscape_tile", "evaluate_grid", "value_and_grad"]
+__all__ = ["POINT_CALLS", "evaluate_landscape_tile", "evaluate_grid", "value_and_grad"]
+
+
+#: How the particle kernels call each built-in landscape at one point (x, y): the scalar
+#: function of :mod:`optviz.core.landscapes.functions` and its further arguments, as
+#: expressions of the packed ``params`` that a kernel evaluates once, before its loops.
+POINT_CALLS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "rosenbrock": ("rosenbrock", ("params[0]", "params[1]")),
+    "beale": ("beale", ()),
+    "himmelblau": ("himmelblau", ()),
+    "rastrigin": ("rastrigin", ("params[0]",)),
+    "ackley": ("ackley", ("params[0]", "params[1]", "params[2]")),
+    "booth": ("booth", ()),
+    "goldstein_price": ("goldstein_price", ()),
+    "six_hump_camel": ("six_hump_camel", ()),
+    "three_hump_camel": ("three_hump_camel", ()),
+    "matyas": ("matyas", ()),
+    "styblinski_tang": ("styblinski_tang", ()),
+    "levy13": ("levy13", ()),
+    "saddle": ("saddle", ()),
+    "monkey_saddle": ("monkey_saddle", ()),
+    "ravine": ("ravine", ("params[0]", "math.cos(math.radians(params[1]))", "math.sin(math.radians(params[1]))")),
+    "plateau": ("plateau", ("params[0]", "params[1]", "params[2]")),
+}
 
 
 @njit(**INLINE_OPTIONS)

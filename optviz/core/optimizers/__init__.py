@@ -1,9 +1,17 @@
 """Every optimizer optviz runs: specs (names, hyperparameters, docs) and update rules.
 
 Each family module (sgd, adagrad, ...) holds the specs of the optimizers it runs
-and four functions: ``pack`` (hyperparameters -> float64 array for the kernel),
-``coefficients`` (the per-step scalars: scheduled lr, bias corrections, ...),
-``init_state`` and the Numba ``update`` rule for one tile of particles.
+and what the kernel template (optviz.core.kernels) needs to run them, tied together
+by names, not positions:
+
+- ``STATE``: the per-parameter state arrays; ``init_state(h, n)`` gives them, (S, 2, n).
+- ``COLUMNS`` and ``columns(h)``: the hyperparameters as named kernel columns (floats;
+  flags as 0/1), a scalar for the group or an array per particle.
+- ``COEFFICIENTS`` and ``coefficients(t, lr, carry, *COLUMNS)``: the scalars of step t
+  (scheduled lr, bias corrections, ...); ``carry`` is a running value that the family
+  may keep across steps (NAdam's μ product), 1.0 before the first step.
+- ``rule(theta, grad, *STATE, *COLUMNS, *COEFFICIENTS)``: one parameter's update,
+  returning ``(new theta, *new STATE, preconditioned LR)``.
 """
 
 from types import ModuleType
@@ -23,10 +31,12 @@ from optviz.core.optimizers import (
 )
 from optviz.core.optimizers.spec import HyperparameterError, HyperSpec, OptimizerSpec
 
-FAMILIES: tuple[ModuleType, ...] = (sgd, adagrad, rmsprop, adadelta, adam, adamax, nadam, radam, lion)
-assert all(module.FAMILY == index for index, module in enumerate(FAMILIES))
+#: The one table of optimizer families: name -> module. Dispatch and kernel generation read it.
+FAMILIES: dict[str, ModuleType] = {
+    module.FAMILY: module for module in (sgd, adagrad, rmsprop, adadelta, adam, adamax, nadam, radam, lion)
+}
 
-OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for module in FAMILIES for spec in module.SPECS}
+OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name: spec for module in FAMILIES.values() for spec in module.SPECS}
 ALIASES = {"gd": "sgd"}
 
 __all__ = [

@@ -14,19 +14,20 @@ Preconditioned LR: lr_t √(u + eps) / √(v + eps) (u before this step's update
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, njit
-from optviz.core.optimizers.common import flush
+from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers.common import flush, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
     decoupled_weight_decay,
     eps,
     lr,
-    step_coefficients,
     weight_decay,
 )
 
-FAMILY = 3
+FAMILY = "adadelta"
+
+STATE = ("square_avg", "acc_delta")
 
 SPECS = (
     OptimizerSpec(
@@ -38,7 +39,7 @@ SPECS = (
             weight_decay(),
             decoupled_weight_decay(),
         ),
-        ("square_avg", "acc_delta"),
+        STATE,
         __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
         "lr_t √(u + eps) / √(v + eps) per parameter",
         "Step sizes from the ratio of running RMS of updates and of gradients.",
@@ -46,40 +47,32 @@ SPECS = (
 )
 
 
-def pack(h: dict) -> np.ndarray:
-    return np.array([h["rho"], h["eps"]])
+COLUMNS = ("rho", "eps", "weight_decay", "decoupled")
+COEFFICIENTS = ("rate", "l2", "decay")
 
 
-def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    c = step_coefficients(h, lrs, 3)
-    return c
+def columns(h: dict) -> dict:
+    """Kernel columns: ρ, eps, weight decay."""
+    return {"rho": h["rho"], "eps": h["eps"], **weight_decay_columns(h)}
 
 
 def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**INLINE_OPTIONS)
-def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
-    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
-    rho, eps_ = h[0], h[1]
-    rate, l2, decay = c[0], c[1], c[2]
-    stop = start + count
-    for d in range(2):
-        th_ = theta[d, start:stop]
-        sq = state[0, d, start:stop]
-        acc = state[1, d, start:stop]
-        g_ = grad[d, :count]
-        new_ = new_theta[d, :count]
-        lr_ = lr_pre[d, :count]
-        for j in range(count):
-            th = th_[j]
-            g = g_[j] + l2 * th
-            v = flush(rho * sq[j] + (1.0 - rho) * g * g)
-            sq[j] = v
-            scale = np.sqrt(acc[j] + eps_) / np.sqrt(v + eps_)
-            delta = scale * g
-            acc[j] = flush(rho * acc[j] + (1.0 - rho) * delta * delta)
-            new_[j] = th * decay - rate * delta
-            if want_lr:
-                lr_[j] = rate * scale
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, rho, eps, weight_decay, decoupled):
+    """Step t's scalars: lr_t, L2 λ, decoupled factor."""
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    return carry, lr, l2, decay
+
+
+@njit(**CALLEE_OPTIONS)
+def rule(theta, grad, square_avg, acc_delta, rho, eps, weight_decay, decoupled, rate, l2, decay):
+    """One parameter's step: (new θ, new E[g²], new E[Δ²], preconditioned LR)."""
+    g = grad + l2 * theta
+    v = flush(rho * square_avg + (1.0 - rho) * g * g)
+    scale = np.sqrt(acc_delta + eps) / np.sqrt(v + eps)
+    delta = scale * g
+    acc = flush(rho * acc_delta + (1.0 - rho) * delta * delta)
+    return theta * decay - rate * delta, v, acc, rate * scale

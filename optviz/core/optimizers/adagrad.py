@@ -13,8 +13,8 @@ ever shrinks: AdaGrad's vanishing learning rate. The lecture notes' δ = 1e-7 is
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, njit
-from optviz.core.optimizers.common import flush
+from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers.common import eps_split, flush, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -22,11 +22,12 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
-    step_coefficients,
     weight_decay,
 )
 
-FAMILY = 1
+FAMILY = "adagrad"
+
+STATE = ("sum",)
 
 SPECS = (
     OptimizerSpec(
@@ -41,7 +42,7 @@ SPECS = (
             eps_placement(),
             decoupled_weight_decay(),
         ),
-        ("sum",),
+        STATE,
         __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
         "clr / (√G + eps) per parameter; it only decreases",
         "Per-parameter step sizes from the running sum of squared gradients.",
@@ -49,39 +50,34 @@ SPECS = (
 )
 
 
-def pack(h: dict) -> np.ndarray:
-    inside = h["eps_placement"] == "inside"
-    return np.array([h["eps"] if inside else 0.0, 0.0 if inside else h["eps"]])
+COLUMNS = ("lr_decay", "eps", "eps_inside", "weight_decay", "decoupled")
+COEFFICIENTS = ("clr", "l2", "decay")
 
 
-def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    c = step_coefficients(h, lrs, 3)
-    c[:, 0] = lrs / (1.0 + (steps - 1) * h["lr_decay"])
-    return c
+def columns(h: dict) -> dict:
+    """Kernel columns: lr decay, eps and where it sits, weight decay."""
+    return {"lr_decay": h["lr_decay"], "eps": h["eps"], "eps_inside": float(h["eps_placement"] == "inside"),
+            **weight_decay_columns(h)}
 
 
 def init_state(h: dict, n: int) -> np.ndarray:
-    return np.full((1, 2, n), float(h["initial_accumulator_value"]))
+    state = np.zeros((1, 2, n))
+    state[0] = h["initial_accumulator_value"]
+    return state
 
 
-@njit(**INLINE_OPTIONS)
-def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
-    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
-    eps_in, eps_out = h[0], h[1]
-    clr, l2, decay = c[0], c[1], c[2]
-    stop = start + count
-    for d in range(2):
-        th_ = theta[d, start:stop]
-        acc = state[0, d, start:stop]
-        g_ = grad[d, :count]
-        new_ = new_theta[d, :count]
-        lr_ = lr_pre[d, :count]
-        for j in range(count):
-            th = th_[j]
-            g = g_[j] + l2 * th
-            s = flush(acc[j] + g * g)
-            acc[j] = s
-            std = np.sqrt(s + eps_in) + eps_out
-            new_[j] = th * decay - clr * (g / std)
-            if want_lr:
-                lr_[j] = clr / std
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, lr_decay, eps, eps_inside, weight_decay, decoupled):
+    """Step t's scalars: clr = lr_t / (1 + (t - 1) lr_decay), L2 λ, decoupled factor."""
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    return carry, lr / (1.0 + (t - 1.0) * lr_decay), l2, decay
+
+
+@njit(**CALLEE_OPTIONS)
+def rule(theta, grad, sum, lr_decay, eps, eps_inside, weight_decay, decoupled, clr, l2, decay):
+    """One parameter's step: (new θ, new accumulator, preconditioned LR)."""
+    eps_in, eps_out = eps_split(eps, eps_inside)
+    g = grad + l2 * theta
+    s = flush(sum + g * g)
+    std = np.sqrt(s + eps_in) + eps_out
+    return theta * decay - clr * (g / std), s, clr / std

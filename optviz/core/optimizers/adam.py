@@ -14,8 +14,8 @@ Preconditioned LR: lr_t / (√v̂ + eps), the factor that multiplies the correct
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, njit
-from optviz.core.optimizers.common import flush, lerp
+from optviz.core.jit import CALLEE_OPTIONS, INLINE_OPTIONS, njit
+from optviz.core.optimizers.common import flush, lerp, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -25,11 +25,10 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
-    step_coefficients,
     weight_decay,
 )
 
-FAMILY = 4
+FAMILY = "adam"
 
 
 def _hypers(wd: float, decoupled: bool):
@@ -49,36 +48,26 @@ def _hypers(wd: float, decoupled: bool):
 _RULE = __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n")
 _EFFECTIVE = "lr_t / (√v̂ + eps) per parameter"
 
+STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
 SPECS = (
-    OptimizerSpec("adam", "Adam", FAMILY, "Adam", _hypers(0.0, False), ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    OptimizerSpec("adam", "Adam", FAMILY, "Adam", _hypers(0.0, False), STATE,
                   _RULE, _EFFECTIVE, "Momentum on the gradient, RMSProp-style scaling, bias correction."),
-    OptimizerSpec("adamw", "AdamW", FAMILY, "AdamW", _hypers(1e-2, True), ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    OptimizerSpec("adamw", "AdamW", FAMILY, "AdamW", _hypers(1e-2, True), STATE,
                   _RULE, _EFFECTIVE, "Adam with weight decay applied to the weights, not the gradient."),
 )
 
 
-def pack(h: dict) -> np.ndarray:
-    b1, b2 = h["betas"]
-    return np.array([b1, b2, h["eps"], float(h["amsgrad"]), float(h["eps_placement"] == "inside")])
+COLUMNS = ("beta1", "beta2", "eps", "amsgrad", "eps_inside", "bias_correction", "weight_decay", "decoupled")
+COEFFICIENTS = ("rate", "l2", "decay", "step_size", "bc2_sqrt", "bc2")
 
 
-def bias_corrections(h: dict, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(1 - β₁ᵗ, 1 - β₂ᵗ) per step, or ones when bias correction is off."""
-    b1, b2 = h["betas"]
-    t = steps.astype(np.float64)
-    if not h.get("bias_correction", True):
-        return np.ones_like(t), np.ones_like(t)
-    return 1.0 - b1**t, 1.0 - b2**t
-
-
-def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """Per step: lr, L2, decay, lr / bc1, √bc2, bc2."""
-    c = step_coefficients(h, lrs, 6)
-    bc1, bc2 = bias_corrections(h, steps)
-    c[:, 3] = lrs / bc1
-    c[:, 4] = np.sqrt(bc2)
-    c[:, 5] = bc2
-    return c
+def columns(h: dict) -> dict:
+    """Kernel columns: β₁, β₂, eps, AMSGrad (0/1), eps inside (0/1), bias correction (0/1), weight decay."""
+    beta1, beta2 = h["betas"]
+    return {"beta1": beta1, "beta2": beta2, "eps": h["eps"], "amsgrad": float(h["amsgrad"]),
+            "eps_inside": float(h["eps_placement"] == "inside"), "bias_correction": float(h["bias_correction"]),
+            **weight_decay_columns(h)}
 
 
 def init_state(h: dict, n: int) -> np.ndarray:
@@ -86,37 +75,35 @@ def init_state(h: dict, n: int) -> np.ndarray:
 
 
 @njit(**INLINE_OPTIONS)
-def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
-    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
-    b1, b2, eps_ = h[0], h[1], h[2]
-    amsgrad = h[3] != 0.0
-    inside = h[4] != 0.0
-    rate, l2, decay, step_size, bc2_sqrt, bc2 = c[0], c[1], c[2], c[3], c[4], c[5]
-    # eps placement without a branch in the loop: √(v·a + e_in)/b + e_out, exact for either form.
+def bias_terms(t, beta1, beta2, bias_correction):
+    """(1 - β₁ᵗ, 1 - β₂ᵗ) at step t (a float), or (1, 1) without bias correction."""
+    bc1 = 1.0 - beta1**t if bias_correction != 0.0 else 1.0
+    bc2 = 1.0 - beta2**t if bias_correction != 0.0 else 1.0
+    return bc1, bc2
+
+
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, beta1, beta2, eps, amsgrad, eps_inside, bias_correction, weight_decay, decoupled):
+    """Step t's scalars: lr_t, L2 λ, decoupled factor, lr_t / (1 - β₁ᵗ), √(1 - β₂ᵗ), 1 - β₂ᵗ."""
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    bc1, bc2 = bias_terms(t, beta1, beta2, bias_correction)
+    return carry, lr, l2, decay, lr / bc1, np.sqrt(bc2), bc2
+
+
+@njit(**CALLEE_OPTIONS)
+def rule(theta, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, amsgrad, eps_inside,
+         bias_correction, weight_decay, decoupled, rate, l2, decay, step_size, bc2_sqrt, bc2):
+    """One parameter's step: (new θ, new m, new v, new max v, preconditioned LR)."""
+    # eps placement without a branch: √(v·a + e_in)/b + e_out, exact for either form.
+    inside = eps_inside != 0.0
     scale_in = 1.0 / bc2 if inside else 1.0
-    eps_in = eps_ if inside else 0.0
+    eps_in = eps if inside else 0.0
     div_out = 1.0 if inside else bc2_sqrt
-    eps_out = 0.0 if inside else eps_
-    stop = start + count
-    for d in range(2):
-        th_ = theta[d, start:stop]
-        m_ = state[0, d, start:stop]
-        v_ = state[1, d, start:stop]
-        vmax = state[2, d, start:stop]
-        g_ = grad[d, :count]
-        new_ = new_theta[d, :count]
-        lr_ = lr_pre[d, :count]
-        for j in range(count):
-            th = th_[j]
-            g = g_[j] + l2 * th
-            m = flush(lerp(m_[j], g, 1.0 - b1))
-            m_[j] = m
-            v = flush(b2 * v_[j] + (1.0 - b2) * g * g)
-            v_[j] = v
-            peak = max(vmax[j], v)
-            vmax[j] = peak
-            used = peak if amsgrad else v
-            denom = np.sqrt(used * scale_in + eps_in) / div_out + eps_out
-            new_[j] = th * decay - step_size * (m / denom)
-            if want_lr:
-                lr_[j] = rate / denom
+    eps_out = 0.0 if inside else eps
+    g = grad + l2 * theta
+    m = flush(lerp(exp_avg, g, 1.0 - beta1))
+    v = flush(beta2 * exp_avg_sq + (1.0 - beta2) * g * g)
+    peak = max(max_exp_avg_sq, v)
+    used = peak if amsgrad != 0.0 else v
+    denom = np.sqrt(used * scale_in + eps_in) / div_out + eps_out
+    return theta * decay - step_size * (m / denom), m, v, peak, rate / denom

@@ -26,3 +26,22 @@ def lerp(start, end, weight):
 def sign(value):
     """-1, 0 or 1."""
     return (1.0 if value > 0.0 else 0.0) - (1.0 if value < 0.0 else 0.0)
+
+
+@njit(**INLINE_OPTIONS)
+def weight_decay_terms(lr, weight_decay, decoupled):
+    """(λ added to g as λθ, factor applied to θ first): L2 gives (λ, 1), decoupled gives (0, 1 - lr·λ)."""
+    l2 = 0.0 if decoupled != 0.0 else weight_decay
+    decay = 1.0 - lr * weight_decay if decoupled != 0.0 else 1.0
+    return l2, decay
+
+
+def weight_decay_columns(h) -> dict:
+    """The kernel columns of the weight decay every family shares: λ and whether it is decoupled."""
+    return {"weight_decay": h.get("weight_decay", 0.0), "decoupled": float(h.get("decoupled_weight_decay", False))}
+
+
+@njit(**INLINE_OPTIONS)
+def eps_split(eps, inside):
+    """(eps inside the square root, eps outside it): exactly one of them is eps."""
+    return (eps if inside != 0.0 else 0.0), (0.0 if inside != 0.0 else eps)

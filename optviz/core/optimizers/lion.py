@@ -11,11 +11,13 @@ State: momentum m. Preconditioned LR: lr_t (every step has size lr_t per paramet
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, njit
+from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, sign
 from optviz.core.optimizers.spec import HyperSpec, OptimizerSpec, lr, weight_decay
 
-FAMILY = 8
+FAMILY = "lion"
+
+STATE = ("exp_avg",)
 
 SPECS = (
     OptimizerSpec(
@@ -27,7 +29,7 @@ SPECS = (
             HyperSpec("b2", 0.99, "decay rate β₂ of the momentum", low=0.0, high=1.0),
             weight_decay(),
         ),
-        ("exp_avg",),
+        STATE,
         __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
         "lr_t per parameter: every step moves each parameter by exactly lr_t",
         "Moves each parameter by ±lr along the sign of an interpolated momentum.",
@@ -35,36 +37,27 @@ SPECS = (
 )
 
 
-def pack(h: dict) -> np.ndarray:
-    return np.array([h["b1"], h["b2"], h["weight_decay"]])
+COLUMNS = ("b1", "b2", "weight_decay")
+COEFFICIENTS = ("rate",)
 
 
-def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    return lrs.reshape(-1, 1).copy()
+def columns(h: dict) -> dict:
+    """Kernel columns: b1, b2, weight decay λ."""
+    return {"b1": h["b1"], "b2": h["b2"], "weight_decay": h["weight_decay"]}
 
 
 def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((1, 2, n))
 
 
-@njit(**INLINE_OPTIONS)
-def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
-    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
-    b1, b2, wd = h[0], h[1], h[2]
-    rate = c[0]
-    stop = start + count
-    for d in range(2):
-        th_ = theta[d, start:stop]
-        m_ = state[0, d, start:stop]
-        g_ = grad[d, :count]
-        new_ = new_theta[d, :count]
-        lr_ = lr_pre[d, :count]
-        for j in range(count):
-            th = th_[j]
-            g = g_[j]
-            m = m_[j]
-            direction = sign(b1 * m + (1.0 - b1) * g) + wd * th
-            m_[j] = flush(b2 * m + (1.0 - b2) * g)
-            new_[j] = th - rate * direction
-            if want_lr:
-                lr_[j] = rate
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, b1, b2, weight_decay):
+    """Step t's scalars: lr_t."""
+    return carry, lr
+
+
+@njit(**CALLEE_OPTIONS)
+def rule(theta, grad, exp_avg, b1, b2, weight_decay, rate):
+    """One parameter's step: (new θ, new m, preconditioned LR)."""
+    direction = sign(b1 * exp_avg + (1.0 - b1) * grad) + weight_decay * theta
+    return theta - rate * direction, flush(b2 * exp_avg + (1.0 - b2) * grad), rate

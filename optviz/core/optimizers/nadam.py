@@ -13,8 +13,8 @@ State: first moment m, second moment v. Preconditioned LR: lr_t / s.
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, njit
-from optviz.core.optimizers.common import flush, lerp
+from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers.common import flush, lerp, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -23,11 +23,12 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
-    step_coefficients,
     weight_decay,
 )
 
-FAMILY = 6
+FAMILY = "nadam"
+
+STATE = ("exp_avg", "exp_avg_sq")
 
 SPECS = (
     OptimizerSpec(
@@ -38,7 +39,7 @@ SPECS = (
             decoupled_weight_decay(variant=False),
             eps_placement(),
         ),
-        ("exp_avg", "exp_avg_sq"),
+        STATE,
         __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
         "lr_t / (√v̂ + eps) per parameter",
         "Adam whose momentum looks ahead, as Nesterov's does.",
@@ -46,57 +47,43 @@ SPECS = (
 )
 
 
-def pack(h: dict) -> np.ndarray:
-    b1, b2 = h["betas"]
-    return np.array([b1, b2, h["eps"], float(h["eps_placement"] == "inside")])
+COLUMNS = ("beta1", "beta2", "eps", "eps_inside", "momentum_decay", "weight_decay", "decoupled")
+COEFFICIENTS = ("rate", "l2", "decay", "bc2", "coef_g", "coef_m")
 
 
-def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """Per step: lr, L2, decay, 1 - β₂ᵗ, coefficient of g/s, coefficient of m/s (both negative)."""
-    b1, b2 = h["betas"]
-    psi = h["momentum_decay"]
-    all_steps = np.arange(1, int(steps.max()) + 2, dtype=np.float64)
-    mus = b1 * (1.0 - 0.5 * 0.96 ** (all_steps * psi))
-    products = np.cumprod(mus)
-    t = steps.astype(np.int64)
-    mu, mu_next, prod = mus[t - 1], mus[t], products[t - 1]
-    c = step_coefficients(h, lrs, 6)
-    c[:, 3] = 1.0 - b2 ** steps.astype(np.float64)
-    c[:, 4] = -lrs * (1.0 - mu) / (1.0 - prod)
-    c[:, 5] = -lrs * mu_next / (1.0 - prod * mu_next)
-    return c
+def columns(h: dict) -> dict:
+    """Kernel columns: β₁, β₂, eps, eps inside (0/1), ψ, weight decay."""
+    beta1, beta2 = h["betas"]
+    return {"beta1": beta1, "beta2": beta2, "eps": h["eps"], "eps_inside": float(h["eps_placement"] == "inside"),
+            "momentum_decay": h["momentum_decay"], **weight_decay_columns(h)}
 
 
 def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**INLINE_OPTIONS)
-def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
-    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
-    b1, b2, eps_ = h[0], h[1], h[2]
-    inside = h[3] != 0.0
-    rate, l2, decay, bc2, coef_g, coef_m = c[0], c[1], c[2], c[3], c[4], c[5]
-    stop = start + count
-    for d in range(2):
-        th_ = theta[d, start:stop]
-        m_ = state[0, d, start:stop]
-        v_ = state[1, d, start:stop]
-        g_ = grad[d, :count]
-        new_ = new_theta[d, :count]
-        lr_ = lr_pre[d, :count]
-        for j in range(count):
-            th = th_[j]
-            g = g_[j] + l2 * th
-            m = flush(lerp(m_[j], g, 1.0 - b1))
-            m_[j] = m
-            v = flush(b2 * v_[j] + (1.0 - b2) * g * g)
-            v_[j] = v
-            if inside:
-                s = np.sqrt(v / bc2 + eps_)
-            else:
-                s = np.sqrt(v / bc2) + eps_
-            partial = th * decay + coef_g * (g / s)
-            new_[j] = partial + coef_m * (m / s)
-            if want_lr:
-                lr_[j] = rate / s
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, momentum_decay, weight_decay, decoupled):
+    """Step t's scalars; ``carry`` is Π_{t-1} (torch's mu_product, 1 before the first step), returned as Π_t.
+
+    lr_t, L2 λ, decoupled factor, 1 - β₂ᵗ, and the (negative) coefficients of g/s and m/s.
+    """
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * momentum_decay))
+    product = carry * mu
+    coef_g = -lr * (1.0 - mu) / (1.0 - product)
+    coef_m = -lr * mu_next / (1.0 - product * mu_next)
+    return product, lr, l2, decay, 1.0 - beta2**t, coef_g, coef_m
+
+
+@njit(**CALLEE_OPTIONS)
+def rule(theta, grad, exp_avg, exp_avg_sq, beta1, beta2, eps, eps_inside, momentum_decay, weight_decay,
+         decoupled, rate, l2, decay, bc2, coef_g, coef_m):
+    """One parameter's step: (new θ, new m, new v, preconditioned LR)."""
+    g = grad + l2 * theta
+    m = flush(lerp(exp_avg, g, 1.0 - beta1))
+    v = flush(beta2 * exp_avg_sq + (1.0 - beta2) * g * g)
+    s = np.sqrt(v / bc2 + eps) if eps_inside != 0.0 else np.sqrt(v / bc2) + eps
+    partial = theta * decay + coef_g * (g / s)
+    return partial + coef_m * (m / s), m, v, rate / s

@@ -15,8 +15,8 @@ Preconditioned LR: lr_t / s. The lecture notes use α = 0.9 (torch: 0.99).
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, njit
-from optviz.core.optimizers.common import flush, lerp
+from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers.common import eps_split, flush, lerp, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -24,11 +24,12 @@ from optviz.core.optimizers.spec import (
     eps,
     eps_placement,
     lr,
-    step_coefficients,
     weight_decay,
 )
 
-FAMILY = 2
+FAMILY = "rmsprop"
+
+STATE = ("square_avg", "grad_avg", "momentum_buffer")
 
 SPECS = (
     OptimizerSpec(
@@ -45,7 +46,7 @@ SPECS = (
             eps_placement(),
             decoupled_weight_decay(),
         ),
-        ("square_avg", "grad_avg", "momentum_buffer"),
+        STATE,
         __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
         "lr_t / (√v + eps) per parameter (centered: lr_t / (√(v - ḡ²) + eps))",
         "Per-parameter step sizes from a running average of squared gradients.",
@@ -53,53 +54,37 @@ SPECS = (
 )
 
 
-def pack(h: dict) -> np.ndarray:
-    inside = h["eps_placement"] == "inside"
-    return np.array([
-        h["alpha"], h["eps"] if inside else 0.0, 0.0 if inside else h["eps"],
-        h["momentum"], float(h["centered"]),
-    ])
+COLUMNS = ("alpha", "eps", "eps_inside", "momentum", "centered", "weight_decay", "decoupled")
+COEFFICIENTS = ("rate", "l2", "decay")
 
 
-def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    c = step_coefficients(h, lrs, 3)
-    return c
+def columns(h: dict) -> dict:
+    """Kernel columns: α, eps and where it sits, momentum, centered (0/1), weight decay."""
+    return {"alpha": h["alpha"], "eps": h["eps"], "eps_inside": float(h["eps_placement"] == "inside"),
+            "momentum": h["momentum"], "centered": float(h["centered"]), **weight_decay_columns(h)}
 
 
 def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((3, 2, n))
 
 
-@njit(**INLINE_OPTIONS)
-def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
-    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
-    alpha, eps_in, eps_out, mu = h[0], h[1], h[2], h[3]
-    centered = h[4] != 0.0
-    rate, l2, decay = c[0], c[1], c[2]
-    stop = start + count
-    for d in range(2):
-        th_ = theta[d, start:stop]
-        sq = state[0, d, start:stop]
-        gavg = state[1, d, start:stop]
-        buf = state[2, d, start:stop]
-        g_ = grad[d, :count]
-        new_ = new_theta[d, :count]
-        lr_ = lr_pre[d, :count]
-        for j in range(count):
-            th = th_[j]
-            g = g_[j] + l2 * th
-            v = flush(alpha * sq[j] + (1.0 - alpha) * g * g)
-            sq[j] = v
-            if centered:
-                m = flush(lerp(gavg[j], g, 1.0 - alpha))
-                gavg[j] = m
-                v = v - m * m
-            s = np.sqrt(v + eps_in) + eps_out
-            if mu > 0.0:
-                b = flush(mu * buf[j] + g / s)
-                buf[j] = b
-                new_[j] = th * decay - rate * b
-            else:
-                new_[j] = th * decay - rate * (g / s)
-            if want_lr:
-                lr_[j] = rate / s
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, alpha, eps, eps_inside, momentum, centered, weight_decay, decoupled):
+    """Step t's scalars: lr_t, L2 λ, decoupled factor."""
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    return carry, lr, l2, decay
+
+
+@njit(**CALLEE_OPTIONS)
+def rule(theta, grad, square_avg, grad_avg, momentum_buffer, alpha, eps, eps_inside, momentum, centered,
+         weight_decay, decoupled, rate, l2, decay):
+    """One parameter's step: (new θ, new v, new ḡ, new buffer, preconditioned LR)."""
+    eps_in, eps_out = eps_split(eps, eps_inside)
+    g = grad + l2 * theta
+    v = flush(alpha * square_avg + (1.0 - alpha) * g * g)
+    m = flush(lerp(grad_avg, g, 1.0 - alpha)) if centered != 0.0 else grad_avg
+    var = v - m * m if centered != 0.0 else v
+    s = np.sqrt(var + eps_in) + eps_out
+    b = flush(momentum * momentum_buffer + g / s) if momentum > 0.0 else momentum_buffer
+    step = rate * b if momentum > 0.0 else rate * (g / s)
+    return theta * decay - step, v, m, b, rate / s

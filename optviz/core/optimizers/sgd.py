@@ -14,19 +14,18 @@ State: momentum buffer b. Preconditioned LR: lr_t for both parameters.
 
 import numpy as np
 
-from optviz.core.jit import INLINE_OPTIONS, njit
-from optviz.core.optimizers.common import flush
+from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers.common import flush, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperparameterError,
     HyperSpec,
     OptimizerSpec,
     decoupled_weight_decay,
     lr,
-    step_coefficients,
     weight_decay,
 )
 
-FAMILY = 0
+FAMILY = "sgd"
 MOMENTUM_FORMS = ("torch", "ema", "dampened")
 
 
@@ -64,57 +63,49 @@ def _check_nesterov(values, where):
 _RULE = __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n")
 _EFFECTIVE = "lr_t for each parameter (momentum changes the realized step, not this factor)"
 
+STATE = ("momentum_buffer",)
+
 SPECS = (
-    OptimizerSpec("sgd", "SGD (gradient descent)", FAMILY, "SGD", _hypers(0.0, False), ("momentum_buffer",),
+    OptimizerSpec("sgd", "SGD (gradient descent)", FAMILY, "SGD", _hypers(0.0, False), STATE,
                   _RULE, _EFFECTIVE, "Steps against the gradient; optional momentum, Nesterov, weight decay.",
                   (_check_nesterov,)),
-    OptimizerSpec("momentum", "Momentum", FAMILY, "SGD", _hypers(0.9, False), ("momentum_buffer",),
+    OptimizerSpec("momentum", "Momentum", FAMILY, "SGD", _hypers(0.9, False), STATE,
                   _RULE, _EFFECTIVE, "SGD with a velocity that accumulates past gradients (μ = 0.9).",
                   (_check_nesterov,)),
-    OptimizerSpec("nesterov", "Nesterov momentum", FAMILY, "SGD", _hypers(0.9, True), ("momentum_buffer",),
+    OptimizerSpec("nesterov", "Nesterov momentum", FAMILY, "SGD", _hypers(0.9, True), STATE,
                   _RULE, _EFFECTIVE, "Momentum that looks ahead along the velocity.", (_check_nesterov,)),
 )
 
 
-def pack(h: dict) -> np.ndarray:
-    return np.array([h["momentum"], float(h["nesterov"])], dtype=np.float64)
+COLUMNS = ("momentum", "dampening", "nesterov", "form", "weight_decay", "decoupled")
+COEFFICIENTS = ("rate", "l2", "decay", "mix")
 
 
-def coefficients(h: dict, lrs: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """Per step: lr, L2 coefficient, decoupled decay factor, weight of g in the buffer."""
-    c = step_coefficients(h, lrs, 4)
-    form = h["momentum_form"]
-    mix = 1.0 - (h["momentum"] if form == "ema" else h["dampening"])
-    c[:, 3] = np.where((steps == 1) & (form == "torch"), 1.0, mix)
-    return c
+def columns(h: dict) -> dict:
+    """Kernel columns: μ, τ, Nesterov (0/1), momentum form (index in MOMENTUM_FORMS), weight decay."""
+    return {"momentum": h["momentum"], "dampening": h["dampening"], "nesterov": float(h["nesterov"]),
+            "form": float(MOMENTUM_FORMS.index(h["momentum_form"])), **weight_decay_columns(h)}
 
 
 def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((1, 2, n))
 
 
-@njit(**INLINE_OPTIONS)
-def update(h, c, want_lr, theta, state, grad, start, count, new_theta, lr_pre):
-    """One step for particles [start, start+count); lr_pre only when ``want_lr`` (it costs a division)."""
-    mu = h[0]
-    nesterov = h[1] != 0.0
-    rate, l2, decay, mix = c[0], c[1], c[2], c[3]
-    stop = start + count
-    for d in range(2):
-        th_ = theta[d, start:stop]
-        buf = state[0, d, start:stop]
-        g_ = grad[d, :count]
-        new_ = new_theta[d, :count]
-        lr_ = lr_pre[d, :count]
-        for j in range(count):
-            th = th_[j]
-            g = g_[j] + l2 * th
-            if mu != 0.0:
-                b = flush(mu * buf[j] + mix * g)
-                buf[j] = b
-                direction = g + mu * b if nesterov else b
-            else:
-                direction = g
-            new_[j] = th * decay - rate * direction
-            if want_lr:
-                lr_[j] = rate
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, momentum, dampening, nesterov, form, weight_decay, decoupled):
+    """Step t's scalars: lr_t, L2 λ, decoupled factor, and the weight of g in the buffer (1 at torch's t = 1)."""
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    mix = 1.0 - (momentum if form == 1.0 else dampening)
+    mix = 1.0 if (t == 1.0 and form == 0.0) else mix
+    return carry, lr, l2, decay, mix
+
+
+@njit(**CALLEE_OPTIONS)
+def rule(theta, grad, momentum_buffer, momentum, dampening, nesterov, form, weight_decay, decoupled,
+         rate, l2, decay, mix):
+    """One parameter's step: (new θ, new buffer, preconditioned LR)."""
+    g = grad + l2 * theta
+    b = flush(momentum * momentum_buffer + mix * g) if momentum != 0.0 else momentum_buffer
+    heavy = g + momentum * b if nesterov != 0.0 else b
+    direction = heavy if momentum != 0.0 else g
+    return theta * decay - rate * direction, b, rate

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 
 class HyperparameterError(ValueError):
     """A hyperparameter is unknown or out of range; the message names field, value and range."""
@@ -101,14 +99,14 @@ class HyperSpec:
 class OptimizerSpec:
     """An optimizer as users see it: name, torch class, hyperparameters, documentation.
 
-    ``family`` is the integer id of the kernel update rule that runs it (several
-    names share a family: "momentum" and "nesterov" are SGD with other defaults).
+    ``family`` names the module whose update rule runs it (several names share a
+    family: "momentum" and "nesterov" are SGD with other defaults).
     ``state`` names the per-parameter state arrays, in kernel order.
     """
 
     name: str
     title: str
-    family: int
+    family: str
     torch_class: str
     hypers: tuple[HyperSpec, ...]
     state: tuple[str, ...]
@@ -145,23 +143,6 @@ class OptimizerSpec:
         for check in self.constraints:
             check(values, where)
         return values
-
-
-def step_coefficients(h: Mapping[str, Any], lrs: np.ndarray, width: int) -> np.ndarray:
-    """The per-step scalars every update rule starts from, as columns of a (steps, width) array.
-
-    Column 0: the scheduled lr_t. Columns 1 and 2: the L2 coefficient λ and the
-    decoupled factor 1 - lr_t·λ; exactly one of them is active, as
-    ``decoupled_weight_decay`` says. Further columns are the rule's own.
-    """
-    c = np.empty((len(lrs), width))
-    c[:, 0] = lrs
-    wd = h.get("weight_decay", 0.0)
-    if h.get("decoupled_weight_decay", False):
-        c[:, 1], c[:, 2] = 0.0, 1.0 - lrs * wd
-    else:
-        c[:, 1], c[:, 2] = wd, 1.0
-    return c
 
 
 def _is_number(value: Any) -> bool:

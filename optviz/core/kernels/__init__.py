@@ -1,0 +1,116 @@
+"""Specialized particle kernels, generated from one template and compiled on first use.
+
+A kernel advances every particle of one group by n optimizer steps. There is one
+per (optimizer family, gradient source, hyperparameter layout), generated from
+:mod:`optviz.core.kernels.template` by :mod:`optviz.core.kernels.generate`: the
+whole step (loss, gradient, divergence check, optional record, update, commit)
+is one fused loop over a tile of TILE particles, tiles run in parallel
+(``prange``), and the time loop runs inside each tile so its state stays in
+cache. Each generated module is a file in the generated-code cache, so Numba's
+disk cache keeps its machine code across processes; compiling (or loading) is
+serialized across processes by a lock (see optviz.core.codecache). New
+hyperparameter values, particle counts or schedules never recompile: they are
+arguments.
+
+Layout (structure of arrays): positions θ float64 (2, N), optimizer state float64
+(S, 2, N), hyperparameter columns float64 (K,) for a uniform group or (K + 1, N)
+per particle (the last row is the learning rate, scaled per step by the schedule).
+Frames: see :func:`optviz.core.kernels.support.frame_is_due`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numba
+import numpy as np
+
+from optviz.core import codecache
+from optviz.core.kernels.generate import PER_PARTICLE, UNIFORM, GradientSource, kernel_source
+from optviz.core.kernels.support import (
+    DIVERGENCE_LIMIT,
+    NOISE_KINDS,
+    due_steps,
+    frame_is_due,
+    gradient_config,
+)
+from optviz.core.landscapes.evaluate import POINT_CALLS
+
+__all__ = [
+    "DIVERGENCE_LIMIT",
+    "NOISE_KINDS",
+    "PER_PARTICLE",
+    "UNIFORM",
+    "GradientSource",
+    "Kernel",
+    "due_steps",
+    "frame_is_due",
+    "gradient_config",
+    "gradient_source",
+    "kernel_for",
+]
+
+
+def gradient_source(surface, noise: str = "none") -> GradientSource:
+    """The gradient source of a Surface (built-in, typed expression or data-backed), with a noise kind."""
+    if surface.kind == "data":
+        return GradientSource("data", surface.title, model_id=int(surface.id))
+    if surface.kind == "expression":
+        module = surface.tile_function.py_func.__module__
+        args = tuple(f"params[{k}]" for k in range(len(surface.params)))
+        return GradientSource("point", surface.title, module, "point", args, noise)
+    function, args = POINT_CALLS[surface.name]
+    return GradientSource("point", surface.title, "optviz.core.landscapes.functions", function, args, noise)
+
+
+@dataclass
+class Kernel:
+    """The compiled functions of one generated kernel module."""
+
+    family: str
+    source: GradientSource
+    layout: str
+    module: ModuleType = field(repr=False)
+    _ready: set = field(default_factory=set, repr=False)
+
+    @property
+    def title(self) -> str:
+        return f"{self.family} on {self.source.title}"
+
+    def ensure(self, name: str, args: tuple) -> None:
+        """Compile (or load from the disk cache) function ``name`` for the types of ``args``."""
+        signature = tuple(numba.typeof(a) for a in args)
+        if (name, signature) in self._ready:
+            return
+        dispatcher = getattr(self.module, name)
+        with codecache.compile_lock(self.module):
+            dispatcher.compile(signature)
+        self._ready.add((name, signature))
+
+    def run(self, name: str, args: tuple) -> None:
+        """Run function ``name`` (advance_serial or advance_parallel) on ``args``, compiled first if needed."""
+        self.ensure(name, args)
+        getattr(self.module, name)(*args)
+
+    def coefficient_table(self, t0: int, lrs: np.ndarray, carry: float, columns: np.ndarray):
+        """(steps, C) coefficients of steps t0 + 1 ... for a uniform group, and the carry after them."""
+        args = (t0, lrs, carry, columns)
+        self.ensure("coefficient_table", args)
+        return self.module.coefficient_table(*args)
+
+
+_kernels: dict[tuple, Kernel] = {}
+_lock = threading.Lock()
+
+
+def kernel_for(family: str, source: GradientSource, layout: str = UNIFORM) -> Kernel:
+    """The kernel of this combination (its module generated and imported once per process)."""
+    key = (family, source, layout)
+    with _lock:
+        kernel = _kernels.get(key)
+        if kernel is None:
+            module = codecache.load_module(kernel_source(family, source, layout), prefix="_optviz_kernel_")
+            kernel = _kernels[key] = Kernel(family, source, layout, module)
+        return kernel
