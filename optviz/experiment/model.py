@@ -20,13 +20,14 @@ from typing import Any
 import numpy as np
 
 from optviz.core.data import MODELS, load_csv, make_dataset
-from optviz.core.initial import check_init, initial_positions, particle_count
+from optviz.core.initial import MAX_PARTICLES, initial_positions, particle_count
 from optviz.core.kernels import NOISE_KINDS
 from optviz.core.optimizers import get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
 from optviz.core.schedules import resolve_schedule
 from optviz.core.surface import Surface, builtin_surface, data_surface, expression_surface
 from optviz.experiment.errors import ExperimentError
+from optviz.experiment.sweep import Axis, cell_count, particle_hyper, split_sweeps
 
 RECORD_DTYPES = ("float32", "float64")
 MAX_STEPS = 100_000_000
@@ -113,8 +114,22 @@ class GroupConfig:
     sampling: str = "epoch"                  # mini-batches: "epoch" (without replacement) or "replacement"
     noise: dict[str, Any] | None = None      # { kind = "gaussian" | "student_t", scale = σ, dof = ν }
 
+    def sweep_axes(self) -> list[Axis]:
+        """The swept hyperparameters (optviz.experiment.sweep), in the order written; empty if none."""
+        return split_sweeps(get_optimizer(self.optimizer), self.hyper, "hyper")[1]
+
+    def cells(self) -> int:
+        """Hyperparameter combinations the group runs (1 without a sweep)."""
+        return cell_count(self.sweep_axes())
+
     def resolved_hyper(self) -> dict[str, Any]:
-        return get_optimizer(self.optimizer).resolve(self.hyper)
+        """Every hyperparameter, validated; a swept one at the first value of its axis."""
+        spec = get_optimizer(self.optimizer)
+        return spec.resolve(split_sweeps(spec, self.hyper, "hyper")[0])
+
+    def particle_hyper(self, points: int) -> dict[str, Any]:
+        """The resolved hyperparameters with swept ones as one value per particle (cells × points)."""
+        return particle_hyper(self.resolved_hyper(), self.sweep_axes(), points)
 
     def resolved_schedule(self) -> dict[str, Any]:
         return resolve_schedule(self.schedule)
@@ -224,13 +239,16 @@ class Experiment:
 
     def particle_counts(self) -> list[int]:
         """Particles in each group, counted without drawing their positions."""
-        return [particle_count(g.init, f"groups[{k}].init") for k, g in enumerate(self.groups)]
+        return [particle_count(g.init, f"groups[{k}].init") * g.cells() for k, g in enumerate(self.groups)]
 
     def initial_positions(self) -> list[np.ndarray]:
-        """Start positions (n, 2) of each group, drawn from seeded, independent streams."""
+        """Start positions (n, 2) of each group, drawn from seeded, independent streams.
+
+        A swept group repeats its start distribution once per cell (particle cell × P + p).
+        """
         streams = np.random.SeedSequence(self.seed).spawn(len(self.groups))
         return [
-            initial_positions(g.init, np.random.default_rng(stream), f"groups[{k}].init")
+            np.tile(initial_positions(g.init, np.random.default_rng(stream), f"groups[{k}].init"), (g.cells(), 1))
             for k, (g, stream) in enumerate(zip(self.groups, streams, strict=True))
         ]
 
@@ -381,10 +399,15 @@ def _group(value: Any, index: int) -> GroupConfig:
         raise ExperimentError(f"{where}.visible = {visible!r} must be true or false", f"{where}.visible")
     try:
         spec = get_optimizer(optimizer, f"{where}.optimizer")
-        spec.resolve(hyper, f"{where}.hyper")
+        scalar, axes = split_sweeps(spec, hyper, f"{where}.hyper")
+        spec.resolve(scalar, f"{where}.hyper")
         if schedule is not None:
             schedule = resolve_schedule(_table(schedule, f"{where}.schedule"), f"{where}.schedule")
-        check_init(init, f"{where}.init")
+        total = particle_count(init, f"{where}.init") * cell_count(axes)
+        if total > MAX_PARTICLES:
+            raise HyperparameterError(
+                f"{where}.hyper", f"{where}: {cell_count(axes)} hyperparameter cells × "
+                f"{total // cell_count(axes)} start points = {total} particles; a group holds at most {MAX_PARTICLES}")
     except HyperparameterError as error:
         raise ExperimentError(str(error), error.field) from None
     batch_size = table.get("batch_size")

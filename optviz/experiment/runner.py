@@ -8,14 +8,14 @@ import numpy as np
 
 from optviz.core.engine import ParticleGroup, Simulation
 from optviz.core.memory import GroupFootprint, MemoryEstimate, check_memory, estimate_memory
-from optviz.core.optimizers import get_optimizer
+from optviz.core.optimizers import FAMILIES, get_optimizer
 from optviz.experiment.model import Experiment
 from optviz.experiment.result import RunResult
 
 
 def memory_estimate(experiment: Experiment, max_frames: int | None = None) -> MemoryEstimate:
     """The memory of ``build_simulation(experiment, max_frames)`` and of its result, from counts alone."""
-    groups = [GroupFootprint(n, len(get_optimizer(g.optimizer).state))
+    groups = [GroupFootprint(n, len(get_optimizer(g.optimizer).state), _columns(g))
               for g, n in zip(experiment.groups, experiment.particle_counts(), strict=True)]
     return estimate_memory(groups, max_history_bytes=_history_bytes(experiment),
                            record_dtype=np.dtype(experiment.run.record_dtype), max_frames=max_frames)
@@ -33,7 +33,7 @@ def build_simulation(experiment: Experiment, max_frames: int | None = None) -> S
     groups = [
         ParticleGroup(
             optimizer=get_optimizer(g.optimizer),
-            hyper=g.resolved_hyper(),
+            hyper=g.particle_hyper(len(p) // g.cells()),
             schedule=g.resolved_schedule(),
             positions=p,
             label=g.label,
@@ -54,6 +54,11 @@ def build_simulation(experiment: Experiment, max_frames: int | None = None) -> S
         max_frames=max_frames,
         max_history_bytes=_history_bytes(experiment),
     )
+
+
+def _columns(group) -> int:
+    """Per-particle hyperparameter rows of a swept group's kernel (COLUMNS and the learning rate)."""
+    return len(FAMILIES[get_optimizer(group.optimizer).family].COLUMNS) + 1 if group.sweep_axes() else 0
 
 
 def run_frames(experiment: Experiment) -> int:
