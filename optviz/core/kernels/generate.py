@@ -72,7 +72,7 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
     coefficient_locals = ", ".join(f"c_{c}" for c in coefficients)
     rule_args = ", ".join([*(f"h_{c}" for c in columns), *(f"c_{c}" for c in coefficients)])
 
-    rows = ["X", "Y", *(f"{name}_{axis}".upper() for name in state for axis in "XY"), "LIVE", "SINCE",
+    rows = ["X", "Y", *(f"{name}_{axis}".upper() for name in state for axis in "XY"), "SINCE",
             "LR_PRE_X", "LR_PRE_Y", "LR_REAL_X", "LR_REAL_Y", *_RECORD_ROWS]
     state_rows = [f"{name}_{axis}".upper() for name in state for axis in "XY"]
     load = ["w[X, j] = theta[0, start + j]", "w[Y, j] = theta[1, start + j]",

@@ -14,7 +14,8 @@ One step of particle j (t = t0 + s; frame t holds θ_t, the loss and gradient at
 
 1. loss f and gradient g at θ_t (the source's point function, or the tile's
    data-backed batch computed before the loop), plus seeded noise;
-2. a loss beyond DIVERGENCE_LIMIT (or not finite) marks the particle diverged at t;
+2. a loss beyond DIVERGENCE_LIMIT (or not finite) marks the particle diverged at t (row SINCE
+   holds -1 while a particle is alive, else the step it diverged at);
 3. record frame t if due (NaN for diverged particles);
 4. the family's rule for each coordinate, then commit: a new position beyond the
    limit freezes the particle at its last position, diverged at t + 1.
@@ -76,8 +77,7 @@ def advance_tile(columns, coefs, lr_schedule, t0, n_steps, params, data, gradien
     w = np.zeros((ROWS, TILE))
 $load_tile
     for j in range(count):
-        w[LIVE, j] = 1.0 if alive[start + j] else 0.0
-        w[SINCE, j] = diverged_at[start + j]
+        w[SINCE, j] = diverged_at[start + j] if not alive[start + j] else -1.0
     for j in range(TILE):
         w[LR_PRE_X, j] = NAN
         w[LR_PRE_Y, j] = NAN
@@ -108,7 +108,7 @@ $general
             frame += 1
 $store_tile
     for j in range(count):
-        alive[start + j] = w[LIVE, j] != 0.0
+        alive[start + j] = w[SINCE, j] < 0.0
         diverged_at[start + j] = np.int64(w[SINCE, j])
 
 
@@ -176,9 +176,9 @@ STEP_NOISE = Template('''gx += noise_scale * $draw(noise_seed, start + j, t + 1,
 gy += noise_scale * $draw(noise_seed, start + j, t + 1, 1$dof)''')
 
 #: Step 2: the loss check.
-STEP_CHECK = '''was = w[LIVE, j] != 0.0
-ok = was & (abs(f) <= DIVERGENCE_LIMIT)
-since_t = t if was != ok else w[SINCE, j]'''
+STEP_CHECK = '''since = w[SINCE, j]
+ok = (since < 0.0) & (abs(f) <= DIVERGENCE_LIMIT)
+since_t = since if ok or since >= 0.0 else t'''
 
 #: Step 3: the frame of step t.
 STEP_RECORD = '''w[REC_LOSS, j] = f if ok else NAN
@@ -200,8 +200,7 @@ $store_state
 moved = ok & (abs(nx) <= DIVERGENCE_LIMIT) & (abs(ny) <= DIVERGENCE_LIMIT)
 w[X, j] = flush(nx) if moved else x
 w[Y, j] = flush(ny) if moved else y
-w[LIVE, j] = 1.0 if moved else 0.0
-w[SINCE, j] = t + 1 if ok != moved else since_t''')
+w[SINCE, j] = since_t if moved or not ok else t + 1''')
 
 #: Step 4, when the learning rates of this step are recorded next (realized: |Δθ| / |g|, NaN at g = 0).
 STEP_LEARNING_RATES = '''w[LR_PRE_X, j] = lr_x
@@ -210,8 +209,7 @@ w[LR_REAL_X, j] = abs(nx - x) / abs(gx) if gx != 0.0 else NAN
 w[LR_REAL_Y, j] = abs(ny - y) / abs(gy) if gy != 0.0 else NAN'''
 
 #: Instead of step 4 on the last iteration of a call: only the check's outcome is kept.
-STEP_NO_UPDATE = '''w[LIVE, j] = 1.0 if ok else 0.0
-w[SINCE, j] = since_t'''
+STEP_NO_UPDATE = '''w[SINCE, j] = since_t'''
 
 #: Per-particle hyperparameters: this particle's columns, its scheduled lr and step t + 1's coefficients.
 PER_PARTICLE = Template('''$load_columns
