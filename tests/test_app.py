@@ -45,7 +45,7 @@ def settle(qtbot, w):
 
 def test_play_step_reset_and_status(qtbot, win):
     w = win
-    assert w.kernel_label.text() in ("kernels ready", "compiling kernels…")
+    assert w.kernel_label.text() == "kernels ready" or w.kernel_label.text().startswith("Compiling ")
     play_until(qtbot, w, 20)
     assert w.scene.n_frames == w.display.n >= 21
     assert w.slider.maximum() == w.display.n - 1
@@ -218,8 +218,92 @@ def test_presets_load_and_run(qtbot, win):
     for _title, path in items:
         assert win.open_path(path, as_preset=True)
         assert win.doc.path is None
-        qtbot.waitUntil(lambda: win.display.n >= 3, timeout=20_000)
+        # this preset's own frames (its kernels compile on first use: several families in the race)
+        qtbot.waitUntil(lambda: win.live.exp is win.doc.experiment and win.display.generation == win.live.generation
+                        and win.display.n >= 3, timeout=240_000)
     win.playback.playing = False
+
+
+def test_opened_experiment_shows_start_positions_while_its_kernels_compile(qtbot, win, monkeypatch):
+    """File > Open draws the particles where they start at once; the status bar says which kernel
+    compiles and how far; Play pressed meanwhile starts them moving once the kernels are there."""
+    import threading
+
+    from optviz.app.main_window import PRESET_DIR
+    from optviz.core.engine import Simulation
+
+    w = win
+    release = threading.Event()
+    compile_kernels = Simulation.compile
+
+    def slow_compile(sim, progress=None):
+        if progress is not None:
+            progress("a slow kernel", 0, 2)
+        release.wait(60)
+        compile_kernels(sim, progress)
+
+    monkeypatch.setattr(Simulation, "compile", slow_compile)
+    try:
+        assert w.open_path(PRESET_DIR / "02_adagrad_vs_rmsprop.toml")
+        starts = np.concatenate(w.doc.experiment.initial_positions())
+        points = w.scene.particles.points
+
+        def start_drawn():
+            if len(points.data) != len(starts):
+                return False
+            return np.allclose(points.data["x"], starts[:, 0]) and np.allclose(points.data["y"], starts[:, 1])
+
+        qtbot.waitUntil(start_drawn, timeout=10_000)
+        qtbot.waitUntil(lambda: w.kernel_label.text() == "Compiling a slow kernel (1 of 2)…", timeout=10_000)
+        assert w.kernel_progress.isVisible() and w.kernel_progress.maximum() == 2
+        assert w.time_label.text().startswith("step 0 /")
+        w.play_btn.click()
+        assert w.playback.playing
+        qtbot.wait(300)  # still compiling: the window keeps running, nothing moves, nothing fails
+        assert w.playback.playing and w.playback.step == 0 and start_drawn()
+        assert "stopped" not in w.statusBar().currentMessage()
+        release.set()
+        qtbot.waitUntil(lambda: w.playback.step >= 5, timeout=60_000)
+        qtbot.waitUntil(lambda: w.kernel_label.text() == "kernels ready", timeout=10_000)
+        assert not w.kernel_progress.isVisible()
+        assert not np.allclose(points.data["x"], starts[:, 0], equal_nan=True)  # they moved
+        w.playback.playing = False
+    finally:
+        release.set()
+    settle(qtbot, w)
+
+
+def test_closing_while_a_kernel_compiles(qtbot, tmp_path, monkeypatch):
+    """A window closed while its compute thread compiles (Numba cannot be interrupted) closes; the
+    thread ends on its own afterwards instead of being destroyed running (which aborts Qt)."""
+    import threading
+
+    from optviz.app.main_window import MainWindow, create_app
+    from optviz.core.engine import Simulation
+
+    release = threading.Event()
+    compile_kernels = Simulation.compile
+
+    def slow_compile(sim, progress=None):
+        release.wait(60)
+        compile_kernels(sim, progress)
+
+    monkeypatch.setattr(Simulation, "compile", slow_compile)
+    create_app()
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(None, settings=settings, ask_to_save=False)
+    w.show()
+    qtbot.waitUntil(lambda: w.ready and w.display.n == 1, timeout=30_000)  # the start positions
+    thread = w.thread
+    try:
+        assert w.close()
+        assert thread.isRunning()
+        w.deleteLater()  # destroys the window and its children
+        qtbot.wait(50)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=60_000)
+    qtbot.wait(50)
 
 
 def test_display_buffer_thins_without_moving_positions():

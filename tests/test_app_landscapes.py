@@ -61,8 +61,9 @@ def test_typed_expression_live_validation_and_apply(qtbot, win):
     assert ep.landscape.findData(EXPR_KEY) >= 0
     ep.landscape.setCurrentIndex(ep.landscape.findData(EXPR_KEY))
     ep.landscape.activated.emit(ep.landscape.currentIndex())
-    assert w.doc.experiment.landscape.expression is not None
     ex = ep.expression
+    assert ex.isVisibleTo(ep) and ep.landscape.currentData() == EXPR_KEY  # the template, being prepared
+    qtbot.waitUntil(lambda: w.doc.experiment.landscape.expression is not None, timeout=60_000)
     assert ex.isVisibleTo(ep) and not ep.data.isVisibleTo(ep)
     assert ex.params.text() == "a = 1, b = 100"
 
@@ -97,6 +98,7 @@ def test_typed_expression_live_validation_and_apply(qtbot, win):
     assert not ex.error.isVisibleTo(ep) and ex.apply_btn.isEnabled()
     type_into(qtbot, ex.params, "tilt = 0.4, c = 0.5")
     QTest.keyClick(ex.params, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.doc.experiment.landscape.expression == EXPR, timeout=60_000)
     land = w.doc.experiment.landscape
     assert land.expression == EXPR and land.params == {"tilt": 0.4, "c": 0.5}
     assert land.bounds == [[-2.0, 2.0], [-1.0, 3.0]]
@@ -260,3 +262,58 @@ def test_typed_landscape_preset_loads(qtbot, win):
     assert ep.expression.expr.text() == w.doc.experiment.landscape.expression
     qtbot.waitUntil(lambda: rebuilt(w) and w.display.n >= 3, timeout=120_000)
     w.playback.playing = False
+
+
+def test_applying_an_expression_keeps_the_window_responsive(qtbot, win, monkeypatch):
+    """The expression is prepared off the GUI thread: while its (here slowed) surface is built the
+    event loop keeps running timers and the status bar says what is happening; a refusal found
+    there is shown in place, as one found while typing."""
+    import time
+
+    import optviz.experiment.model as model
+
+    w = win
+    build_surface = model.expression_surface
+
+    def slow_surface(text, *args, **kwargs):
+        time.sleep(2.0)
+        if "refuse" in text:
+            raise ValueError("refused while compiling")
+        return build_surface(text, *args, **kwargs)
+
+    monkeypatch.setattr(model, "expression_surface", slow_surface)
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    ep = w.experiment_panel
+    ex = ep.expression
+    assert ep.choose(EXPR_KEY)  # the template (Rosenbrock spelled out), prepared in the background
+    assert ex.preparing and ep.landscape.currentData() == EXPR_KEY and ex.isVisibleTo(ep)
+    qtbot.waitUntil(lambda: w.doc.experiment.landscape.expression is not None, timeout=60_000)
+    text = "(x - 0.5)**2 + 3*y**2 + 0.25*x*y"  # new to this process: nothing cached
+    type_into(qtbot, ex.expr, text)
+    type_into(qtbot, ex.params, "")
+    ticks.clear()
+    t0 = time.perf_counter()
+    QTest.keyClick(ex.expr, QtCore.Qt.Key.Key_Return)
+    assert time.perf_counter() - t0 < 0.5
+    assert ex.preparing
+    assert w.statusBar().currentMessage().startswith(f"Preparing f(x, y) = {text}")
+    assert ex.note.isVisibleTo(ep) and "Preparing" in ex.note.text()
+    qtbot.waitUntil(lambda: w.doc.experiment.landscape.expression == text, timeout=60_000)
+    timer.stop()
+    during = [t for t in ticks if t < t0 + 2.0]
+    assert len(during) >= 20, f"the event loop ran {len(during)} timer ticks in 2 s"
+    assert max(np.diff([t0, *during])) < 0.5
+    assert not ex.preparing and w.statusBar().currentMessage() == ""
+    assert "Applied" in ex.note.text()
+    qtbot.waitUntil(lambda: rebuilt(w), timeout=120_000)
+
+    # refused while preparing: shown in place, the document keeps the expression in use
+    before = w.doc.experiment
+    assert ex.apply_values("x**2 + y**2 + refuse", {"refuse": 1.0}, None)
+    qtbot.waitUntil(lambda: not ex.preparing, timeout=60_000)
+    assert "refused while compiling" in ex.error.text() and ex.expr.styleSheet() == ERROR_STYLE
+    assert w.doc.experiment is before

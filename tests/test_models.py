@@ -104,3 +104,58 @@ def test_live_run_and_display_buffer():
     assert info["grad"].shape == (live.sim.history.n_frames, 2)
     res = live.result()
     assert res.positions.shape[1] == n
+
+
+def test_live_run_publishes_start_positions_before_compiling(monkeypatch):
+    """A loaded experiment's start positions are published before its kernels compile; the
+    compile is reported kernel by kernel; a Play given meanwhile runs once they are ready."""
+    import threading
+    import time
+
+    from optviz.core.engine import Simulation
+
+    release = threading.Event()
+    compile_kernels = Simulation.compile
+
+    def slow_compile(sim, progress=None):
+        release.wait(60)
+        compile_kernels(sim, progress)
+
+    monkeypatch.setattr(Simulation, "compile", slow_compile)
+    doc = DocumentModel()
+    exp = doc.experiment
+    reports = []
+    live = LiveRun()
+    live.load(exp)
+    worker = threading.Thread(target=live.loop, kwargs={"on_kernels": lambda *r: reports.append(r)})
+    worker.start()
+    try:
+        def next_snapshot():
+            end = time.monotonic() + 60
+            while time.monotonic() < end:
+                snap = live.take()
+                if snap is not None:
+                    return snap
+                time.sleep(0.01)
+            raise AssertionError("no snapshot")
+
+        snap = next_snapshot()
+        assert snap.positions is None and snap.fresh
+        np.testing.assert_array_equal(snap.start_positions, np.concatenate(exp.initial_positions()).astype(np.float32))
+        disp = DisplayBuffer()
+        assert disp.add(snap) == 1 and disp.n == 1 and disp.start_only
+        np.testing.assert_array_equal(disp.positions[0], snap.start_positions)
+        live.play(True)  # pressed while compiling
+        assert reports == [] and live.busy
+        release.set()
+        while not (disp.n and not disp.start_only and disp.steps[disp.n - 1] >= 3):
+            disp.add(next_snapshot())
+            live.request_frame()
+        assert disp.steps[0] == 0 and disp.ns >= 1  # frame 0 recorded, with the side plots' data
+        titles = [r[0] for r in reports]
+        assert reports[-1][1] == reports[-1][2] == 2 and len(set(titles[:-1])) == 2  # momentum, Adam
+        assert [r[1] for r in reports] == [0, 1, 2]
+    finally:
+        release.set()
+        live.stop()
+        worker.join(60)

@@ -2,7 +2,7 @@
 
 ``run_app(path)`` opens the window (on an experiment file if given) and returns
 the exit code. Heavy imports (pyqtgraph, Numba, the engine) happen after the
-window is on screen; kernels are warmed in the compute thread.
+window is on screen; the compute thread compiles the kernels each experiment needs.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def run_app(path=None, argv=None) -> int:
     win.show()
     code = int(app.exec())
     if getattr(win, "thread", None) is not None and win.thread.isRunning():
-        # still compiling kernels (first launch): Numba cannot be interrupted; leave now
+        # still compiling a kernel (cold cache): Numba cannot be interrupted; leave now
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

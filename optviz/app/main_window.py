@@ -23,6 +23,8 @@ PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 MAX_RECENT = 8
 #: Seconds between side-plot updates while a run plays (every new frame when paused or stepping).
 SIDE_PLOT_INTERVAL = 0.25
+KERNELS_TIP = ("Numba compiles each optimizer family's kernel for a landscape the first time it is used; "
+               "later launches load it from the disk cache")
 
 
 def create_app(argv=None):
@@ -53,8 +55,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     readyChanged = QtCore.Signal()
 
-    def __init__(self, path=None, *, warm: bool = True, settings: QtCore.QSettings | None = None,
-                 ask_to_save: bool = True):
+    def __init__(self, path=None, *, settings: QtCore.QSettings | None = None, ask_to_save: bool = True):
         super().__init__()
         self.t_created = time.perf_counter()
         self.t_ready = None
@@ -62,19 +63,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.ask_to_save = ask_to_save
         self.settings = settings or QtCore.QSettings()
         self._start_path = path
-        self._warm = warm
         self.setWindowTitle("optviz")
-        self.resize(1500, 940)
+        room = self.screen().availableGeometry()  # a small screen must still show the status bar
+        self.resize(min(1500, room.width()), min(940, room.height()))
         self.loading = QtWidgets.QLabel("Loading optviz…")
         self.loading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)
         sb = self.statusBar()
         self.kernel_label = QtWidgets.QLabel("starting…")
+        self.kernel_label.setToolTip(KERNELS_TIP)
+        self.kernel_progress = QtWidgets.QProgressBar()
+        self.kernel_progress.setMaximumWidth(120)
+        self.kernel_progress.setMaximumHeight(14)
+        self.kernel_progress.setTextVisible(False)
+        self.kernel_progress.setVisible(False)
+        self._compiling = False
         self.step_label = QtWidgets.QLabel("")
         self.particles_label = QtWidgets.QLabel("")
         self.diverged_label = QtWidgets.QLabel("")
         self.fps_label = QtWidgets.QLabel("")
-        for w in (self.step_label, self.particles_label, self.diverged_label, self.fps_label, self.kernel_label):
+        for w in (self.step_label, self.particles_label, self.diverged_label, self.fps_label, self.kernel_label,
+                  self.kernel_progress):
             w.setContentsMargins(8, 0, 8, 0)
             sb.addPermanentWidget(w)
         QtCore.QTimer.singleShot(30, self._finish_setup)  # paint the shell first
@@ -113,8 +122,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view = ViewOptions()
         self.live = LiveRun()
         self.display = DisplayBuffer()
-        self.thread = ComputeThread(self.live, warm=self._warm, parent=self)
-        self.thread.kernelsState.connect(self._kernels_state)
+        self.thread = ComputeThread(self.live, parent=self)
+        self.thread.kernelsProgress.connect(self._on_kernels)
 
         # ---- central: scene + transport
         self.scene = AppScene(theme="light")
@@ -366,6 +375,7 @@ class MainWindow(QtWidgets.QMainWindow):
         doc.path_changed.connect(lambda _p: self._update_title())
         doc.dirty_changed.connect(lambda _d: self._update_title())
         self.group_list.currentChanged.connect(lambda i: setattr(sel, "group", i))
+        self.experiment_panel.expression.statusChanged.connect(self._show_activity)
         self.scene.sigPlace.connect(self._place)
         self.scene.sigCloud.connect(self._cloud)
         self.scene.sigPick.connect(self._pick)
@@ -449,6 +459,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.play_btn.setToolTip("Pause (Space)" if playing else "Play (Space)")
         if hasattr(self, "live"):
             self.live.play(playing and self.playback.follow)
+        if self.ready:
+            self._update_status()
 
     def _on_speed(self, v):
         if self.speed.value() != v:
@@ -515,6 +527,8 @@ class MainWindow(QtWidgets.QMainWindow):
             if snap.error:
                 self._error(f"simulation stopped: {snap.error}")
                 pb.playing = False
+                if self._compiling:
+                    self._kernels_failed()
             added = self.display.add(snap)
             if snap.density is not None and snap.generation == self.display.generation:
                 self.scene.particles.put_density(*snap.density)
@@ -594,21 +608,41 @@ class MainWindow(QtWidgets.QMainWindow):
         self.step_label.setText(f"step {pb.step:,} / {pb.total_steps:,}")
         self.diverged_label.setText(f"{self._diverged:,} diverged")
         self.diverged_label.setStyleSheet("color: #c5221f; font-weight: bold;" if self._diverged else "")
-        self.fps_label.setText(f"{fps:4.0f} fps" if pb.playing else "paused")
-
-    def _kernels_state(self, state, seconds):
-        if state == "compiling":
-            self.kernel_label.setText("compiling kernels…")
-            self.kernel_label.setStyleSheet("color: #b06000; font-weight: bold;")
-            self.statusBar().showMessage("Compiling the Numba kernels (the first launch takes a while; "
-                                         "later launches load them from the cache)…", 10000)
-        elif state == "ready":
-            self.kernel_label.setText("kernels ready")
-            self.kernel_label.setStyleSheet("color: #1e7e34;")
-            self.kernels_seconds = seconds
+        if pb.playing and self._compiling:
+            self.fps_label.setText("plays when compiled")
         else:
-            self.kernel_label.setText("kernels failed")
-            self._error(state)
+            self.fps_label.setText(f"{fps:4.0f} fps" if pb.playing else "paused")
+
+    def _on_kernels(self, description, done, total):
+        """The compute thread compiles (or loads) the opened experiment's kernels: say which, how far."""
+        self._compiling = done < total
+        self.kernel_progress.setVisible(self._compiling)
+        if self._compiling:
+            self.kernel_progress.setRange(0, total)
+            self.kernel_progress.setValue(done)
+            text = f"Compiling {description} ({done + 1} of {total})…"
+            elided = self.kernel_label.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, 460)
+            self.kernel_label.setText(elided)
+            self.kernel_label.setToolTip(text)
+            self.kernel_label.setStyleSheet("color: #b06000; font-weight: bold;")
+        else:
+            self.kernel_label.setText("kernels ready")
+            self.kernel_label.setToolTip(KERNELS_TIP)
+            self.kernel_label.setStyleSheet("color: #1e7e34;")
+        self._update_status()
+
+    def _kernels_failed(self):
+        self._compiling = False
+        self.kernel_progress.setVisible(False)
+        self.kernel_label.setText("kernels failed")
+        self.kernel_label.setStyleSheet("color: #c5221f; font-weight: bold;")
+
+    def _show_activity(self, text):
+        """What a panel is doing in the background (empty: done)."""
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
 
     def _error(self, text):
         self.statusBar().showMessage(text, 15000)

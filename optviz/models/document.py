@@ -24,14 +24,23 @@ from psygnal import Signal
 
 from optviz.core.initial import MAX_PARTICLES, particle_count
 from optviz.core.landscapes import get_landscape
+from optviz.core.memory import MemoryBudgetError, check_memory
 from optviz.core.optimizers import OPTIMIZERS, get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
-from optviz.experiment import Experiment, ExperimentError, load_experiment, save_experiment
+from optviz.experiment import (
+    Experiment,
+    ExperimentError,
+    load_experiment,
+    memory_estimate,
+    run_frames,
+    save_experiment,
+)
 
 __all__ = ["DocumentModel", "EditError", "default_experiment", "APP_MAX_PARTICLES", "DEFAULT_DATA",
            "DEFAULT_NOISE", "EXPRESSION_TEMPLATE", "default_data"]
 
-#: The app's limit per group (the engine allows more; the window draws up to this).
+#: The app's limit on particles in all groups together, for edits and opened files alike
+#: (``optviz run`` allows more; the window draws up to this).
 APP_MAX_PARTICLES = 1_000_000
 
 #: Generated data for a data-backed landscape chosen in the app (before the user edits it).
@@ -124,12 +133,7 @@ class DocumentModel:
             exp = Experiment.from_dict(data, self._exp.landscape.base_dir)
         except ExperimentError as error:
             raise EditError(str(error), getattr(error, "field", None)) from None
-        total = sum(particle_count(g.init) for g in exp.groups)
-        if total > APP_MAX_PARTICLES:
-            raise EditError(
-                f"{total:,} particles in all is out of range: the app runs at most {APP_MAX_PARTICLES:,}",
-                "init.count",
-            )
+        _check_limits(exp)
         self._exp = exp
         self._set_dirty(True)
         self.changed.emit(kind)
@@ -149,11 +153,16 @@ class DocumentModel:
         self.changed.emit("replaced")
 
     def load(self, path) -> None:
-        """Open an experiment file (raises EditError with the file's problem)."""
+        """Open an experiment file; the current experiment stays when it is refused (EditError with the
+        file's problem: invalid, more particles than the app runs, or beyond the memory budget)."""
         try:
             exp = load_experiment(path)
         except (ExperimentError, OSError) as error:
             raise EditError(f"{path}: {error}") from None
+        try:
+            _check_limits(exp)
+        except EditError as error:
+            raise EditError(f"{path}: {error}", error.field) from None
         self.replace(exp, path)
 
     def save(self, path=None) -> Path:
@@ -193,13 +202,17 @@ class DocumentModel:
     def set_expression(self, text: str, params: dict | None = None, bounds=None) -> None:
         """A typed landscape: ``text`` in x and y with ``params`` {name: value} and optional
         ``bounds`` [[x0, x1], [y0, y1]]; refused (EditError naming landscape.expression,
-        landscape.params or landscape.bounds) when the expression does not parse or compile."""
-        table: dict[str, Any] = {"expression": str(text)}
-        if params:
-            table["params"] = {str(k): v for k, v in params.items()}
-        if bounds is not None:
-            table["bounds"] = [[b[0], b[1]] for b in bounds]
-        self._set_landscape_table(table)
+        landscape.params or landscape.bounds) when the expression does not parse or compile.
+        Takes seconds for a new expression unless :meth:`prepare_expression` ran first."""
+        self._set_landscape_table(_expression_table(text, params, bounds))
+
+    def prepare_expression(self, text: str, params: dict | None = None, bounds=None) -> None:
+        """The slow part of :meth:`set_expression` (parsing, differentiating, generating and
+        compiling the expression's code) without changing anything, so that ``set_expression``
+        with the same arguments then takes milliseconds; raises the same EditError. Safe to
+        call from a worker thread: it only reads the current experiment, which is never
+        modified in place, and fills the process-wide cache of landscapes."""
+        self._landscape_candidate(_expression_table(text, params, bounds))
 
     def set_data_landscape(self, model: str, data: dict | None = None) -> None:
         """A 2-parameter model on a dataset: ``data`` = {size, noise, seed, <true parameters>} to
@@ -212,19 +225,26 @@ class DocumentModel:
         """Replace ``[landscape]``. Groups follow: a batch size is dropped when the new landscape
         has no data (only data-backed losses have samples to draw), and starts outside the new
         view move to one common start inside it (so the particles stay on screen)."""
-        d = self._data()
+        d, candidate = self._landscape_candidate(table)
+        bounds = candidate.landscape_spec().bounds
+        if bounds != self._exp.landscape_spec().bounds:
+            _fit_starts(d["groups"], bounds)
+        self._apply(d, "sim")
+
+    def _landscape_candidate(self, table: dict) -> tuple[dict, Experiment]:
+        """The current experiment's description with ``[landscape]`` replaced (a batch size dropped
+        when the new landscape has no data) and that description validated (EditError if refused)."""
+        exp = self._exp
+        d = copy.deepcopy(exp.to_dict())
         d["landscape"] = table
         if "model" not in table:
             for g in d["groups"]:
                 g.pop("batch_size", None)
                 g.pop("sampling", None)
         try:
-            bounds = Experiment.from_dict(d, self._exp.landscape.base_dir).landscape_spec().bounds
+            return d, Experiment.from_dict(d, exp.landscape.base_dir)
         except ExperimentError as error:
             raise EditError(str(error), getattr(error, "field", None)) from None
-        if bounds != self._exp.landscape_spec().bounds:
-            _fit_starts(d["groups"], bounds)
-        self._apply(d, "sim")
 
     def set_landscape_param(self, name: str, value: float) -> None:
         d = self._data()
@@ -472,6 +492,31 @@ class DocumentModel:
                 count = 200
         s = max(float(radius) / 2.0, 1e-9)
         self.set_init(i, {"kind": "normal", "mean": [float(x), float(y)], "std": [s, s], "count": int(count)})
+
+
+def _expression_table(text: str, params: dict | None, bounds) -> dict[str, Any]:
+    """The ``[landscape]`` table of a typed expression."""
+    table: dict[str, Any] = {"expression": str(text)}
+    if params:
+        table["params"] = {str(k): v for k, v in params.items()}
+    if bounds is not None:
+        table["bounds"] = [[b[0], b[1]] for b in bounds]
+    return table
+
+
+def _check_limits(exp: Experiment) -> None:
+    """Refuse (EditError) an experiment with more particles than the app runs or beyond the memory budget."""
+    total = sum(exp.particle_counts())
+    if total > APP_MAX_PARTICLES:
+        raise EditError(
+            f"{total:,} particles in all is out of range: the app runs at most {APP_MAX_PARTICLES:,} "
+            "(optviz run takes more)",
+            "init.count",
+        )
+    try:
+        check_memory(memory_estimate(exp, run_frames(exp)), where="this experiment")
+    except MemoryBudgetError as error:
+        raise EditError(str(error), "run") from None
 
 
 def _fit_starts(groups: list[dict], bounds) -> None:

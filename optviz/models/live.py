@@ -7,6 +7,11 @@ simulation; the GUI thread talks to it with non-blocking commands (``load``,
 newest :class:`Snapshot` with :meth:`take` (a pointer swap under a lock held for
 microseconds: the GUI never waits on the kernels).
 
+Loading an experiment publishes its start positions at once, then compiles (or
+loads from the disk cache) the kernels it needs, reporting each one, and only
+then records frame 0: a window draws the particles while their kernels compile,
+and a Play pressed meanwhile takes effect as soon as they are ready.
+
 A snapshot carries only what is new since the previous one: the recorded
 frames (positions of every particle, and loss / learning rates of a bounded
 sample of particles for the side plots), the divergence steps, and, when a
@@ -27,6 +32,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +95,11 @@ class Snapshot:
     density: tuple | None = None  # (request, step, counts): density image counts of the newest frame
     diverged_index: np.ndarray | None = None  # (n_diverged,) which ones
     fresh: bool = False  # the display must start over (new generation)
+    start_positions: np.ndarray | None = None  # (N, 2) float32, published before frame 0 (kernels compiling)
+
+
+#: ``on_kernels(description, done, total)``: e.g. ("Adam on Rosenbrock", 1, 3) before the second of three.
+KernelProgress = Callable[[str, int, int], None]
 
 
 class LiveRun:
@@ -120,6 +131,7 @@ class LiveRun:
         self._group = None
         self._side = None
         self._div_cache = None
+        self._on_kernels: KernelProgress | None = None
         self.busy = False
 
     # ------------------------------------------------------ GUI-thread commands
@@ -204,31 +216,52 @@ class LiveRun:
     def _finished(self) -> bool:
         return self.sim is not None and self.sim.step >= self.exp.run.steps
 
-    def loop(self) -> None:
-        """Run until :meth:`stop` (in the compute thread)."""
+    def loop(self, on_kernels: KernelProgress | None = None, idle_tasks: Iterable[Callable[[], Any]] = ()) -> None:
+        """Run until :meth:`stop` (in the compute thread).
+
+        ``on_kernels(description, done, total)`` is called (in this thread) before each kernel an
+        opened experiment needs is compiled or loaded, and with ``done == total`` once all are
+        ready. ``idle_tasks`` run once each, in order, while the run is paused and no command
+        waits (e.g. compiling kernels that only some views use); their errors are published
+        like the run's.
+        """
+        self._on_kernels = on_kernels
+        idle = list(idle_tasks)
         while True:
             with self._cv:
-                while not self._stop and not self._has_work():
+                while not self._stop and not self._has_work() and not (idle and not self._playing):
                     self._cv.wait(0.25)
                 if self._stop:
                     return
-                exp, self._pending_exp = self._pending_exp, None
-                reset, self._reset = self._reset, False
-                inspect_dirty, self._inspect_dirty = self._inspect_dirty, False
-                n = 0
-                if self._step_requests > 0:
-                    n, self._step_requests = self._step_requests, 0
-                elif self._playing and self._frame_wanted:
-                    n = self._speed
-                    self._frame_wanted = False
-            self.busy = True
-            try:
-                with self.work_lock:
-                    self._work(exp, reset, n, inspect_dirty)
-            except Exception as error:  # noqa: BLE001 - reported to the window, never kills the thread
-                self._publish_error(f"{type(error).__name__}: {error}", traceback.format_exc())
-            finally:
-                self.busy = False
+                if not self._has_work():
+                    work = idle.pop(0)
+                else:
+                    work = self._take_commands()
+            self._run_guarded(work)
+
+    def _take_commands(self) -> Callable[[], None]:
+        """The pending commands as one piece of work (call with ``_cv`` held)."""
+        exp, self._pending_exp = self._pending_exp, None
+        reset, self._reset = self._reset, False
+        inspect_dirty, self._inspect_dirty = self._inspect_dirty, False
+        n = 0
+        if self._step_requests > 0:
+            n, self._step_requests = self._step_requests, 0
+        elif self._playing and self._frame_wanted:
+            n = self._speed
+            self._frame_wanted = False
+        return lambda: self._work(exp, reset, n, inspect_dirty)
+
+    def _run_guarded(self, work: Callable[[], Any]) -> None:
+        """Run ``work`` holding :attr:`work_lock`; an error is published, never kills the thread."""
+        self.busy = True
+        try:
+            with self.work_lock:
+                work()
+        except Exception as error:  # noqa: BLE001 - reported to the window
+            self._publish_error(f"{type(error).__name__}: {error}", traceback.format_exc())
+        finally:
+            self.busy = False
 
     def run_blocking(self, experiment, steps: int) -> Snapshot:
         """Load and advance ``steps`` in the calling thread (tests, scripts)."""
@@ -240,15 +273,20 @@ class LiveRun:
         fresh = False
         if exp is not None:
             self._build(exp)
+            self.generation += 1
+            self._published_step = -1
+            self._publish_start_positions()
+            self.sim.compile(progress=self._on_kernels)
             fresh = True
         elif reset and self.sim is not None:
             self.sim.reset()
-            fresh = True
-        if fresh:
             self.generation += 1
             self._published_step = -1
+            fresh = True
         if self.sim is None:
             return
+        if fresh:
+            self.sim.start()
         t0 = time.perf_counter()
         if n > 0:
             n = min(n, self.exp.run.steps - self.sim.step)
@@ -277,6 +315,18 @@ class LiveRun:
         self._side_local = [self._side[(self._side >= self._starts[g]) & (self._side < self._starts[g + 1])]
                             - self._starts[g] for g in range(len(self.sim.groups))]
         self._div_cache = None
+
+    def _publish_start_positions(self) -> None:
+        """The particles where they start (no kernel needed): a window draws them at once."""
+        sim = self.sim
+        n = sim.n_particles
+        starts = np.empty((n, 2), np.float32)
+        for g in range(len(sim.groups)):
+            starts[self._starts[g]: self._starts[g + 1]] = sim.positions(g)
+        snap = Snapshot(generation=self.generation, step=0, total_steps=int(self.exp.run.steps), n_particles=n,
+                        group=self._group, side_index=self._side, fresh=True, start_positions=starts,
+                        diverged_at=np.full(n, -1, np.int64), diverged_index=np.zeros(0, np.int64), n_diverged=0)
+        self._merge_out(snap)
 
     def _publish(self, fresh: bool, ms: float) -> None:
         sim = self.sim
@@ -451,6 +501,8 @@ class DisplayBuffer:
         self.diverged_at = np.zeros(0, np.int64)
         self.diverged_index = np.zeros(0, np.int64)
         self.n_groups = 0
+        #: the one frame held is the start positions, before frame 0 is recorded (kernels compiling)
+        self.start_only = False
         self.capacity = 0
         self.side_capacity = 0
         self._alloc(0, 0, 0)
@@ -474,6 +526,7 @@ class DisplayBuffer:
         self.lr_real_med = np.empty((S, G, 2), np.float64)
         self.n = 0
         self.ns = 0
+        self.start_only = False
 
     @property
     def positions(self) -> FrameStack:
@@ -497,6 +550,7 @@ class DisplayBuffer:
         if self._store.shape[1] == N and self.loss.shape[1] == Ns and self.loss_q.shape[1] == G:
             self.n = 0
             self.ns = 0
+            self.start_only = False
         else:
             self._store = None  # free before allocating
             self._alloc(N, Ns, G)
@@ -512,7 +566,16 @@ class DisplayBuffer:
             self.diverged_index = snap.diverged_index if snap.diverged_index is not None \
                 else np.flatnonzero(snap.diverged_at >= 0)
         if snap.positions is None or not len(snap.steps):
+            if snap.start_positions is not None and self.n == 0:
+                self._store[self._slots[0]] = snap.start_positions
+                self.steps[0] = 0
+                self.n = 1
+                self.start_only = True
+                return 1
             return 0
+        if self.start_only:  # recorded frames replace the start positions
+            self.n = 0
+            self.start_only = False
         steps = snap.steps
         arrays = [snap.positions, snap.loss, snap.lr_preconditioned, snap.lr_realized]
         if self.n and steps[0] <= self.steps[self.n - 1]:  # overlap (should not happen)

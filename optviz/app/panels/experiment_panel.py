@@ -84,19 +84,34 @@ class ExperimentPanel(QtWidgets.QWidget):
             return DATA_KEY + land.model
         return land.name
 
+    def _shown_key(self) -> str:
+        """The chooser's entry: the landscape in use, or a typed expression on its way to the document."""
+        return EXPR_KEY if self.expression.preparing else self.landscape_key()
+
     def choose(self, key: str) -> bool:
-        """Switch the landscape as the chooser does: a built-in name, EXPR_KEY or DATA_KEY + model."""
+        """Switch the landscape as the chooser does: a built-in name, EXPR_KEY or DATA_KEY + model.
+
+        EXPR_KEY shows a template expression and applies it in the background (see
+        :class:`ExpressionEditor`); the others apply at once. False when refused (shown in place).
+        """
         from optviz.models.document import EXPRESSION_TEMPLATE
 
-        if key == self.landscape_key():
+        if key == self._shown_key():
             return True
+        self.expression.cancel()
+        if key == self.landscape_key():  # back to the landscape in use
+            self.refresh()
+            return True
+        if key == EXPR_KEY:
+            t = EXPRESSION_TEMPLATE
+            ok = self.expression.apply_values(t["expression"], t["params"], t["bounds"])
+            self.landscape_field.set_error(None)
+            self.refresh()
+            return ok
         land = self.doc.experiment.landscape
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
-            if key == EXPR_KEY:
-                t = EXPRESSION_TEMPLATE
-                self.doc.set_expression(t["expression"], t["params"], t["bounds"])
-            elif key.startswith(DATA_KEY):
+            if key.startswith(DATA_KEY):
                 model = key[len(DATA_KEY):]
                 data = _default_data(model)
                 old = dict(land.data or {}) if land.model is not None else {}
@@ -129,8 +144,7 @@ class ExperimentPanel(QtWidgets.QWidget):
             exp = self.doc.experiment
             if not self.title.hasFocus():
                 self.title.setText(exp.title)
-            key = self.landscape_key()
-            self.landscape.setCurrentIndex(self.landscape.findData(key))
+            self.landscape.setCurrentIndex(self.landscape.findData(self._shown_key()))
             spec = exp.landscape_spec()
             land = exp.landscape
             formula = getattr(spec, "formula", "")
@@ -141,7 +155,7 @@ class ExperimentPanel(QtWidgets.QWidget):
             self.formula.setToolTip(spec.description)
             self.steps.setValue(exp.run.steps)
             self.seed.setValue(exp.seed)
-            self.expression.setVisible(land.expression is not None)
+            self.expression.setVisible(land.expression is not None or self.expression.preparing)
             if land.expression is not None:
                 self.expression.load()
             self.data.setVisible(land.model is not None)

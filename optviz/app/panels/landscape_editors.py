@@ -60,18 +60,33 @@ def caret_html(text: str, column: int | None, reason: str, width: int = 44) -> s
             f"<span>{esc(reason)}</span>")
 
 
+APPLIED_NOTE = ("Applied. Its kernels compile in the background (a few seconds per optimizer family; the "
+                "status bar says which) and the particles move once they are ready.")
+
+
 class ExpressionEditor(QtWidgets.QWidget):
     """A typed landscape: the expression (checked as you type), its parameters and optional view.
 
     Nothing reaches the document until Apply (or Enter); while the text is wrong the field has a
     red frame and the reason with a caret under the column; an unknown name can be turned into a
-    parameter with one click.
+    parameter with one click. Applying prepares the expression (differentiated, compiled: seconds
+    for a new one) on a background thread, saying so, and then sends it to the document: the
+    window stays responsive.
     """
+
+    #: what the editor is doing, for a status bar: "Preparing f(x, y) = …", or "" when done
+    statusChanged = QtCore.Signal(str)
+    #: (preparation number, error or None), from the thread that prepared it
+    _prepared = QtCore.Signal(int, object)
 
     def __init__(self, doc, parent=None):
         super().__init__(parent)
         self.doc = doc
         self._loaded = None  # the document's (expression, params, bounds) last shown
+        self._preparation = 0  # numbers the preparations; a result for an older number is dropped
+        self._preparing = None  # (expression, params, bounds) being prepared
+        self._prepared.connect(self._on_prepared)
+        doc.changed.connect(self._on_document_changed)
         lay = QtWidgets.QFormLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -112,8 +127,7 @@ class ExpressionEditor(QtWidgets.QWidget):
         self.error.setStyleSheet("color: #c5221f; font-size: 11px;")
         self.error.setVisible(False)
         lay.addRow(self.error)
-        self.note = QtWidgets.QLabel("Applied. A new expression's kernels compile on its first run "
-                                     "(a few seconds per optimizer) before the particles move.")
+        self.note = QtWidgets.QLabel(APPLIED_NOTE)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666; font-size: 11px;")
         self.note.setVisible(False)
@@ -123,7 +137,8 @@ class ExpressionEditor(QtWidgets.QWidget):
         self.fix_btn.setVisible(False)
         self.fix_btn.clicked.connect(self._add_unknown)
         self.apply_btn = QtWidgets.QPushButton("Apply")
-        self.apply_btn.setToolTip("Use this expression (Enter): the landscape is compiled and re-drawn")
+        self.apply_btn.setToolTip("Use this expression (Enter): it is prepared in the background, then the "
+                                  "landscape is re-drawn and its kernels compile")
         self.apply_btn.clicked.connect(self.apply)
         self.revert_btn = QtWidgets.QPushButton("Revert")
         self.revert_btn.setToolTip("Back to the expression in use")
@@ -150,7 +165,9 @@ class ExpressionEditor(QtWidgets.QWidget):
         if not force and cur == self._loaded:
             return
         self._loaded = cur
-        text, params, bounds = cur
+        self._show_values(*cur)
+
+    def _show_values(self, text, params, bounds):
         self.expr.setText(text)
         self.params.setText(format_params(params))
         values = [] if not bounds else [bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1]]
@@ -187,7 +204,7 @@ class ExpressionEditor(QtWidgets.QWidget):
         from optviz.core.expressions import ExpressionError, parse_expression
 
         self._unknown = None
-        self.note.setVisible(False)
+        self.note.setVisible(self.preparing)
         problem, where = None, None
         try:
             text, params, _bounds = self.values()
@@ -236,23 +253,73 @@ class ExpressionEditor(QtWidgets.QWidget):
         self.check()
         self.params.setFocus()
 
+    @property
+    def preparing(self) -> bool:
+        """An applied expression is being prepared in the background."""
+        return self._preparing is not None
+
     def apply(self) -> bool:
-        """Send the expression to the document (compiled there; refusal shown in place)."""
+        """Apply the fields: False when they are refused at once (the reason shown in place);
+        otherwise True, and the expression is prepared in the background (:attr:`preparing`),
+        then sent to the document, or its refusal shown in place."""
         if not self.check():
             return False
-        text, params, bounds = self.values()
-        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
-        try:
-            self.doc.set_expression(text, params, bounds)
-        except ValueError as error:
-            where = str(getattr(error, "field", "") or "").removeprefix("landscape.")
-            self._show(str(error), where if where in ("params", "bounds") else "expression")
-            return False
-        finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
-        self._loaded = self.current()
+        values = self.values()
+        self._preparation += 1
+        number = self._preparation
+        self._preparing = values
+        shown = f"Preparing f(x, y) = {values[0]} (differentiating and compiling it)…"
+        self.note.setText(shown)
         self.note.setVisible(True)
+        self.statusChanged.emit(shown)
+        QtCore.QThreadPool.globalInstance().start(lambda: self._prepare(number, values))
         return True
+
+    def apply_values(self, text: str, params: dict, bounds) -> bool:
+        """Show these values in the fields and apply them, as typing them and pressing Apply would."""
+        self._show_values(text, params, bounds)
+        return self.apply()
+
+    def cancel(self) -> None:
+        """Forget the expression being prepared: it will not reach the document."""
+        if self._preparing is not None:
+            self._preparation += 1
+            self._preparing = None
+            self.note.setVisible(False)
+            self.statusChanged.emit("")
+
+    def _prepare(self, number: int, values) -> None:
+        """(Worker thread) the slow part of applying; the outcome goes back to the GUI thread."""
+        try:
+            self.doc.prepare_expression(*values)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - any refusal or failure is shown in place
+            error = exc
+        self._prepared.emit(number, error)
+
+    def _on_prepared(self, number: int, error) -> None:
+        if number != self._preparation:
+            return  # cancelled, or a newer Apply supersedes it
+        values, self._preparing = self._preparing, None
+        self.statusChanged.emit("")
+        self.note.setVisible(False)
+        if error is None:
+            try:
+                self.doc.set_expression(*values)  # prepared: milliseconds
+            except ValueError as refused:
+                error = refused
+        if error is not None:
+            where = str(getattr(error, "field", "") or "").removeprefix("landscape.")
+            message = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+            self._show(message, where if where in ("params", "bounds") else "expression")
+            return
+        self._loaded = self.current()
+        self.note.setText(APPLIED_NOTE)
+        self.note.setVisible(True)
+
+    def _on_document_changed(self, kind: str) -> None:
+        if kind == "replaced":
+            self.cancel()
 
 
 class DataEditor(QtWidgets.QWidget):

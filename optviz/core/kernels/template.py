@@ -114,23 +114,22 @@ $store_tile
 
 @njit(**KERNEL_OPTIONS)
 def write_frame(w, frame, start, count, rec_pos, rec_loss, rec_grad, rec_lr_pre, rec_lr_real):
-    """Copy the tile's recorded rows into frame ``frame`` of the history (record dtype)."""
-    stop = start + count
-    rec_l = rec_loss[frame, start:stop]
-    rec_p = rec_pos[frame, start:stop]
-    rec_g = rec_grad[frame, start:stop]
-    rec_pre = rec_lr_pre[frame, start:stop]
-    rec_real = rec_lr_real[frame, start:stop]
+    """Copy the tile's recorded rows into frame ``frame`` of the history (record dtype).
+
+    Indexes the history directly: a slice of it per tile and frame would cost an atomic
+    reference count update on arrays that every thread shares.
+    """
     for j in range(count):
-        rec_l[j] = w[REC_LOSS, j]
-        rec_p[j, 0] = w[REC_X, j]
-        rec_p[j, 1] = w[REC_Y, j]
-        rec_g[j, 0] = w[REC_GX, j]
-        rec_g[j, 1] = w[REC_GY, j]
-        rec_pre[j, 0] = w[REC_PRE_X, j]
-        rec_pre[j, 1] = w[REC_PRE_Y, j]
-        rec_real[j, 0] = w[REC_REAL_X, j]
-        rec_real[j, 1] = w[REC_REAL_Y, j]
+        i = start + j
+        rec_loss[frame, i] = w[REC_LOSS, j]
+        rec_pos[frame, i, 0] = w[REC_X, j]
+        rec_pos[frame, i, 1] = w[REC_Y, j]
+        rec_grad[frame, i, 0] = w[REC_GX, j]
+        rec_grad[frame, i, 1] = w[REC_GY, j]
+        rec_lr_pre[frame, i, 0] = w[REC_PRE_X, j]
+        rec_lr_pre[frame, i, 1] = w[REC_PRE_Y, j]
+        rec_lr_real[frame, i, 0] = w[REC_REAL_X, j]
+        rec_lr_real[frame, i, 1] = w[REC_REAL_Y, j]
 
 
 @njit(parallel=True, **KERNEL_OPTIONS)
