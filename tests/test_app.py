@@ -22,8 +22,8 @@ def win(qtbot, tmp_path):
     w.show()
     w.activateWindow()
     qtbot.waitUntil(lambda: w.ready, timeout=30_000)
-    # first frame of the loaded experiment (kernels may still be loading from the cache)
-    qtbot.waitUntil(lambda: w.display.n >= 1, timeout=240_000)
+    # first frame of the loaded experiment, and its kernels compiled (a cold cache compiles them here)
+    qtbot.waitUntil(lambda: w.display.n >= 1 and w.kernel_label.text() == "kernels ready", timeout=240_000)
     yield w
     w.close()
 

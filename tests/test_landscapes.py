@@ -7,14 +7,17 @@ import numpy as np
 import pytest
 
 from optviz.core.jit import KERNEL_OPTIONS, njit
+from optviz.core.kernels import points_evaluator
 from optviz.core.landscapes import (
     LANDSCAPES,
     MAX_LANDSCAPE_PARAMS,
+    POINT_CALLS,
     LandscapeSpec,
     Minimum,
     ParamSpec,
     evaluate_grid,
-    evaluate_landscape_tile,
+    evaluate_points,
+    functions,
     get_landscape,
     value_and_grad,
 )
@@ -415,39 +418,31 @@ def test_nan_propagates(name):
 # Kernels
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", NAMES)
-def test_tile_kernel_matches_value_and_grad(name):
+def test_kernels_and_images_call_the_landscape_s_own_scalar_function(name):
     spec = get_landscape(name)
+    function_name, args = POINT_CALLS[name]
+    assert function_name == name
     p = spec.pack_params()
-    n = 203
-    x, y = random_points(spec, n, seed=5)
-    theta = np.ascontiguousarray(np.stack([x, y]))
-    f_ref, gx_ref, gy_ref = value_and_grad(spec, p, x, y)
-    tile = 64
-    for start in range(0, n, tile):
-        count = min(tile, n - start)
-        loss = np.full(tile, -7.0)
-        grad = np.full((2, tile), -7.0)
-        evaluate_landscape_tile(spec.id, p, theta, start, count, loss, grad)
-        sl = slice(start, start + count)
-        np.testing.assert_array_equal(loss[:count], f_ref[sl])
-        np.testing.assert_array_equal(grad[0, :count], gx_ref[sl])
-        np.testing.assert_array_equal(grad[1, :count], gy_ref[sl])
-        assert (loss[count:] == -7.0).all() and (grad[:, count:] == -7.0).all()
+    x, y = random_points(spec, 7, seed=5)
+    f, gx, gy = evaluate_points(name, p, x, y)
+    scalar = getattr(functions, function_name)
+    extra = {"ravine": (p[0], math.cos(math.radians(p[1])), math.sin(math.radians(p[1])))}.get(
+        name, tuple(p[: len(spec.params)]))
+    assert len(args) == len(extra)
+    for k in range(7):
+        assert (f[k], gx[k], gy[k]) == scalar(x[k], y[k], *extra)
 
 
-def test_tile_kernel_unknown_id_writes_nan():
-    loss = np.zeros(4)
-    grad = np.zeros((2, 4))
-    evaluate_landscape_tile(999, np.zeros(MAX_LANDSCAPE_PARAMS), np.zeros((2, 4)), 0, 4, loss, grad)
-    assert np.isnan(loss).all() and np.isnan(grad).all()
+def test_an_unknown_landscape_has_no_point_function():
+    with pytest.raises(KeyError):
+        evaluate_points("no_such_landscape", np.zeros(MAX_LANDSCAPE_PARAMS), np.zeros(2), np.zeros(2))
 
 
-def test_tile_kernel_compiles_once():
-    theta = np.zeros((2, 8))
+def test_point_evaluators_compile_once():
     for spec in LANDSCAPES.values():
         for params in (spec.pack_params(), spec.pack_params() * 1.0):
-            evaluate_landscape_tile(spec.id, params, theta, 0, 8, np.empty(8), np.empty((2, 8)))
-    assert len(evaluate_landscape_tile.signatures) == 1
+            evaluate_points(spec.name, params, np.zeros(8), np.zeros(8))
+    assert all(len(points_evaluator(spec.name).signatures) == 1 for spec in LANDSCAPES.values())
 
 
 @pytest.mark.parametrize("name", ["rosenbrock", "rastrigin", "ackley", "ravine", "plateau"])
@@ -457,7 +452,7 @@ def test_evaluate_grid_matches_value_and_grad(name):
     (x0, x1), (y0, y1) = spec.bounds
     xs = np.linspace(x0, x1, 37)
     ys = np.linspace(y0, y1, 23)
-    grid = evaluate_grid(spec.id, p, xs, ys)
+    grid = evaluate_grid(spec.name, p, xs, ys)
     assert grid.shape == (23, 37) and grid.dtype == np.float64
     np.testing.assert_array_equal(grid, value_and_grad(spec, p, xs[None, :], ys[:, None])[0])
 

@@ -158,28 +158,34 @@ class Simulation:
             diverged_at=np.full(n, -1, dtype=np.int64),
         )
 
-    def kernel_titles(self) -> list[str]:
-        """What :meth:`compile` compiles, one entry per distinct kernel, in order."""
-        return list(dict.fromkeys(g.kernel.title for g in self.groups))
+    def _kernel_jobs(self, steps_per_call: int) -> dict[str, list[int]]:
+        """Title ("Adam on Rosenbrock") -> indices of the groups that one kernel function runs."""
+        jobs: dict[tuple, list[int]] = {}
+        for index, g in enumerate(self.groups):
+            jobs.setdefault((id(g.kernel), g.kernel_name(steps_per_call)), []).append(index)
+        return {f"{self.groups[indices[0]].spec.optimizer.title} on {self.surface.title}": indices
+                for indices in jobs.values()}
 
-    def compile(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+    def compile(self, progress: Callable[[str, int, int], None] | None = None, steps_per_call: int = 1) -> None:
         """Compile (or load from the disk cache) every kernel this simulation needs.
 
-        ``progress(title, done, total)`` is called before each distinct kernel and once
-        at the end with done == total. Idempotent and thread-safe.
+        For calls of ``steps_per_call`` steps (which decides serial or parallel kernels).
+        ``progress(title, done, total)`` is called before each kernel that is not loaded in
+        this process yet and once at the end with done == total (0 of 0 when all were
+        loaded). Idempotent and thread-safe.
         """
-        jobs: dict[str, list[int]] = {}
-        for index, g in enumerate(self.groups):
-            jobs.setdefault(g.kernel.title, []).append(index)
-        total = len(jobs)
-        for done, (title, indices) in enumerate(jobs.items()):
+        pending = {}
+        for title, indices in self._kernel_jobs(steps_per_call).items():
+            g = self.groups[indices[0]]
+            args = self.kernel_arguments(indices[0], 0, record_last=False)
+            if not g.kernel.is_ready(g.kernel_name(steps_per_call), args):
+                pending[title] = (g, args)
+        for done, (title, (g, args)) in enumerate(pending.items()):
             if progress is not None:
-                progress(title, done, total)
-            for index in indices:
-                g = self.groups[index]
-                g.kernel.ensure(g.kernel_name(0), self.kernel_arguments(index, 0, record_last=False))
+                progress(title, done, len(pending))
+            g.kernel.ensure(g.kernel_name(steps_per_call), args)
         if progress is not None:
-            progress("", total, total)
+            progress("", len(pending), len(pending))
 
     def start(self) -> None:
         """Record frame 0 (the start positions, their loss and gradient) if not yet done."""

@@ -72,9 +72,10 @@ KERNEL_OPTIONS = dict(nogil=True, cache=True, error_model="numpy")
 #: Options of the small scalar functions that kernels inline.
 INLINE_OPTIONS = dict(nogil=True, cache=True, error_model="numpy", inline="always")
 
-#: Options of the functions a generated kernel calls (optimizer rules, landscapes): compiled once
-#: on their own and inlined by LLVM, which measured about twice as fast to compile as Numba-level
-#: inlining into each of a kernel's loop copies, and no slower to run.
+#: Options of the optimizer rules and coefficients that generated kernels call: compiled once on
+#: their own and inlined by LLVM, which measured about twice as fast to compile as Numba-level
+#: inlining into each of a kernel's loop copies, and no slower to run. (Landscapes stay Numba-
+#: inlined: LLVM would not inline the larger ones, and a call in the loop stops vectorization.)
 CALLEE_OPTIONS = dict(nogil=True, cache=True, error_model="numpy")
 
 #: Particles advanced in lockstep by the innermost (vectorized) loop of a kernel.

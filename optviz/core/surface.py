@@ -56,7 +56,7 @@ class Surface:
         ys = np.ascontiguousarray(ys, dtype=np.float64)
         if self._grid is not None:
             return self._grid(xs, ys)
-        return evaluate_grid(self.id, self.param_values, xs, ys)
+        return evaluate_grid(self.name, self.param_values, xs, ys)
 
     def value_and_grad(self, x, y):
         """(f, df/dx, df/dy) at points x, y (NumPy, broadcast)."""

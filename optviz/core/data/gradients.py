@@ -1,6 +1,6 @@
 """Tile functions for data-backed losses and stochastic gradients (inlined into kernels).
 
-Conventions as :func:`optviz.core.landscapes.evaluate_landscape_tile`: theta is
+Conventions as the particle kernels (optviz.core.kernels) use them: theta is
 float64 (2, N) (row 0 = theta0, row 1 = theta1); a call handles particles
 i = start + j for j in range(count) and writes ``loss[j]``, ``grad[0, j]``,
 ``grad[1, j]`` (arrays of at least ``count`` columns). Loops over particles are

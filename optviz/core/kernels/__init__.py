@@ -24,11 +24,11 @@ import threading
 from dataclasses import dataclass, field
 from types import ModuleType
 
-import numba
 import numpy as np
 
 from optviz.core import codecache
-from optviz.core.kernels.generate import PER_PARTICLE, UNIFORM, GradientSource, kernel_source
+from optviz.core.jit import numba
+from optviz.core.kernels.generate import PER_PARTICLE, UNIFORM, GradientSource, kernel_source, points_source
 from optviz.core.kernels.support import (
     DIVERGENCE_LIMIT,
     NOISE_KINDS,
@@ -50,7 +50,14 @@ __all__ = [
     "gradient_config",
     "gradient_source",
     "kernel_for",
+    "points_evaluator",
 ]
+
+
+def builtin_source(name: str, title: str = "", noise: str = "none") -> GradientSource:
+    """The gradient source of built-in landscape ``name`` (see landscapes.evaluate.POINT_CALLS)."""
+    function, args = POINT_CALLS[name]
+    return GradientSource("point", title or name, "optviz.core.landscapes.functions", function, args, noise)
 
 
 def gradient_source(surface, noise: str = "none") -> GradientSource:
@@ -61,8 +68,7 @@ def gradient_source(surface, noise: str = "none") -> GradientSource:
         module = surface.tile_function.py_func.__module__
         args = tuple(f"params[{k}]" for k in range(len(surface.params)))
         return GradientSource("point", surface.title, module, "point", args, noise)
-    function, args = POINT_CALLS[surface.name]
-    return GradientSource("point", surface.title, "optviz.core.landscapes.functions", function, args, noise)
+    return builtin_source(surface.name, surface.title, noise)
 
 
 @dataclass
@@ -78,6 +84,10 @@ class Kernel:
     @property
     def title(self) -> str:
         return f"{self.family} on {self.source.title}"
+
+    def is_ready(self, name: str, args: tuple) -> bool:
+        """Whether function ``name`` is compiled (or loaded) in this process for the types of ``args``."""
+        return (name, tuple(numba.typeof(a) for a in args)) in self._ready
 
     def ensure(self, name: str, args: tuple) -> None:
         """Compile (or load from the disk cache) function ``name`` for the types of ``args``."""
@@ -114,3 +124,19 @@ def kernel_for(family: str, source: GradientSource, layout: str = UNIFORM) -> Ke
             module = codecache.load_module(kernel_source(family, source, layout), prefix="_optviz_kernel_")
             kernel = _kernels[key] = Kernel(family, source, layout, module)
         return kernel
+
+
+_evaluators: dict[str, object] = {}
+
+
+def points_evaluator(name: str):
+    """``evaluate_points(params, xs, ys, loss, grad_x, grad_y)`` of built-in landscape ``name``, compiled once."""
+    with _lock:
+        module = _evaluators.get(name)
+        if module is None:
+            module = _evaluators[name] = codecache.load_module(points_source(builtin_source(name)),
+                                                               prefix="_optviz_points_")
+    with codecache.compile_lock(module):
+        module.evaluate_points.compile("(float64[::1], float64[::1], float64[::1], float64[::1], float64[::1], "
+                                       "float64[::1])")
+    return module.evaluate_points

@@ -116,9 +116,8 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
         store_state="\n".join(f"w[{s.upper()}_{a.upper()}, j] = new_{s}_{a}" for s in state for a in "xy"),
     ).lstrip("\n")
     fast = _join(gradient, tpl.STEP_CHECK, update)
-    recording = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, update, tpl.STEP_LEARNING_RATES)
-    general = _join(gradient, tpl.STEP_CHECK, _nest("if due:", tpl.STEP_RECORD),
-                    _nest("if last:", tpl.STEP_NO_UPDATE), _nest("else:", _join(update, tpl.STEP_LEARNING_RATES)))
+    general = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, update, tpl.STEP_LEARNING_RATES)
+    final = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, tpl.STEP_NO_UPDATE)
 
     layout_title = "one value per hyperparameter" if layout == UNIFORM else "hyperparameters per particle"
     return tpl.MODULE.substitute(
@@ -138,16 +137,15 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
         step_scalars=_lines(step_scalars, 8),
         source_step=_lines(source_step, 8),
         fast=_lines(fast, 16),
-        recording=_lines(recording, 16),
         general=_lines(general, 16),
+        final=_lines(final, 16),
     )
 
 
 def _source_parts(source: GradientSource) -> tuple[str, str, str]:
     """(imports, lines before the time loop, lines at the start of each step) of a gradient source."""
     if source.kind == "point":
-        imports = (f"from {source.module} import {source.function} as point_function\n\n"
-                   "point = njit(**CALLEE_OPTIONS)(point_function.py_func)")
+        imports = f"from {source.module} import {source.function} as point"
         prepare = [f"a_{k} = {arg}" for k, arg in enumerate(source.args)]
         if source.noise != "none":
             draw, _ = _NOISE_DRAWS[source.noise]
@@ -177,3 +175,13 @@ def _source_parts(source: GradientSource) -> tuple[str, str, str]:
         ])
         return imports, prepare, step
     raise ValueError(f"unknown gradient source kind {source.kind!r}")
+
+
+def points_source(source: GradientSource) -> str:
+    """The Python source of a module with ``evaluate_points`` for a point source (no noise)."""
+    if source.kind != "point":
+        raise ValueError("only point sources evaluate at arbitrary points")
+    imports, prepare, _ = _source_parts(GradientSource("point", source.title, source.module, source.function,
+                                                       source.args))
+    return tpl.POINTS.substitute(title=source.title, source_imports=imports, prepare_source=_lines(prepare, 4),
+                                 point_args="".join(f", a_{k}" for k in range(len(source.args))))

@@ -5,10 +5,11 @@
 - :mod:`.functions`: the scalar ``f(x, y, ...) -> (f, df/dx, df/dy)`` Numba functions.
 - :mod:`.fastmath`: vectorizable ``sin``/``cos`` for the kernels.
 - :mod:`.minima`: known minima and saddle points.
-- :mod:`.evaluate`: ``evaluate_landscape_tile``, ``evaluate_grid``, ``value_and_grad``.
+- :mod:`.evaluate`: ``POINT_CALLS`` (how kernels call each landscape), ``evaluate_points``, ``evaluate_grid``,
+  ``value_and_grad``.
 """
 
-from optviz.core.landscapes.evaluate import evaluate_grid, evaluate_landscape_tile, value_and_grad
+from optviz.core.landscapes.evaluate import POINT_CALLS, evaluate_grid, evaluate_points, value_and_grad
 from optviz.core.landscapes.registry import LANDSCAPES, get_landscape
 from optviz.core.landscapes.spec import MAX_LANDSCAPE_PARAMS, LandscapeSpec, Minimum, ParamSpec
 
@@ -19,7 +20,8 @@ __all__ = [
     "LANDSCAPES",
     "get_landscape",
     "MAX_LANDSCAPE_PARAMS",
-    "evaluate_landscape_tile",
+    "POINT_CALLS",
+    "evaluate_points",
     "evaluate_grid",
     "value_and_grad",
 ]
