@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("experiment", help="experiment file (TOML)")
     run.add_argument("-o", "--output", required=True, help="output file (.npz)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--compress", action="store_true", help="deflate the .npz (smaller, much slower to write)")
     run.set_defaults(handler=run_command)
 
     listing = sub.add_parser("list", help="show landscapes, optimizers and schedules with their defaults")
@@ -104,7 +105,7 @@ def run_command(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     try:
-        result.save(output)
+        result.save(output, compress=args.compress)
     except OSError as error:
         raise CommandError(f"--output {args.output}: cannot write: {error.strerror}") from None
     diverged = int((result.diverged_at >= 0).sum())

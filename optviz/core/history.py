@@ -34,11 +34,15 @@ def history_capacity(n_particles: int, dtype, max_bytes: int, max_frames: int | 
 
 
 class GroupHistory:
-    """The frames of one group: arrays of shape (capacity, n, ...) with ``n_frames`` valid."""
+    """The frames of one group: arrays of shape (capacity, n, ...) with ``n_frames`` valid.
+
+    Allocated, not filled: frames are only read up to ``n_frames``, and pages never written
+    (a long history budget, a short run) are never touched.
+    """
 
     def __init__(self, n_particles: int, capacity: int, dtype):
         self.arrays = {
-            name: np.full((capacity, n_particles, *shape), np.nan, dtype=dtype)
+            name: np.empty((capacity, n_particles, *shape), dtype=dtype)
             for name, shape in RECORDED.items()
         }
 

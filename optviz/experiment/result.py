@@ -45,11 +45,12 @@ class RunResult:
         index = np.flatnonzero(self.group == group)
         return slice(int(index[0]), int(index[-1]) + 1) if len(index) else slice(0, 0)
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the .npz atomically."""
+    def save(self, path: str | os.PathLike, compress: bool = False) -> None:
+        """Write the .npz atomically; ``compress`` deflates it (float trajectories shrink little, and
+        compressing took 27 of the 40 s of a 1e6-particle run here)."""
         arrays = {name: getattr(self, name) for name in ARRAYS}
         with atomic_write(path) as handle:
-            np.savez_compressed(
+            (np.savez_compressed if compress else np.savez)(
                 handle,
                 **arrays,
                 labels=np.array(self.labels, dtype=str),
