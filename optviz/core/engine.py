@@ -270,17 +270,21 @@ class Simulation:
         g = self.groups[group]
         return {name: g.state[k].T.copy() for k, name in enumerate(g.spec.optimizer.state)}
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self, copy: bool = True) -> dict[str, np.ndarray]:
         """The recorded history of all groups concatenated along particles, plus bookkeeping.
 
         positions (F, N, 2), loss (F, N), grad, lr_preconditioned, lr_realized (F, N, 2),
-        step (F,), group (N,), diverged_at (N,).
+        step (F,), group (N,), diverged_at (N,). With ``copy=False`` a single group's frames
+        are views of the history (no copy), valid until the simulation advances or resets.
         """
         h = self.history
-        out = {
-            name: np.concatenate([h.view(k, name) for k in range(len(self.groups))], axis=1)
-            for name in h.groups[0].arrays
-        }
+        if not copy and len(self.groups) == 1:
+            out = {name: h.view(0, name) for name in h.groups[0].arrays}
+        else:
+            out = {
+                name: np.concatenate([h.view(k, name) for k in range(len(self.groups))], axis=1)
+                for name in h.groups[0].arrays
+            }
         out["step"] = h.steps[: h.n_frames].copy()
         out["group"] = np.concatenate([np.full(g.size, k, dtype=np.int32) for k, g in enumerate(self.groups)])
         out["diverged_at"] = np.concatenate([g.diverged_at for g in self.groups])

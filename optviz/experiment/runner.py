@@ -74,12 +74,12 @@ def run_experiment(experiment: Experiment, progress: Callable[[int, int], None] 
     """Run every step of ``experiment`` headless; the last step is always recorded."""
     simulation = build_simulation(experiment, max_frames=run_frames(experiment))
     simulation.advance(experiment.run.steps, record_last=True, progress=progress)
-    return result_of(simulation, experiment)
+    return result_of(simulation, experiment, copy=False)  # the simulation ends here: its frames can be kept
 
 
-def result_of(simulation: Simulation, experiment: Experiment) -> RunResult:
-    """The simulation's recorded history as a RunResult."""
-    arrays = simulation.arrays()
+def result_of(simulation: Simulation, experiment: Experiment, copy: bool = True) -> RunResult:
+    """The simulation's recorded history as a RunResult (``copy=False``: see Simulation.arrays)."""
+    arrays = simulation.arrays(copy=copy)
     return RunResult(
         **arrays,
         labels=[g.label for g in experiment.groups],

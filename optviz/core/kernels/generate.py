@@ -72,9 +72,8 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
     coefficient_locals = ", ".join(f"c_{c}" for c in coefficients)
     rule_args = ", ".join([*(f"h_{c}" for c in columns), *(f"c_{c}" for c in coefficients)])
 
-    rows = ["X", "Y", *(f"{name}_{axis}".upper() for name in state for axis in "XY"), "SINCE",
-            "LR_PRE_X", "LR_PRE_Y", "LR_REAL_X", "LR_REAL_Y", *_RECORD_ROWS]
     state_rows = [f"{name}_{axis}".upper() for name in state for axis in "XY"]
+    rows = ["X", "Y", *state_rows, "SINCE", "LR_PRE_X", "LR_PRE_Y", "LR_REAL_X", "LR_REAL_Y", *_RECORD_ROWS]
     load = ["w[X, j] = theta[0, start + j]", "w[Y, j] = theta[1, start + j]",
             *(f"w[{row}, j] = state[{k // 2}, {k % 2}, start + j]" for k, row in enumerate(state_rows))]
     store = ["theta[0, start + j] = w[X, j]", "theta[1, start + j] = w[Y, j]",
