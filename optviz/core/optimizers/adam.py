@@ -15,7 +15,7 @@ Preconditioned LR: lr_t / (√v̂ + eps), the factor that multiplies the correct
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, INLINE_OPTIONS, njit
-from optviz.core.optimizers.common import flush, lerp, weight_decay_columns, weight_decay_terms
+from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -100,9 +100,7 @@ def rule(theta, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, am
     eps_in = eps if inside else 0.0
     div_out = 1.0 if inside else bc2_sqrt
     eps_out = 0.0 if inside else eps
-    g = grad + l2 * theta
-    m = flush(lerp(exp_avg, g, 1.0 - beta1))
-    v = flush(beta2 * exp_avg_sq + (1.0 - beta2) * g * g)
+    g, m, v = adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
     peak = max(max_exp_avg_sq, v)
     used = peak if amsgrad != 0.0 else v
     denom = np.sqrt(used * scale_in + eps_in) / div_out + eps_out

@@ -45,3 +45,12 @@ def weight_decay_columns(h) -> dict:
 def eps_split(eps, inside):
     """(eps inside the square root, eps outside it): exactly one of them is eps."""
     return (eps if inside != 0.0 else 0.0), (0.0 if inside != 0.0 else eps)
+
+
+@njit(**INLINE_OPTIONS)
+def adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2):
+    """The Adam family's first step: g + λθ, then m ← lerp(m, g, 1 - β₁) and v ← β₂ v + (1 - β₂) g² (flushed)."""
+    g = grad + l2 * theta
+    m = flush(lerp(exp_avg, g, 1.0 - beta1))
+    v = flush(beta2 * exp_avg_sq + (1.0 - beta2) * g * g)
+    return g, m, v

@@ -14,7 +14,7 @@ State: first moment m, second moment v. Preconditioned LR: lr_t / s.
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
-from optviz.core.optimizers.common import flush, lerp, weight_decay_columns, weight_decay_terms
+from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
@@ -81,9 +81,7 @@ def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, momentum_decay, we
 def rule(theta, grad, exp_avg, exp_avg_sq, beta1, beta2, eps, eps_inside, momentum_decay, weight_decay,
          decoupled, rate, l2, decay, bc2, coef_g, coef_m):
     """One parameter's step: (new θ, new m, new v, preconditioned LR)."""
-    g = grad + l2 * theta
-    m = flush(lerp(exp_avg, g, 1.0 - beta1))
-    v = flush(beta2 * exp_avg_sq + (1.0 - beta2) * g * g)
+    g, m, v = adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
     s = np.sqrt(v / bc2 + eps) if eps_inside != 0.0 else np.sqrt(v / bc2) + eps
     partial = theta * decay + coef_g * (g / s)
     return partial + coef_m * (m / s), m, v, rate / s

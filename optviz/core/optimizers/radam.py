@@ -16,7 +16,7 @@ Preconditioned LR: lr_t r √(1 - β₂ᵗ)/(√v + eps) when rectified, else lr
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
-from optviz.core.optimizers.common import flush, lerp, weight_decay_columns, weight_decay_terms
+from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     OptimizerSpec,
     betas,
@@ -77,9 +77,7 @@ def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, deco
 def rule(theta, grad, exp_avg, exp_avg_sq, beta1, beta2, eps, eps_inside, weight_decay, decoupled,
          rate, l2, decay, bc1, rectified, rect, bc2_sqrt):
     """One parameter's step: (new θ, new m, new v, preconditioned LR)."""
-    g = grad + l2 * theta
-    m = flush(lerp(exp_avg, g, 1.0 - beta1))
-    v = flush(beta2 * exp_avg_sq + (1.0 - beta2) * g * g)
+    g, m, v = adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
     m_hat = m / bc1
     root = np.sqrt(v + eps) if eps_inside != 0.0 else np.sqrt(v) + eps
     adaptive = bc2_sqrt / root
