@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from helpers import experiment
 
-from optviz.experiment import ExperimentError, run_experiment
+from optviz.experiment import ExperimentError, build_simulation, run_experiment
 from optviz.experiment.toml_io import experiment_from_toml, experiment_to_toml
 
 START = {"kind": "points", "points": [[-1.5, 1.0], [0.5, -0.5]]}
@@ -77,3 +77,15 @@ def test_bad_sweeps_name_the_field_the_value_and_what_is_allowed(hyper, message)
     with pytest.raises(ExperimentError) as error:
         experiment([{"optimizer": "momentum", "hyper": hyper}])
     assert message in str(error.value)
+
+
+def test_compile_prepares_both_layouts_of_one_family():
+    exp = experiment([{"optimizer": "adam", "hyper": {"lr": 0.01}, "init": START},
+                      {"optimizer": "adam", "hyper": {"lr": {"values": [0.01, 0.1]}}, "init": START}])
+    sim = build_simulation(exp, max_frames=8)
+    reports = []
+    sim.compile(lambda title, done, total: reports.append((title, done, total)))
+    assert all(g.kernel.is_ready(g.kernel_name(1), sim.kernel_arguments(k, 0, False))
+               for k, g in enumerate(sim.groups))
+    titles = {title for title, done, total in reports if done < total}
+    assert titles <= {"Adam on Rosenbrock", "Adam sweep on Rosenbrock"}

@@ -158,13 +158,13 @@ class Simulation:
             diverged_at=np.full(n, -1, dtype=np.int64),
         )
 
-    def _kernel_jobs(self, steps_per_call: int) -> dict[str, list[int]]:
-        """Title ("Adam on Rosenbrock") -> indices of the groups that one kernel function runs."""
-        jobs: dict[tuple, list[int]] = {}
+    def _kernel_jobs(self, steps_per_call: int) -> list[tuple[str, int]]:
+        """(title, a group's index) for each distinct kernel function the groups run, e.g. "Adam on Rosenbrock"."""
+        first: dict[tuple, int] = {}
         for index, g in enumerate(self.groups):
-            jobs.setdefault((id(g.kernel), g.kernel_name(steps_per_call)), []).append(index)
-        return {f"{self.groups[indices[0]].spec.optimizer.title} on {self.surface.title}": indices
-                for indices in jobs.values()}
+            first.setdefault((id(g.kernel), g.kernel_name(steps_per_call)), index)
+        return [(f"{self.groups[i].spec.optimizer.title}{' sweep' if self.groups[i].per_particle else ''} on "
+                 f"{self.surface.title}", i) for i in first.values()]
 
     def compile(self, progress: Callable[[str, int, int], None] | None = None, steps_per_call: int = 1) -> None:
         """Compile (or load from the disk cache) every kernel this simulation needs.
@@ -174,13 +174,13 @@ class Simulation:
         this process yet and once at the end with done == total (0 of 0 when all were
         loaded). Idempotent and thread-safe.
         """
-        pending = {}
-        for title, indices in self._kernel_jobs(steps_per_call).items():
-            g = self.groups[indices[0]]
-            args = self.kernel_arguments(indices[0], 0, record_last=False)
+        pending = []
+        for title, index in self._kernel_jobs(steps_per_call):
+            g = self.groups[index]
+            args = self.kernel_arguments(index, 0, record_last=False)
             if not g.kernel.is_ready(g.kernel_name(steps_per_call), args):
-                pending[title] = (g, args)
-        for done, (title, (g, args)) in enumerate(pending.items()):
+                pending.append((title, g, args))
+        for done, (title, g, args) in enumerate(pending):
             if progress is not None:
                 progress(title, done, len(pending))
             g.kernel.ensure(g.kernel_name(steps_per_call), args)
