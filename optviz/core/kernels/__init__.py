@@ -132,11 +132,12 @@ _evaluators: dict[str, object] = {}
 def points_evaluator(name: str):
     """``evaluate_points(params, xs, ys, loss, grad_x, grad_y)`` of built-in landscape ``name``, compiled once."""
     with _lock:
-        module = _evaluators.get(name)
-        if module is None:
-            module = _evaluators[name] = codecache.load_module(points_source(builtin_source(name)),
-                                                               prefix="_optviz_points_")
-    with codecache.compile_lock(module):
-        module.evaluate_points.compile("(float64[::1], float64[::1], float64[::1], float64[::1], float64[::1], "
-                                       "float64[::1])")
-    return module.evaluate_points
+        evaluate = _evaluators.get(name)
+    if evaluate is None:
+        module = codecache.load_module(points_source(builtin_source(name)), prefix="_optviz_points_")
+        with codecache.compile_lock(module):
+            module.evaluate_points.compile("(float64[::1], float64[::1], float64[::1], float64[::1], float64[::1], "
+                                           "float64[::1])")
+        with _lock:
+            evaluate = _evaluators.setdefault(name, module.evaluate_points)
+    return evaluate
