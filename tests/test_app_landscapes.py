@@ -292,6 +292,9 @@ def test_applying_an_expression_keeps_the_window_responsive(qtbot, win, monkeypa
     assert ep.choose(EXPR_KEY)  # the template (Rosenbrock spelled out), prepared in the background
     assert ex.preparing and ep.landscape.currentData() == EXPR_KEY and ex.isVisibleTo(ep)
     qtbot.waitUntil(lambda: w.doc.experiment.landscape.expression is not None, timeout=60_000)
+    # its kernels compile in the worker first (Numba's compiler holds the GIL in bursts of up to ~1 s,
+    # which is not what this test measures)
+    qtbot.waitUntil(lambda: rebuilt(w) and w.kernel_label.text() == "kernels ready", timeout=240_000)
     text = "(x - 0.5)**2 + 3*y**2 + 0.25*x*y"  # new to this process: nothing cached
     type_into(qtbot, ex.expr, text)
     type_into(qtbot, ex.params, "")
