@@ -81,10 +81,6 @@ class Kernel:
     module: ModuleType = field(repr=False)
     _ready: set = field(default_factory=set, repr=False)
 
-    @property
-    def title(self) -> str:
-        return f"{self.family} on {self.source.title}"
-
     def is_ready(self, name: str, args: tuple) -> bool:
         """Whether function ``name`` is compiled (or loaded) in this process for the types of ``args``."""
         return (name, tuple(numba.typeof(a) for a in args)) in self._ready

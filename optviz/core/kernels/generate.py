@@ -71,6 +71,7 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
     column_locals = ", ".join(f"h_{c}" for c in columns)
     coefficient_locals = ", ".join(f"c_{c}" for c in coefficients)
     rule_args = ", ".join([*(f"h_{c}" for c in columns), *(f"c_{c}" for c in coefficients)])
+    uniform_columns = "\n".join(f"h_{c} = columns[{k}]" for k, c in enumerate(columns))
 
     state_rows = [f"{name}_{axis}".upper() for name in state for axis in "XY"]
     rows = ["X", "Y", *state_rows, "SINCE", "LR_PRE_X", "LR_PRE_Y", "LR_REAL_X", "LR_REAL_Y", *_RECORD_ROWS]
@@ -79,7 +80,7 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
     store = ["theta[0, start + j] = w[X, j]", "theta[1, start + j] = w[Y, j]",
              *(f"state[{k // 2}, {k % 2}, start + j] = w[{row}, j]" for k, row in enumerate(state_rows))]
     if layout == UNIFORM:
-        bind_columns = "\n".join(f"h_{c} = columns[{k}]" for k, c in enumerate(columns))
+        bind_columns = uniform_columns
         step_scalars = "\n".join(f"c_{c} = coefs[row, {k}]" for k, c in enumerate(coefficients))
         per_particle = ""
     elif layout == PER_PARTICLE:
@@ -123,7 +124,7 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
         title=f"{family_name} on {source.title}, {layout_title}",
         family=family_name,
         source_imports=imports,
-        load_uniform_columns=_lines("\n".join(f"h_{c} = columns[{k}]" for k, c in enumerate(columns)), 4),
+        load_uniform_columns=_lines(uniform_columns, 4),
         n_coefficients=len(coefficients),
         coefficient_locals=coefficient_locals,
         column_locals=column_locals,
