@@ -7,19 +7,36 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtCore  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from optviz.app.panels import DATA_KEY, ERROR_STYLE, EXPR_KEY  # noqa: E402
 
 EXPR = "(x**2 - 1)**2 + tilt*x + c*y**2"  # as in preset 08: its kernels compile once
 
+#: Experiments whose expression once hung the window (minutes of compiling) or crashed Numba, and
+#: the refusal each now gets.
+COSTLY = {
+    "nested": ("sin(" * 60 + "x" + ")" * 60, "landscape.expression: nests 60 function calls; at most 12 are "
+               "allowed at column 1"),
+    "power": ("(" * 11 + "x" + ")**64" * 11, "landscape.expression: nested powers combine to the exponent "
+              "262144; at most 4096 in absolute value is allowed at column 24"),
+}
+
+
+def costly_file(tmp_path, kind):
+    path = tmp_path / f"{kind}.toml"
+    path.write_text(f'title = "costly"\n[landscape]\nexpression = "{COSTLY[kind][0]}"\n\n'
+                    '[[groups]]\nlabel = "GD"\noptimizer = "sgd"\n', encoding="utf-8")
+    return path
+
 
 @pytest.fixture
 def win(qtbot, tmp_path):
-    from optviz.app.main_window import MainWindow, create_app
+    from optviz.app.main_window import MainWindow
+    from optviz.render.qt import ensure_app
 
-    create_app()
+    ensure_app()
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(None, settings=settings, ask_to_save=False)
     qtbot.addWidget(w)
@@ -320,3 +337,60 @@ def test_applying_an_expression_keeps_the_window_responsive(qtbot, win, monkeypa
     qtbot.waitUntil(lambda: not ex.preparing, timeout=60_000)
     assert "refused while compiling" in ex.error.text() and ex.expr.styleSheet() == ERROR_STYLE
     assert w.doc.experiment is before
+
+
+def test_file_open_of_a_costly_expression_says_why_and_keeps_the_experiment(qtbot, win, tmp_path, monkeypatch):
+    """File > Open of an experiment the parser refuses: a dialog with the reason, at once; the window
+    keeps the experiment it had and still runs. An unexpected failure while loading is shown too."""
+    import time
+
+    import optviz.models.document as document
+
+    w = win
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning",
+                        lambda parent, title, text, *args, **kwargs: shown.append((title, text)))
+    before = w.doc.experiment
+    for kind in COSTLY:
+        path = costly_file(tmp_path, kind)
+        monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                            lambda *args, p=path, **kwargs: (str(p), "Experiments (*.toml)"))
+        t0 = time.perf_counter()
+        w.open_dialog()
+        assert time.perf_counter() - t0 < 10.0  # refused by the parser: milliseconds
+        title, text = shown[-1]
+        assert title == "Cannot open" and text.startswith(str(path)) and text.endswith(COSTLY[kind][1])
+        assert w.doc.experiment is before and w.doc.path is None
+
+    def crash(path):
+        raise RuntimeError("the compiler crashed\nwith a second line")
+
+    monkeypatch.setattr(document, "load_experiment", crash)
+    w.open_dialog()
+    assert shown[-1][1].endswith("cannot be opened (RuntimeError: the compiler crashed)")
+    assert w.doc.experiment is before and len(shown) == 3
+    start = w.playback.step
+    w.step(3)
+    qtbot.waitUntil(lambda: w.display.n and w.display.steps[w.display.n - 1] >= start + 3, timeout=60_000)
+
+
+@pytest.mark.parametrize("kind", sorted(COSTLY))
+def test_startup_with_a_costly_expression_says_why_and_opens_the_default(qtbot, tmp_path, kind):
+    """``optviz costly.toml``: the window is built (not stuck on "Loading optviz…"), the status bar
+    gives the reason, and the default experiment runs."""
+    from optviz.app.main_window import MainWindow
+    from optviz.render.qt import ensure_app
+
+    ensure_app()
+    path = costly_file(tmp_path, kind)
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(str(path), settings=settings, ask_to_save=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.ready, timeout=30_000)
+    qtbot.waitUntil(lambda: COSTLY[kind][1] in w.statusBar().currentMessage(), timeout=5_000)
+    assert w.doc.path is None and w.doc.experiment.landscape.expression is None
+    qtbot.waitUntil(lambda: w.display.n >= 1, timeout=240_000)
+    w.playback.playing = False
+    qtbot.waitUntil(lambda: not w.live.busy, timeout=240_000)
+    w.close()

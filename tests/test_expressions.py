@@ -2,10 +2,15 @@
 
 import builtins
 import math
+import os
+import subprocess
+import sys
+import time
 import types
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +23,7 @@ from optviz.core.expressions import (
     grammar,
     parse_expression,
 )
+from optviz.core.expressions.symbolic import to_sympy
 
 ROSENBROCK = "(a - x)**2 + b*(y - x**2)**2"
 FAST = settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -575,3 +581,170 @@ def test_generated_module_is_cached_on_disk_and_reused():
 def test_limits_are_documented_constants():
     assert grammar.MAX_LENGTH == 2000 and grammar.MAX_DEPTH == 64
     assert grammar.MAX_EXPONENT == 64 and grammar.MAX_NODES == 500
+    assert grammar.MAX_CALL_NESTING == 12 and grammar.MAX_CALLS == 40
+    assert grammar.MAX_COMBINED_EXPONENT == 4096 and grammar.MAX_GRADIENT_SIZE == 6000
+
+
+# --------------------------------------------------------------------------- compile cost
+
+NESTED_SIN_60 = "sin(" * 60 + "x" + ")" * 60
+SIN_FACTORS_120 = "*".join(f"sin(x+{i})" for i in range(1, 121))
+POWER_TOWER = "(" * 11 + "x" + ")**64" * 11  # ((((x)**64)**64)...)**64: 64**11 overflows int64
+
+
+def _column_of(text, needle, occurrence=1):
+    pos = -1
+    for _ in range(occurrence):
+        pos = text.index(needle, pos + 1)
+    return pos + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (NESTED_SIN_60, "nests 60 function calls; at most 12 are allowed at column 1"),
+        ("x + 2*exp(" + "cos(" * 12 + "y" + ")" * 13,
+         "nests 13 function calls; at most 12 are allowed at column 7"),
+        (SIN_FACTORS_120, "120 function calls; at most 40 are allowed at column "
+         f"{_column_of(SIN_FACTORS_120, 'sin(x+41)')}"),
+        (POWER_TOWER, "nested powers combine to the exponent 262144; at most 4096 in absolute value "
+         f"is allowed at column {_column_of(POWER_TOWER, '**', 3)}"),
+        ("(x*y**2)**64*(y**32)**64 + ((x**8)**16)**64",
+         "nested powers combine to the exponent 8192; at most 4096 in absolute value is allowed "
+         f"at column {_column_of('(x*y**2)**64*(y**32)**64 + ((x**8)**16)**64', '**', 7)}"),
+    ],
+)
+def test_compile_cost_is_refused_up_front_with_the_column(text, message, monkeypatch):
+    """What would compile for minutes is refused by the parser: SymPy never sees it."""
+    from optviz.core.expressions import compiled
+
+    monkeypatch.setattr(compiled, "to_sympy", lambda parsed: pytest.fail("reached SymPy"))
+    t0 = time.perf_counter()
+    with pytest.raises(ExpressionError) as info:
+        compile_expression(text)
+    assert time.perf_counter() - t0 < 5.0  # about 10 ms; generous for a loaded machine
+    assert info.value.message == message
+    assert info.value.field == "expression"
+
+
+def test_products_too_large_to_differentiate_are_refused_where_they_grow_too_large():
+    factors = [f"(x+{i})" for i in range(1, 81)]
+    flat = "*".join(factors)
+    err = refused(flat)
+    assert err.reason.startswith("the expression and its gradient would take about ")
+    assert err.reason.endswith("operations; at most 6,000 are allowed (fewer factors in a product help most)")
+    crossing = flat[:err.column - 1].count("*") + 1  # the factor whose '*' crosses the limit
+    assert 50 <= crossing <= 60
+    parse_expression("*".join(factors[:crossing - 1]))  # one factor fewer is accepted
+    # parentheses do not hide a product from the estimate: SymPy flattens it the same way
+    factors = factors[:64]
+    while len(factors) > 1:
+        factors = [f"({a}*{b})" for a, b in zip(factors[::2], factors[1::2], strict=True)]
+    assert refused(factors[0]).reason.startswith("the expression and its gradient would take about ")
+    # equal factors merge into a power, as in SymPy: a long product of one factor is small
+    assert parse_expression("*".join(["y"] * 250)).gradient_size < 10
+
+
+def test_gradient_size_estimate_follows_sympy():
+    for text in (ROSENBROCK, "*".join(f"sin(x+{i}*y)" for i in range(1, 20)),
+                 "x" + "**x" * 20, "sin(" * 12 + "x*y" + ")" * 12, "x/(y+1)/(x+2)/(y+3)"):
+        parsed = parse_expression(text, ["a", "b"])
+        sym = to_sympy(parsed)
+        ops = sum(sympy.count_ops(e) for e in (sym.f, sym.dfdx, sym.dfdy))
+        assert ops <= parsed.gradient_size <= 1.5 * ops + 10, (text, ops, parsed.gradient_size)
+
+
+def test_largest_accepted_expressions_compile_and_are_right():
+    """At the limits: 12 nested calls (libm's sin, point compiled on its own) and ((x)**64)**64."""
+    nested = "sin(" * 12 + "x" + ")" * 12 + " + y"
+    ce = compile_expression(nested)
+    assert ce.symbolic.parsed.call_nesting == 12
+    source = ce.source_path.read_text()
+    assert "INLINED = False" in source and "_sin = math.sin" in source
+    xs = np.linspace(-2.0, 2.0, 9)
+    f, gx, gy = ce.value_and_grad(xs, xs)
+    u, du = xs.copy(), np.ones_like(xs)
+    for _ in range(12):
+        u, du = np.sin(u), np.cos(u) * du
+    np.testing.assert_allclose(f, u + xs, rtol=1e-13)
+    np.testing.assert_allclose(gx, du, rtol=1e-12)
+    np.testing.assert_allclose(gy, 1.0)
+
+    power = compile_expression("((x)**64)**64")
+    assert power.value_and_grad(1.0, 0.0) == (1.0, 4096.0, 0.0)
+    assert power.value_and_grad(-1.0, 0.0) == (1.0, -4096.0, 0.0)
+
+
+def test_small_expressions_keep_the_vectorizable_inlined_code():
+    ce = compile_expression("sin(x)*cos(y) + exp(-x**2)")
+    source = ce.source_path.read_text()
+    assert "INLINED = True" in source and f"from {codegen.TRIG_MODULE} import" in source
+    assert codegen.is_inlined(codegen.INLINE_MAX_OPS, codegen.INLINE_MAX_FAST_CALLS)
+    assert not codegen.is_inlined(codegen.INLINE_MAX_OPS + 1, 0)
+    assert not codegen.is_inlined(0, codegen.INLINE_MAX_FAST_CALLS + 1)
+
+
+def test_particles_run_on_an_expression_whose_point_is_not_inlined():
+    """The particle kernel calls a separately compiled point() correctly (GD, checked by hand)."""
+    from optviz.experiment.model import Experiment
+    from optviz.experiment.runner import build_simulation
+
+    text = "sin(sin(sin(sin(sin(x))))) + cos(cos(cos(cos(y))))"
+    lr, start, steps = 0.1, (0.7, -0.4), 5
+    exp = Experiment.from_dict({
+        "landscape": {"expression": text}, "run": {"steps": steps},
+        "groups": [{"label": "GD", "optimizer": "sgd", "hyper": {"lr": lr},
+                    "init": {"kind": "point", "point": list(start)}}],
+    })
+    assert "INLINED = False" in compile_expression(text).source_path.read_text()
+    sim = build_simulation(exp)
+    sim.advance(steps)
+    x, y = start
+    ce = compile_expression(text)
+    for _ in range(steps):
+        _, gx, gy = ce.value_and_grad(x, y)
+        x, y = x - lr * gx, y - lr * gy
+    np.testing.assert_allclose(sim.positions(0)[0], [x, y], rtol=1e-12)
+
+
+def test_huge_integer_exponents_are_printed_as_floats():
+    x = sympy.Symbol("x", real=True)
+    printer = codegen.CodePrinter({x: "x"})
+    assert printer.pow(x, sympy.Integer(2**70)) == "(x**1.1805916207174113e+21)"
+    assert printer.pow(x, sympy.Integer(4095)) == "(x**4095)"
+
+
+def test_a_failure_to_compile_is_an_expression_error(monkeypatch):
+    """Numba's errors (ANSI-coloured, many lines) become one line, and a ValueError."""
+    from optviz.core.jit import numba
+
+    ce = compile_expression("x*y + 0.375")
+
+    def typing_error(*args):
+        raise numba.core.errors.TypingError(
+            "Failed in nopython mode pipeline (step: nopython frontend)\n"
+            "\x1b[1mNo implementation of function Function(<built-in function pow>) found\x1b[0m\n"
+            "During: typing of intrinsic-call")
+
+    monkeypatch.setattr(ce, "grid_kernel", typing_error)
+    with pytest.raises(ExpressionError) as info:
+        ce.evaluate_grid(np.zeros(2), np.zeros(2))
+    assert info.value.message == (
+        "the expression's generated code could not be compiled (TypingError: No implementation of "
+        "function Function(<built-in function pow>) found); simplify the expression")
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    (NESTED_SIN_60, "landscape.expression: nests 60 function calls; at most 12 are allowed at column 1"),
+    (POWER_TOWER, "landscape.expression: nested powers combine to the exponent 262144"),
+])
+def test_cli_refuses_costly_expressions_in_one_line(tmp_path, text, fragment):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[landscape]\nexpression = "{text}"\n\n[[groups]]\nlabel = "g"\n', encoding="utf-8")
+    env = {**os.environ, "OPTVIZ_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "optviz", "run", str(path), "-o", str(tmp_path / "o.npz")],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 2
+    assert fragment in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert not (tmp_path / "o.npz").exists()

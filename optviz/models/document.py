@@ -42,6 +42,8 @@ __all__ = ["DocumentModel", "EditError", "default_experiment", "APP_MAX_PARTICLE
 #: The app's limit on particles in all groups together, for edits and opened files alike
 #: (``optviz run`` allows more; the window draws up to this).
 APP_MAX_PARTICLES = 1_000_000
+#: Longest detail of an unexpected error quoted in a message (the rest is cut).
+MAX_DETAIL = 300
 
 #: Generated data for a data-backed landscape chosen in the app (before the user edits it).
 DEFAULT_DATA = {"size": 500, "noise": 0.5, "seed": 1}
@@ -154,11 +156,19 @@ class DocumentModel:
 
     def load(self, path) -> None:
         """Open an experiment file; the current experiment stays when it is refused (EditError with the
-        file's problem: invalid, more particles than the app runs, or beyond the memory budget)."""
+        file's problem: invalid, more particles than the app runs, or beyond the memory budget).
+        Any other failure while reading it is an EditError too, so that opening a file never
+        leaves the window without an experiment."""
         try:
             exp = load_experiment(path)
         except (ExperimentError, OSError) as error:
             raise EditError(f"{path}: {error}") from None
+        except Exception as error:  # noqa: BLE001 - e.g. a compiler's own error: reported, never raised
+            detail = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+            if len(detail) > MAX_DETAIL:
+                detail = detail[:MAX_DETAIL - 3] + "..."
+            raise EditError(f"{path}: cannot be opened ({type(error).__name__}"
+                            + (f": {detail})" if detail else ")")) from None
         try:
             _check_limits(exp)
         except EditError as error:

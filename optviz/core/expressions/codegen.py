@@ -10,7 +10,15 @@ can vectorize the tile loop like a hand-written landscape.
 The module goes through :mod:`optviz.core.codecache` (written once, atomically,
 imported from disk) so Numba's ``cache=True`` works across processes. Besides
 the tile and grid evaluators it defines ``point(x, y, p_0, p_1, ...)``, the
-scalar form that the particle kernel template (optviz.core.kernels) inlines.
+scalar form that the particle kernel template (optviz.core.kernels) calls.
+
+Compile time grows with the code: a small expression (at most
+:data:`INLINE_MAX_OPS` operations and :data:`INLINE_MAX_FAST_CALLS` calls of
+sin/cos/exp) uses the vectorizable sin/cos/exp and ``point`` is inlined into
+each of the kernel's loops, so the particle loop vectorizes like a built-in
+landscape's; a larger one calls libm's and ``point`` is compiled once, as a
+function of its own, which keeps its compile time bounded (each inlined
+vectorizable call is about as much code as 50 operations).
 """
 
 from __future__ import annotations
@@ -35,10 +43,18 @@ from optviz.core.expressions.symbolic import (
 )
 
 #: Bumped when the shape of the generated source changes.
-CODEGEN_VERSION = 3
+CODEGEN_VERSION = 4
 
 #: Module with Numba-vectorizable ``sin``/``cos``/``exp`` (optional); math's otherwise.
 TRIG_MODULE = "optviz.core.landscapes.fastmath"
+#: Most operations (after sharing common parts) of an expression whose code is inlined.
+INLINE_MAX_OPS = 100
+#: Most sin/cos/exp calls of an expression that uses the vectorizable (inlined) ones.
+INLINE_MAX_FAST_CALLS = 8
+#: Integer exponents from this size on are printed as floats (Numba types int literals as int64).
+FLOAT_EXPONENT_FROM = 2**31
+_MATH_TRIG = "_sin = math.sin\n_cos = math.cos\n_exp = math.exp"
+_FAST = (sympy.sin, sympy.cos, sympy.exp)
 
 _FUNCTIONS = {
     sympy.sin: "_sin",
@@ -122,6 +138,8 @@ class CodePrinter:
         if base.is_number and base.is_negative and not exponent.is_integer:
             raise _refuse(f"{base} to the power {exponent}")
         b = self(base)
+        if exponent.is_Integer and abs(int(exponent)) >= FLOAT_EXPONENT_FROM:
+            return f"({b}**{self.number(exponent)})"
         if exponent.is_Integer:
             n = int(exponent)
             if n == 1:
@@ -154,7 +172,7 @@ def _trig_import() -> tuple[str, str]:
                 return line, digest
     except Exception:  # noqa: BLE001 - the module is optional; fall back to math
         pass
-    return "_sin = math.sin\n_cos = math.cos\n_exp = math.exp", "math"
+    return _MATH_TRIG, "math"
 
 
 def _body(replacements, outputs: dict, printer: CodePrinter, indent: str) -> list[str]:
@@ -174,8 +192,9 @@ def _cse(exprs):
 
 
 def _shared_code(sym: SymbolicExpression):
-    """cse of (f, df/dx, df/dy), with the gradient as is or with common factors
-    pulled out (sympy.factor_terms), whichever needs fewer operations."""
+    """(operations, replacements, reduced) of the cse of (f, df/dx, df/dy), with the gradient
+    as is or with common factors pulled out (sympy.factor_terms), whichever needs fewer
+    operations; refused beyond MAX_GRADIENT_OPS."""
     grads = [sym.dfdx, sym.dfdy]
     best = _cse([sym.f, *grads])
     if best[0] <= MAX_GRADIENT_OPS:
@@ -183,18 +202,29 @@ def _shared_code(sym: SymbolicExpression):
         best = min(best, factored, key=lambda c: c[0])
     if best[0] > MAX_GRADIENT_OPS:
         raise ExpressionError(
-            f"the expression's gradient is too complex ({best[0]} operations; "
-            f"at most {MAX_GRADIENT_OPS})"
+            f"the expression and its gradient take {best[0]:,} operations after sharing common "
+            f"parts; at most {MAX_GRADIENT_OPS:,} are allowed (fewer factors in a product help most)"
         )
-    return best[1], best[2]
+    return best
+
+
+def _fast_calls(exprs) -> int:
+    """Calls of sin, cos and exp in the printed code of ``exprs``."""
+    return sum(isinstance(node, _FAST) for e in exprs for node in sympy.preorder_traversal(e))
+
+
+def is_inlined(ops: int, fast_calls: int) -> bool:
+    """Whether code of this size is inlined and uses the vectorizable sin/cos/exp (see module doc)."""
+    return ops <= INLINE_MAX_OPS and fast_calls <= INLINE_MAX_FAST_CALLS
 
 
 def generate_source(sym: SymbolicExpression) -> str:
     """Python source of a module defining scalar, evaluate_tile, evaluate_points, grid."""
     names = {sympy.Symbol("x", real=True): "x", sympy.Symbol("y", real=True): "y"}
     names.update({p: f"p_{k}" for k, p in enumerate(sym.params)})
-    full_rep, (f, fx, fy) = _shared_code(sym)
+    ops, full_rep, (f, fx, fy) = _shared_code(sym)
     _, value_rep, (fv,) = _cse([sym.f])
+    inline = is_inlined(ops, _fast_calls([v for _, v in full_rep] + [f, fx, fy]))
     for s, _ in list(full_rep) + list(value_rep):
         names[s] = str(s)
     printer = CodePrinter(names)
@@ -207,7 +237,7 @@ def generate_source(sym: SymbolicExpression) -> str:
     def load_params(indent, array):
         return [f"{indent}p_{k} = {array}[{k}]" for k in range(len(sym.params))]
 
-    trig, trig_digest = _trig_import()
+    trig, trig_digest = _trig_import() if inline else (_MATH_TRIG, "math")
     fingerprint = hashlib.sha256(
         "\n".join(map(str, (sym.f, sym.dfdx, sym.dfdy))).encode()
     ).hexdigest()[:16]
@@ -219,6 +249,9 @@ def generate_source(sym: SymbolicExpression) -> str:
         "from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, njit, prange",
         "",
         trig,
+        "",
+        "#: Whether ``point`` is inlined into the kernels (else compiled once, on its own).",
+        f"INLINED = {inline}",
         "",
         "",
         "@njit(**INLINE_OPTIONS)",
@@ -237,7 +270,7 @@ def generate_source(sym: SymbolicExpression) -> str:
         "    return f, gx, gy",
         "",
         "",
-        "@njit(**INLINE_OPTIONS)",
+        "@njit(**INLINE_OPTIONS)" if inline else "@njit(**KERNEL_OPTIONS)",
         f"def point({', '.join(['x', 'y', *(f'p_{k}' for k in range(len(sym.params)))])}):",
         *body("    "),
         "    return f, gx, gy",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 import numbers
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 
+from optviz.core import codecache
 from optviz.core.expressions import codegen
 from optviz.core.expressions.grammar import ExpressionError, check_param_names, parse_expression
 from optviz.core.expressions.symbolic import SymbolicExpression, to_sympy
+from optviz.core.jit import numba
 
 
 class CompiledExpression:
@@ -34,7 +37,8 @@ class CompiledExpression:
         grid_kernel: ``@njit(parallel=True)`` ``(xs, ys, params, out)``, value only.
 
     The Numba functions compile on first call (``warm()`` forces it); with a
-    writable cache directory the compiled code is reused by later processes.
+    writable cache directory the compiled code is reused by later processes. A
+    failure to compile raises :class:`ExpressionError`, as every refusal does.
     """
 
     def __init__(self, core: _Core, defaults: dict):
@@ -111,7 +115,7 @@ class CompiledExpression:
         xs = np.ascontiguousarray(xa).reshape(-1)
         ys = np.ascontiguousarray(ya).reshape(-1)
         f, gx, gy = (np.empty(xs.shape[0]) for _ in range(3))
-        self.evaluate_points(xs, ys, p, f, gx, gy)
+        _compiled_call(self.evaluate_points, xs, ys, p, f, gx, gy)
         if shape == ():
             return float(f[0]), float(gx[0]), float(gy[0])
         return f.reshape(shape), gx.reshape(shape), gy.reshape(shape)
@@ -122,17 +126,40 @@ class CompiledExpression:
         xs = np.ascontiguousarray(xs, dtype=np.float64).reshape(-1)
         ys = np.ascontiguousarray(ys, dtype=np.float64).reshape(-1)
         out = np.empty((ys.shape[0], xs.shape[0]), dtype=np.float64)
-        self.grid_kernel(xs, ys, p, out)
+        _compiled_call(self.grid_kernel, xs, ys, p, out)
         return out
 
     def warm(self, grid: bool = False) -> None:
         """Compile (or load from cache) the kernels now, for float64 arguments."""
         p = np.zeros(len(self.param_names))
         theta = np.zeros((2, 1))
-        self.evaluate_tile(0, p, theta, 0, 1, np.empty(1), np.empty((2, 1)))
+        _compiled_call(self.evaluate_tile, 0, p, theta, 0, 1, np.empty(1), np.empty((2, 1)))
         self.value_and_grad(np.zeros(1), np.zeros(1), p)
         if grid:
             self.evaluate_grid(np.zeros(1), np.zeros(1), p)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def compile_error(exc: Exception) -> ExpressionError:
+    """The one-line refusal of an expression whose generated code failed to compile or load."""
+    lines = [_ANSI.sub("", line).strip() for line in str(exc).splitlines()]
+    detail = next((line for line in lines if line and not line.startswith("Failed in")), "")
+    if len(detail) > 160:
+        detail = detail[:157] + "..."
+    return ExpressionError(
+        f"the expression's generated code could not be compiled ({type(exc).__name__}"
+        + (f": {detail}" if detail else "") + "); simplify the expression"
+    )
+
+
+def _compiled_call(function, *args):
+    """Call a Numba function of the generated module; a failure to compile is an ExpressionError."""
+    try:
+        return function(*args)
+    except Exception as exc:  # noqa: BLE001 - Numba's and LLVM's errors have no common base
+        raise compile_error(exc) from exc
 
 
 def _number(name: str, value) -> float:
@@ -165,10 +192,13 @@ class _Core:
             ) from exc
         try:
             self.module = codegen.load_module(self.source)
+            if not self.module.INLINED and not numba.config.DISABLE_JIT:  # compiled once, linked into each kernel
+                with codecache.compile_lock(self.module):
+                    self.module.point.compile((numba.float64,) * (2 + len(names)))
         except ExpressionError:
             raise
-        except Exception as exc:  # the generated code is ours: this is a bug, say so plainly
-            raise RuntimeError(f"generated code for {text!r} failed to load: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - Numba's and LLVM's errors have no common base
+            raise compile_error(exc) from exc
 
 
 @functools.lru_cache(maxsize=256)

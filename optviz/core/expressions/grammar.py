@@ -21,6 +21,18 @@ Everything else is refused with an :class:`ExpressionError` that says where
 (1-based column): other names, attribute access, strings, indexing, keyword
 arguments, comparisons... So are inputs beyond the limits below, and constant
 parts that cannot be real numbers (``log(0)``, ``1/0``, ``exp(1000)``).
+
+Limits on compile cost: what makes the generated code large is refused here,
+before SymPy and Numba see the expression: function calls nested more than
+:data:`MAX_CALL_NESTING` deep, more than :data:`MAX_CALLS` calls, nested
+constant powers whose combined exponent exceeds :data:`MAX_COMBINED_EXPONENT`
+(``((x**64)**64)**64`` is x**262144), and expressions whose value and exact gradient would
+need more than :data:`MAX_GRADIENT_SIZE` operations (an estimate from the
+tree that follows SymPy's differentiation rules, e.g. the product rule makes
+the gradient of a product of k factors about k² operations). Each refusal says
+why and points at the call, operator or factor that crosses the limit. With these
+limits the slowest accepted expression compiles in about 30 s on a loaded
+2-core machine (its value, gradient and one optimizer family's kernel).
 """
 
 from __future__ import annotations
@@ -39,6 +51,14 @@ MAX_DEPTH = 64
 MAX_NODES = 500
 #: Largest accepted absolute value of a constant exponent.
 MAX_EXPONENT = 64
+#: Deepest nesting of function calls (``sin(sin(...))``).
+MAX_CALL_NESTING = 12
+#: Most function calls in one expression.
+MAX_CALLS = 40
+#: Largest absolute value of the exponent that nested constant powers combine to.
+MAX_COMBINED_EXPONENT = 4096
+#: Most operations in f, df/dx and df/dy together, as estimated before differentiating.
+MAX_GRADIENT_SIZE = 6000
 #: Most declared parameters, and the longest parameter name.
 MAX_PARAMS = 32
 MAX_NAME_LENGTH = 32
@@ -183,6 +203,9 @@ class ParsedExpression:
     used_names: frozenset  # x/y/parameters that occur in the tree
     node_count: int
     depth: int
+    calls: int = 0  # function calls
+    call_nesting: int = 0  # deepest nesting of function calls
+    gradient_size: int = 0  # estimated operations of f, df/dx and df/dy
 
 
 # --------------------------------------------------------------------------- tokens
@@ -451,13 +474,20 @@ class _Parser:
 # --------------------------------------------------------------------------- constants
 
 
-def _check_constants(node, text: str):
+def _check_constants(node, text: str, found: dict):
     """Float value of a constant subtree (None if it depends on x, y or parameters).
 
     Refuses constant parts that are undefined or overflow, and constant exponents
     beyond MAX_EXPONENT (which would make exact symbolic arithmetic explode).
+    ``found`` receives id(node) -> value of every constant subtree.
     """
+    value = _constant_value(node, text, found)
+    if value is not None:
+        found[id(node)] = value
+    return value
 
+
+def _constant_value(node, text: str, found: dict):
     def fail(reason, pos):
         raise ExpressionError(reason, text=text, pos=pos)
 
@@ -465,7 +495,7 @@ def _check_constants(node, text: str):
         return float(node.value)
     if isinstance(node, Name):
         return CONSTANTS.get(node.name)
-    values = [_check_constants(k, text) for k in children(node)]
+    values = [_check_constants(k, text, found) for k in children(node)]
     if isinstance(node, Power):
         b, p = values
         if p is not None and abs(p) > MAX_EXPONENT:
@@ -528,6 +558,226 @@ _CONST_FUNCS = {
 }
 
 
+# --------------------------------------------------------------------------- compile cost
+
+
+@dataclass(frozen=True)
+class _Factor:
+    """One factor of a product as SymPy flattens it: ``(a*b)/(c*d)`` is a*b*c**-1*d**-1."""
+
+    key: tuple  # the structure of the factor: equal keys are equal factors
+    power: int  # +1 multiplied, -1 divided
+    ops: int
+    d: tuple
+    degree: float
+
+
+@dataclass(frozen=True)
+class _Cost:
+    """Size estimates of a subtree, following SymPy's rules of differentiation.
+
+    ``ops``: operations of its value; ``d``: of its derivative in x and in y (None where it
+    does not depend on that variable); ``factors``: the product SymPy flattens it into;
+    ``nesting``: deepest nesting of calls; ``degree``: the constant exponent its variables
+    carry at the top, which an enclosing constant power multiplies (SymPy writes
+    ``(x**a)**b`` as ``x**(a*b)``); ``key``: its structure.
+    """
+
+    ops: int
+    d: tuple
+    factors: tuple
+    nesting: int
+    degree: float
+    key: tuple
+
+    @property
+    def size(self) -> int:
+        return self.ops + sum(d for d in self.d if d is not None)
+
+
+def _cost(key: tuple, ops: int, d: tuple, nesting: int, degree: float) -> _Cost:
+    """The cost of a subtree that is a single factor."""
+    return _Cost(ops, d, (_Factor(key, 1, ops, d, degree),), nesting, degree, key)
+
+
+def _power_of(ops: int, d: tuple) -> tuple:
+    """(ops, d) of u**n from those of u (derivative n u**(n-1) u')."""
+    return ops + 1, tuple(None if dv is None else dv + ops + 3 for dv in d)
+
+
+class _Product:
+    """Running size of a flat product and of its derivative (the product rule), factor by factor.
+
+    SymPy's derivative of a product of k factors u_i is the sum over i of u_i' times the k - 1
+    others: about k² operations. Equal factors merge into one power (``y*y*y`` is ``y**3``)."""
+
+    def __init__(self):
+        self.groups: dict = {}  # key -> [net power, factor]
+        self.k = 0  # groups whose net power is not 0
+        self.ops = 0  # sum of the groups' ops
+        self.d_minus_ops = [0, 0]  # over the groups that depend on each variable: d - ops
+        self.dependent = [0, 0]
+        self.degree = 0.0
+
+    def _account(self, group, sign: int) -> None:
+        power, factor = group
+        if power == 0:
+            return
+        ops, d = (factor.ops, factor.d) if power == 1 else _power_of(factor.ops, factor.d)
+        self.k += sign
+        self.ops += sign * ops
+        for v in range(2):
+            if d[v] is not None:
+                self.d_minus_ops[v] += sign * (d[v] - ops)
+                self.dependent[v] += sign
+
+    def add(self, factor: _Factor, power: int) -> None:
+        group = self.groups.setdefault(factor.key, [0, factor])
+        self._account(group, -1)
+        group[0] += power
+        self._account(group, +1)
+        self.degree = max(self.degree, abs(group[0]) * factor.degree)
+
+    def size(self) -> int:
+        """Operations of the product so far and of its derivatives."""
+        ops, d = self.ops_and_d()
+        return ops + sum(dv for dv in d if dv is not None)
+
+    def ops_and_d(self) -> tuple:
+        k = self.k
+        d = tuple(self.d_minus_ops[v] + self.dependent[v] * (self.ops + k) - 1 if self.dependent[v] else None
+                  for v in range(2))
+        return self.ops + max(k - 1, 0), d
+
+    def cost(self, nesting: int, key: tuple) -> _Cost:
+        factors = tuple(_Factor(f.key, 1 if power > 0 else -1, f.ops, f.d, f.degree)
+                        for power, f in self.groups.values() for _ in range(abs(power)))
+        return _Cost(*self.ops_and_d(), factors, nesting, self.degree, key)
+
+
+class _CostCheck:
+    """Estimates what the generated code of a parsed tree costs; refuses, with the column, what
+    would compile too slowly (see the module docstring). The first problem found is kept, and
+    reported after the whole tree is measured: nesting first, then the number of calls, the
+    combined exponent, the size."""
+
+    def __init__(self, text: str, constants: dict):
+        self.text = text
+        self.constants = constants  # id(node) -> value of its constant subtrees
+        self.calls: list = []
+        self.nesting: dict = {}  # id(node) -> its nesting of calls
+        self.exponent_problem: tuple | None = None
+        self.size_problem: tuple | None = None
+
+    def run(self, root) -> _Cost:
+        cost = self.visit(root)
+        if cost.nesting > MAX_CALL_NESTING:
+            node = root
+            while not (isinstance(node, Call) and self.nesting[id(node)] == cost.nesting):
+                node = next(k for k in children(node) if self.nesting[id(k)] == cost.nesting)
+            self.fail(f"nests {cost.nesting} function calls; at most {MAX_CALL_NESTING} are allowed",
+                      node.pos)
+        if len(self.calls) > MAX_CALLS:
+            extra = sorted(self.calls, key=lambda c: c.pos)[MAX_CALLS]
+            self.fail(f"{len(self.calls)} function calls; at most {MAX_CALLS} are allowed", extra.pos)
+        for problem in (self.exponent_problem, self.size_problem):
+            if problem is not None:
+                self.fail(*problem)
+        return cost
+
+    def fail(self, reason: str, pos: int):
+        raise ExpressionError(reason, text=self.text, pos=pos)
+
+    def check_size(self, size: int, pos: int) -> None:
+        if size > MAX_GRADIENT_SIZE and self.size_problem is None:
+            self.size_problem = (
+                f"the expression and its gradient would take about {size:,} operations; "
+                f"at most {MAX_GRADIENT_SIZE:,} are allowed (fewer factors in a product help most)", pos)
+
+    def visit(self, node) -> _Cost:
+        if isinstance(node, Number):
+            cost = _cost(("number", node.value), 0, (None, None), 0, 0.0)
+        elif isinstance(node, Name):
+            variable = node.name not in CONSTANTS
+            d = tuple(0 if node.name == v else None for v in VARIABLES)
+            cost = _cost(("name", node.name), 0, d, 0, float(variable))
+        else:
+            kids = [self.visit(k) for k in children(node)]
+            nesting = max(k.nesting for k in kids)
+            if isinstance(node, Neg):  # SymPy: the product -1 * u
+                (u,) = kids
+                d = tuple(None if dv is None else dv + 1 for dv in u.d)
+                cost = _Cost(u.ops + 1, d, u.factors, nesting, u.degree, ("neg", u.key))
+            elif isinstance(node, Sum):
+                cost = self.sum(node, kids, nesting)
+            elif isinstance(node, Product):
+                cost = self.product(node, kids, nesting)
+            elif isinstance(node, Power):
+                cost = self.power(node, kids, nesting)
+            else:
+                cost = self.call(node, kids, nesting)
+            self.check_size(cost.size, node.pos)
+        self.nesting[id(node)] = cost.nesting
+        return cost
+
+    @staticmethod
+    def sum(node: Sum, kids: list, nesting: int) -> _Cost:
+        d = []
+        for v in range(2):
+            parts = [k.d[v] for k in kids if k.d[v] is not None]
+            d.append(sum(parts) + len(parts) - 1 if parts else None)
+        key = ("sum", node.ops, tuple(k.key for k in kids))
+        return _cost(key, sum(k.ops for k in kids) + len(kids) - 1, tuple(d), nesting, 1.0)
+
+    def product(self, node: Product, kids: list, nesting: int) -> _Cost:
+        """Measured as the factors add up, so that a refusal points at the operator where the
+        product becomes too large."""
+        running = _Product()
+        for index, (op, kid, pos) in enumerate(zip(node.ops, kids, node.op_pos, strict=True)):
+            for factor in kid.factors:
+                running.add(factor, factor.power if op == "*" else -factor.power)
+            if index > 0:
+                self.check_size(running.size(), pos)
+        return running.cost(nesting, ("product", node.ops, tuple(k.key for k in kids)))
+
+    def power(self, node: Power, kids: list, nesting: int) -> _Cost:
+        base, exponent = kids
+        ops = base.ops + exponent.ops + 1
+        key = ("power", base.key, exponent.key)
+        p = self.constants.get(id(node.exponent))
+        if p is not None:  # n b**(n-1) b'
+            degree = base.degree * abs(p)
+            if degree > MAX_COMBINED_EXPONENT and self.exponent_problem is None:
+                self.exponent_problem = (
+                    f"nested powers combine to the exponent {degree:.6g}; at most "
+                    f"{MAX_COMBINED_EXPONENT} in absolute value is allowed", node.op_pos)
+            d = tuple(None if dv is None else base.ops + dv + 3 for dv in base.d)
+            return _cost(key, ops, d, nesting, degree)
+        d = []  # b**e (e' log(b) + e b'/b)
+        for v in range(2):
+            if base.d[v] is None and exponent.d[v] is None:
+                d.append(None)
+            else:
+                d.append(ops + 2 * base.ops + exponent.ops + (base.d[v] or 0) + (exponent.d[v] or 0) + 6)
+        return _cost(key, ops, tuple(d), nesting, 1.0)
+
+    def call(self, node: Call, kids: list, nesting: int) -> _Cost:
+        """f'(u) u' for one argument; min and max: both sides, each with a sign factor."""
+        self.calls.append(node)
+        d = []
+        for v in range(2):
+            if all(k.d[v] is None for k in kids):
+                d.append(None)
+            elif len(kids) == 1:
+                d.append(kids[0].ops + 3 + kids[0].d[v] + 1)
+            else:
+                a, b = kids
+                d.append(2 * (a.ops + b.ops + 4) + (a.d[v] or 0) + (b.d[v] or 0) + 3)
+        degree = kids[0].degree * 0.5 if node.func == "sqrt" else 1.0  # sqrt(u) is u**(1/2)
+        key = ("call", node.func, tuple(k.key for k in kids))
+        return _cost(key, sum(k.ops for k in kids) + 1, tuple(d), nesting + 1, degree)
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -578,7 +828,10 @@ def parse_expression(text: str, params: Iterable = ()) -> ParsedExpression:
         )
     parser = _Parser(text, frozenset(names))
     root = parser.parse()
-    _check_constants(root, text)
+    constants: dict = {}
+    _check_constants(root, text, constants)
+    check = _CostCheck(text, constants)
+    cost = check.run(root)
     return ParsedExpression(
         text=text,
         root=root,
@@ -586,4 +839,7 @@ def parse_expression(text: str, params: Iterable = ()) -> ParsedExpression:
         used_names=frozenset(parser.used),
         node_count=parser.nodes,
         depth=parser.heights[id(root)],
+        calls=len(check.calls),
+        call_nesting=cost.nesting,
+        gradient_size=cost.size,
     )

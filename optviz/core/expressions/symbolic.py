@@ -32,8 +32,10 @@ from optviz.core.expressions.grammar import (
 
 #: Exact rational powers of constants stay exact below this many bits.
 _MAX_EXACT_BITS = 4096
-#: Most operations in value + gradient after common-subexpression elimination.
-MAX_GRADIENT_OPS = 20000
+#: Most operations in value + gradient after common-subexpression elimination: the size of
+#: the generated code, which is what Numba's compile time grows with. A backstop: the
+#: parser's estimate (grammar.MAX_GRADIENT_SIZE) refuses larger expressions first.
+MAX_GRADIENT_OPS = 2500
 
 X = sympy.Symbol("x", real=True)
 Y = sympy.Symbol("y", real=True)
