@@ -64,9 +64,9 @@ def test_list_shows_landscapes_optimizers_defaults_and_variants(capsys):
         assert word in text
 
 
-def test_run_needs_no_qt(tmp_path):
+def test_run_needs_no_qt_even_to_check_the_render_table(tmp_path):
     exp = tmp_path / "exp.toml"
-    exp.write_text(EXPERIMENT)
+    exp.write_text(EXPERIMENT + '[render]\nsize = "640x360"\nside_plots = ["loss"]\ncolormap = "magma"\n')
     code = ("import sys; from optviz.cli import main; rc = main(['run', sys.argv[1], '-o', sys.argv[2]]); "
             "assert not [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))]; sys.exit(rc)")
     done = subprocess.run([sys.executable, "-c", code, str(exp), str(tmp_path / "o.npz")], capture_output=True)

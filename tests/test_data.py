@@ -331,6 +331,9 @@ def test_load_csv_header_comments_blank_lines(tmp_path):
     np.testing.assert_array_equal(ds.values, [[1, 2], [3, 4], [-0.5, 6]])
     assert ds.name == "data.csv"
     np.testing.assert_array_equal(load_csv(_csv(tmp_path, "1 2\n3\t4\n", "w.txt")).values, [[1, 2], [3, 4]])
+    crlf = tmp_path / "mac.csv"
+    crlf.write_bytes(b"x,y\r1,2\r\n3,4\r")  # old Mac and Windows line ends
+    np.testing.assert_array_equal(load_csv(crlf).values, [[1, 2], [3, 4]])
 
 
 @pytest.mark.parametrize("text, message", [
@@ -339,6 +342,9 @@ def test_load_csv_header_comments_blank_lines(tmp_path):
     ("1,2\n3,abc\n", "data.csv, line 2: 'abc' is not a number"),
     ("x,y\nx,y\n", "data.csv, line 2: 'x' is not a number"),
     ("1,2\n3,nan\n", "data.csv, line 2: 'nan' is not a finite number"),
+    ("1,2\n3," + "1" * 2000 + "\n", "data.csv, line 2: the row is 2,002 characters long; a row is two numbers "
+     "(at most 1,000 characters)"),
+    ("1,2\n3," + "1" * 990 + "e999\n", "data.csv, line 2: '" + "1" * 59 + "… is not a finite number"),
     ("", "data.csv: no data rows"),
     ("# only a comment\nx,y\n\n", "data.csv: no data rows"),
 ])
@@ -356,7 +362,7 @@ def test_load_csv_logistic_labels_and_missing_file(tmp_path):
         load_csv(p, model="logistic")
     with pytest.raises(DatasetError, match="row 3: .*labels must be 0 or 1"):
         load_csv(p).check_for_model("logistic")
-    with pytest.raises(DatasetError, match="missing.csv: cannot read"):
+    with pytest.raises(DatasetError, match="missing.csv: no such file"):
         load_csv(tmp_path / "missing.csv")
 
 

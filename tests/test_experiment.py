@@ -168,7 +168,7 @@ def test_data_backed_landscapes_and_gradient_estimates_are_validated():
         ({"model": "cubic"}, [group()], ["landscape.model", "'cubic'", "linear, logistic, tanh"]),
         ({"model": "linear", "data": {"size": 0}}, [group()], ["landscape.data.size = 0"]),
         ({"model": "linear", "data": {"slope": 2}}, [group()], ["'slope'", "w, b"]),
-        (data, [group(batch_size=0)], ["groups[0].batch_size = 0", ">= 1"]),
+        (data, [group(batch_size=0)], ["groups[0].batch_size = 0", "[1, 1000000]"]),
         (data, [group(sampling="shuffle")], ["groups[0].sampling", "'epoch'"]),
         ({"name": "rosenbrock"}, [group(batch_size=4)], ["groups[0].batch_size", "data-backed"]),
         ({"name": "rosenbrock"}, [group(noise={"kind": "cauchy"})], ["groups[0].noise.kind", "gaussian"]),

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from optviz.core.inputs import shown
 from optviz.core.optimizers.spec import HyperparameterError
 
 #: Most particles one group may hold (memory: about 260 bytes per particle with history).
@@ -31,11 +32,11 @@ def check_init(init: Mapping[str, Any], where: str = "init") -> dict[str, Any]:
     Errors name the field, the value and what is allowed.
     """
     if not isinstance(init, Mapping):
-        raise HyperparameterError(where, f"{where} = {init!r} must be a table with a 'kind'")
+        raise HyperparameterError(where, f"{where} = {shown(init)} must be a table with a 'kind'")
     kind = init.get("kind")
-    if kind not in INIT_KINDS:
+    if not isinstance(kind, str) or kind not in INIT_KINDS:
         raise HyperparameterError(
-            f"{where}.kind", f"{where}.kind = {kind!r} is not known; known: {', '.join(INIT_KINDS)}"
+            f"{where}.kind", f"{where}.kind = {shown(kind)} is not known; known: {', '.join(INIT_KINDS)}"
         )
     allowed = {"kind", *INIT_KINDS[kind]}
     for key in init:
@@ -61,7 +62,7 @@ def check_init(init: Mapping[str, Any], where: str = "init") -> dict[str, Any]:
         shape = init["shape"]
         if not (isinstance(shape, (list, tuple)) and len(shape) == 2
                 and all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in shape)):
-            raise HyperparameterError(f"{where}.shape", f"{where}.shape = {shape!r} must be [nx, ny], each >= 1")
+            raise HyperparameterError(f"{where}.shape", f"{where}.shape = {shown(shape)} must be [nx, ny], each >= 1")
         _check_count(shape[0] * shape[1], f"{where}.shape")
         out["shape"] = (shape[0], shape[1])
     elif kind == "uniform":
@@ -71,7 +72,7 @@ def check_init(init: Mapping[str, Any], where: str = "init") -> dict[str, Any]:
         out["mean"] = _pair(init["mean"], f"{where}.mean")
         out["std"] = _pair(init["std"], f"{where}.std")
         if np.any(out["std"] < 0):
-            raise HyperparameterError(f"{where}.std", f"{where}.std = {init['std']!r} must be >= 0")
+            raise HyperparameterError(f"{where}.std", f"{where}.std = {shown(init['std'])} must be >= 0")
         out["count"] = _count(init["count"], f"{where}.count")
     return out
 
@@ -111,7 +112,7 @@ def _pair(value: Any, field_name: str) -> np.ndarray:
         isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in value
     )
     if not ok:
-        raise HyperparameterError(field_name, f"{field_name} = {value!r} must be a pair of finite numbers [x, y]")
+        raise HyperparameterError(field_name, f"{field_name} = {shown(value)} must be a pair of finite numbers [x, y]")
     return np.array(value, dtype=np.float64)
 
 
@@ -120,14 +121,15 @@ def _box(init: Mapping[str, Any], where: str) -> tuple[np.ndarray, np.ndarray]:
     high = _pair(init["high"], f"{where}.high")
     if np.any(high < low):
         raise HyperparameterError(
-            f"{where}.high", f"{where}.high = {init['high']!r} must be >= low = {init['low']!r} in each coordinate"
+            f"{where}.high",
+            f"{where}.high = {shown(init['high'])} must be >= low = {shown(init['low'])} in each coordinate",
         )
     return low, high
 
 
 def _count(value: Any, field_name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise HyperparameterError(field_name, f"{field_name} = {value!r} must be an integer")
+        raise HyperparameterError(field_name, f"{field_name} = {shown(value)} must be an integer")
     _check_count(value, field_name)
     return value
 

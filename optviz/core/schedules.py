@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from optviz.core.inputs import shown
 from optviz.core.optimizers.spec import HyperparameterError, HyperSpec
 
 
@@ -75,12 +76,12 @@ def resolve_schedule(schedule: Mapping[str, Any] | None, where: str = "schedule"
     if schedule is None:
         return {"kind": "constant"}
     if not isinstance(schedule, Mapping):
-        raise HyperparameterError(where, f"{where} = {schedule!r} must be a table with a 'kind'")
+        raise HyperparameterError(where, f"{where} = {shown(schedule)} must be a table with a 'kind'")
     kind = schedule.get("kind")
-    if kind not in SCHEDULES:
+    if not isinstance(kind, str) or kind not in SCHEDULES:
         raise HyperparameterError(
             f"{where}.kind",
-            f"{where}.kind = {kind!r} is not a known schedule; known: {', '.join(SCHEDULES)}",
+            f"{where}.kind = {shown(kind)} is not a known schedule; known: {', '.join(SCHEDULES)}",
         )
     spec = SCHEDULES[kind]
     names = {p.name for p in spec.params}
@@ -89,7 +90,7 @@ def resolve_schedule(schedule: Mapping[str, Any] | None, where: str = "schedule"
             allowed = ", ".join(sorted(names)) or "no parameters"
             raise HyperparameterError(
                 f"{where}.{name}",
-                f"{where}.{name}: unknown parameter {name!r} of schedule {kind!r}; allowed: {allowed}",
+                f"{where}.{name}: unknown parameter {shown(name)} of schedule {kind!r}; allowed: {allowed}",
             )
     resolved: dict[str, Any] = {"kind": kind}
     for p in spec.params:
@@ -107,7 +108,7 @@ def _milestones(value, field_name: str) -> tuple[int, ...]:
     )
     if not ok or list(value) != sorted(value):
         raise HyperparameterError(
-            field_name, f"{field_name} = {value!r} must be an increasing list of positive integer steps"
+            field_name, f"{field_name} = {shown(value)} must be an increasing list of positive integer steps"
         )
     return tuple(value)
 

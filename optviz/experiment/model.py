@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 import re
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,9 @@ from typing import Any
 import numpy as np
 
 from optviz.core.data import MODELS, load_csv, make_dataset
+from optviz.core.data.datasets import MAX_ROWS
 from optviz.core.initial import MAX_PARTICLES, initial_positions, particle_count
+from optviz.core.inputs import shown
 from optviz.core.kernels import NOISE_KINDS
 from optviz.core.optimizers import get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
@@ -31,6 +35,24 @@ from optviz.experiment.sweep import Axis, cell_count, particle_hyper, split_swee
 
 RECORD_DTYPES = ("float32", "float64")
 MAX_STEPS = 100_000_000
+#: run.max_history_mb at most (1 TiB): a budget, not an allocation, but one the engine can count in bytes.
+MAX_HISTORY_MB = 1_048_576
+#: Tables and lists nested deeper than this are refused (the schema needs 6: a swept beta's linspace).
+MAX_NESTING = 20
+#: Integers anywhere in an experiment fit in a signed 64-bit integer, as the engine stores them.
+INT_LOW, INT_HIGH = -(2**63), 2**63
+#: View ranges (landscape.bounds, the [view] and [render] view): every end within +-MAX_BOUND, each
+#: range at least MIN_RELATIVE_WIDTH x max(1, |end|) wide, so it can be drawn and evaluated on a grid.
+MAX_BOUND = 1e9
+MIN_RELATIVE_WIDTH = 1e-9
+#: Gradient noise: scale (sigma) in (0, MAX_NOISE_SCALE], Student-t degrees of freedom in (2, MAX_NOISE_DOF].
+MAX_NOISE_SCALE = 1e9
+MAX_NOISE_DOF = 1e9
+#: Generated data: noise in [0, MAX_DATA_VALUE], true parameters within +-MAX_DATA_VALUE.
+MAX_DATA_VALUE = 1e6
+#: The longest title and group label (characters).
+MAX_TITLE_CHARS = 500
+MAX_LABEL_CHARS = 200
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -157,13 +179,15 @@ class Experiment:
         """
         if not isinstance(data, Mapping):
             raise ExperimentError(f"an experiment must be a table, got {type(data).__name__}")
+        check_values(data)
         _only(data, ("title", "seed", "landscape", "run", "groups", "render", "view"), "the top level")
         title = data.get("title", "Untitled experiment")
-        if not isinstance(title, str):
-            raise ExperimentError(f"title = {title!r} must be a string", "title")
+        if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
+            raise ExperimentError(f"title = {shown(title)} must be a string of at most {MAX_TITLE_CHARS} characters",
+                                  "title")
         seed = data.get("seed", 0)
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-            raise ExperimentError(f"seed = {seed!r} must be an integer in [0, 2^63)", "seed")
+            raise ExperimentError(f"seed = {shown(seed)} must be an integer in [0, 2^63)", "seed")
         experiment = cls(
             title=title,
             seed=seed,
@@ -171,7 +195,7 @@ class Experiment:
             run=_run(data.get("run", {})),
             groups=_groups(data.get("groups")),
             render=copy.deepcopy(dict(_table(data.get("render", {}), "render"))),
-            view=copy.deepcopy(dict(_table(data.get("view", {}), "view"))),
+            view=_view(data.get("view", {})),
         )
         data_backed = experiment.landscape.model is not None
         for k, g in enumerate(experiment.groups):
@@ -253,9 +277,55 @@ class Experiment:
         ]
 
 
+def check_values(data: Any) -> None:
+    """Refuse what no field accepts, naming the field: nan or inf, an integer beyond 64 bits,
+    tables or lists nested deeper than :data:`MAX_NESTING` (checked without recursion)."""
+    pending = deque([(data, "", 0)])
+    while pending:
+        value, where, depth = pending.popleft()
+        if isinstance(value, (Mapping, list, tuple)):
+            if depth >= MAX_NESTING:
+                raise ExperimentError(f"{where} is nested too deeply: an experiment nests tables and lists at "
+                                      f"most {MAX_NESTING} deep", where)
+            items = value.items() if isinstance(value, Mapping) else enumerate(value)
+            for key, item in items:
+                if isinstance(value, Mapping):
+                    name = key if isinstance(key, str) and len(key) <= 60 else shown(key)
+                    path = f"{where}.{name}" if where else name
+                else:
+                    path = f"{where}[{key}]"
+                pending.append((item, path, depth + 1))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ExperimentError(f"{where} = {shown(value)} is not allowed: must be a finite number", where)
+        elif isinstance(value, int) and not isinstance(value, bool) and not INT_LOW <= value < INT_HIGH:
+            raise ExperimentError(f"{where} = {shown(value)} is not allowed: integers must be in [-2^63, 2^63)",
+                                  where)
+
+
+def check_view_range(value: Any, where: str, names: tuple[str, str] = ("low", "high")) -> list[float]:
+    """``[low, high]`` as floats if it is a range that can be drawn (see :data:`MAX_BOUND`); else
+    ExperimentError naming ``where``, the value and what is allowed (the ends called ``names``)."""
+    ok = (isinstance(value, (list, tuple)) and len(value) == 2
+          and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                  and abs(v) <= MAX_BOUND for v in value)
+          and value[1] - value[0] >= MIN_RELATIVE_WIDTH * max(1.0, abs(value[0]), abs(value[1])))
+    if not ok:
+        low, high = names
+        raise ExperimentError(
+            f"{where} = {shown(value)} is not allowed: must be [{low}, {high}] with {low} < {high}, both within "
+            f"±{_short(MAX_BOUND)} and at least {_short(MIN_RELATIVE_WIDTH)} × max(1, |{low}|, |{high}|) apart",
+            where)
+    return [float(value[0]), float(value[1])]
+
+
+def _short(x: float) -> str:
+    """``1e+09`` -> ``1e9``."""
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
 def _table(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ExperimentError(f"{where} = {value!r} must be a table", where)
+        raise ExperimentError(f"{where} = {shown(value)} must be a table", where)
     return value
 
 
@@ -263,9 +333,18 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Non
     for key in table:
         if key not in allowed:
             raise ExperimentError(
-                f"unknown field {key!r} in {where}; allowed: {', '.join(allowed)}",
+                f"unknown field {shown(key)} in {where}; allowed: {', '.join(allowed)}",
                 key if where == "the top level" else f"{where}.{key}",
             )
+
+
+def _view(value: Any) -> dict[str, Any]:
+    """The app's ``[view]`` table: kept as written, its view ranges ``x`` and ``y`` checked."""
+    view = copy.deepcopy(dict(_table(value, "view")))
+    for axis in ("x", "y"):
+        if axis in view:
+            check_view_range(view[axis], f"view.{axis}", (f"{axis}min", f"{axis}max"))
+    return view
 
 
 def _landscape(value: Any, base_dir: str = ".") -> LandscapeConfig:
@@ -283,7 +362,8 @@ def _landscape(value: Any, base_dir: str = ".") -> LandscapeConfig:
     expression = table.get("expression")
     if expression is not None:
         if not isinstance(expression, str):
-            raise ExperimentError(f"landscape.expression = {expression!r} must be a string", "landscape.expression")
+            raise ExperimentError(f"landscape.expression = {shown(expression)} must be a string",
+                                  "landscape.expression")
         bounds = _bounds(table.get("bounds"))
         config = LandscapeConfig(name="expression", params=params, expression=expression, bounds=bounds)
         try:
@@ -306,8 +386,8 @@ def _landscape(value: Any, base_dir: str = ".") -> LandscapeConfig:
 def _data_landscape(table: Mapping[str, Any], base_dir: str) -> LandscapeConfig:
     model = table["model"]
     names = [m.name for m in MODELS]
-    if model not in names:
-        raise ExperimentError(f"landscape.model = {model!r} is not known; known: {', '.join(names)}",
+    if not isinstance(model, str) or model not in names:
+        raise ExperimentError(f"landscape.model = {shown(model)} is not known; known: {', '.join(names)}",
                               "landscape.model")
     data = dict(_table(table.get("data", {}), "landscape.data"))
     if "csv" in data:
@@ -318,14 +398,17 @@ def _data_landscape(table: Mapping[str, Any], base_dir: str) -> LandscapeConfig:
         spec = next(m for m in MODELS if m.name == model)
         allowed = ("size", "noise", "seed", *spec.param_names)
         _only(data, allowed, "landscape.data")
-        checks = {"size": lambda v: isinstance(v, int) and v >= 1, "seed": lambda v: isinstance(v, int) and v >= 0,
-                  "noise": lambda v: isinstance(v, (int, float)) and v >= 0}
+        integer = (int,)
+        number = (int, float)
+        checks = {"size": (integer, 1, MAX_ROWS, "an integer in [1, {high}]"),
+                  "seed": (integer, 0, INT_HIGH - 1, "an integer in [0, 2^63)"),
+                  "noise": (number, 0, MAX_DATA_VALUE, "a number in [0, {high:g}]")}
         for key, value in data.items():
-            ok = not isinstance(value, bool) and checks.get(key, lambda v: isinstance(v, (int, float)))(value)
-            if not ok:
-                raise ExperimentError(f"landscape.data.{key} = {value!r} is not allowed: size >= 1 and seed >= 0 "
-                                      "are integers, noise >= 0 and true parameters are numbers",
-                                      f"landscape.data.{key}")
+            types, low, high, allowed = checks.get(key, (number, -MAX_DATA_VALUE, MAX_DATA_VALUE,
+                                                         "a number in [{low:g}, {high:g}] (a true parameter)"))
+            if not (isinstance(value, types) and _number_in(value, low, high)):
+                raise ExperimentError(f"landscape.data.{key} = {shown(value)} is not allowed: must be "
+                                      + allowed.format(low=low, high=high), f"landscape.data.{key}")
     if "params" in table or "bounds" in table:
         raise ExperimentError("landscape.params and landscape.bounds do not apply to data-backed models",
                               "landscape")
@@ -340,15 +423,11 @@ def _data_landscape(table: Mapping[str, Any], base_dir: str) -> LandscapeConfig:
 def _bounds(value: Any) -> list[list[float]] | None:
     if value is None:
         return None
-    ok = (isinstance(value, list) and len(value) == 2 and all(
-        isinstance(b, list) and len(b) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                    and np.isfinite(v) for v in b) and b[0] < b[1]
-        for b in value))
-    if not ok:
-        raise ExperimentError(
-            f"landscape.bounds = {value!r} must be [[x0, x1], [y0, y1]] with x0 < x1 and y0 < y1",
-            "landscape.bounds")
-    return [[float(b[0]), float(b[1])] for b in value]
+    if not isinstance(value, list) or len(value) != 2:
+        raise ExperimentError(f"landscape.bounds = {shown(value)} must be [[x0, x1], [y0, y1]] with x0 < x1 and "
+                              "y0 < y1", "landscape.bounds")
+    return [check_view_range(b, f"landscape.bounds[{k}]", ("x0", "x1") if k == 0 else ("y0", "y1"))
+            for k, b in enumerate(value)]
 
 
 def _run(value: Any) -> RunConfig:
@@ -356,18 +435,20 @@ def _run(value: Any) -> RunConfig:
     _only(table, ("steps", "record_every", "record_dtype", "max_history_mb"), "run")
     steps = table.get("steps", 500)
     if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
-        raise ExperimentError(f"run.steps = {steps!r} must be an integer in [1, {MAX_STEPS}]", "run.steps")
+        raise ExperimentError(f"run.steps = {shown(steps)} must be an integer in [1, {MAX_STEPS}]", "run.steps")
     every = table.get("record_every", 1)
-    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-        raise ExperimentError(f"run.record_every = {every!r} must be an integer >= 1", "run.record_every")
+    if not isinstance(every, int) or isinstance(every, bool) or not 1 <= every <= MAX_STEPS:
+        raise ExperimentError(f"run.record_every = {shown(every)} must be an integer in [1, {MAX_STEPS}]",
+                              "run.record_every")
     dtype = table.get("record_dtype", "float32")
     if dtype not in RECORD_DTYPES:
         raise ExperimentError(
-            f"run.record_dtype = {dtype!r} is not allowed: must be 'float32' or 'float64'", "run.record_dtype"
+            f"run.record_dtype = {shown(dtype)} is not allowed: must be 'float32' or 'float64'", "run.record_dtype"
         )
     budget = table.get("max_history_mb", 1024.0)
-    if not isinstance(budget, (int, float)) or isinstance(budget, bool) or not budget > 0:
-        raise ExperimentError(f"run.max_history_mb = {budget!r} must be a number > 0", "run.max_history_mb")
+    if not _number_in(budget, 0.0, MAX_HISTORY_MB, low_open=True):
+        raise ExperimentError(f"run.max_history_mb = {shown(budget)} must be a number in (0, {MAX_HISTORY_MB}] "
+                              "(MiB)", "run.max_history_mb")
     return RunConfig(steps=steps, record_every=every, record_dtype=dtype, max_history_mb=float(budget))
 
 
@@ -386,17 +467,18 @@ def _group(value: Any, index: int) -> GroupConfig:
                   "noise"), where)
     optimizer = table.get("optimizer", "sgd")
     label = table.get("label", optimizer if isinstance(optimizer, str) else f"group {index + 1}")
-    if not isinstance(label, str):
-        raise ExperimentError(f"{where}.label = {label!r} must be a string", f"{where}.label")
+    if not isinstance(label, str) or len(label) > MAX_LABEL_CHARS:
+        raise ExperimentError(f"{where}.label = {shown(label)} must be a string of at most {MAX_LABEL_CHARS} "
+                              "characters", f"{where}.label")
     hyper = dict(_table(table.get("hyper", {}), f"{where}.hyper"))
     schedule = table.get("schedule")
     init = dict(_table(table.get("init", {"kind": "point", "point": [-1.5, 2.0]}), f"{where}.init"))
     color = table.get("color")
     if color is not None and (not isinstance(color, str) or not _COLOR.match(color)):
-        raise ExperimentError(f"{where}.color = {color!r} must be a colour like '#1f77b4'", f"{where}.color")
+        raise ExperimentError(f"{where}.color = {shown(color)} must be a colour like '#1f77b4'", f"{where}.color")
     visible = table.get("visible", True)
     if not isinstance(visible, bool):
-        raise ExperimentError(f"{where}.visible = {visible!r} must be true or false", f"{where}.visible")
+        raise ExperimentError(f"{where}.visible = {shown(visible)} must be true or false", f"{where}.visible")
     try:
         spec = get_optimizer(optimizer, f"{where}.optimizer")
         scalar, axes = split_sweeps(spec, hyper, f"{where}.hyper")
@@ -411,12 +493,13 @@ def _group(value: Any, index: int) -> GroupConfig:
     except HyperparameterError as error:
         raise ExperimentError(str(error), error.field) from None
     batch_size = table.get("batch_size")
-    if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
-        raise ExperimentError(f"{where}.batch_size = {batch_size!r} must be an integer >= 1 (1 = SGD; leave it out "
-                              "for the full batch)", f"{where}.batch_size")
+    if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool)
+                                   or not 1 <= batch_size <= MAX_ROWS):
+        raise ExperimentError(f"{where}.batch_size = {shown(batch_size)} must be an integer in [1, {MAX_ROWS}] "
+                              "(1 = SGD; leave it out for the full batch)", f"{where}.batch_size")
     sampling = table.get("sampling", "epoch")
     if sampling not in ("epoch", "replacement"):
-        raise ExperimentError(f"{where}.sampling = {sampling!r} is not allowed: must be 'epoch' (each sample once "
+        raise ExperimentError(f"{where}.sampling = {shown(sampling)} is not allowed: must be 'epoch' (each sample once "
                               "per epoch) or 'replacement'", f"{where}.sampling")
     noise = table.get("noise")
     if noise is not None:
@@ -424,15 +507,21 @@ def _group(value: Any, index: int) -> GroupConfig:
         _only(noise, ("kind", "scale", "dof"), f"{where}.noise")
         kinds = [k for k in NOISE_KINDS if k != "none"]
         if noise.get("kind") not in kinds:
-            raise ExperimentError(f"{where}.noise.kind = {noise.get('kind')!r} is not known; known: "
+            raise ExperimentError(f"{where}.noise.kind = {shown(noise.get('kind'))} is not known; known: "
                                   f"{', '.join(kinds)}", f"{where}.noise.kind")
-        for key, low in (("scale", 0.0), ("dof", 2.0)):
+        for key, low, high in (("scale", 0.0, MAX_NOISE_SCALE), ("dof", 2.0, MAX_NOISE_DOF)):
             value = noise.get(key, 1.0 if key == "scale" else 3.0)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > low:
-                raise ExperimentError(f"{where}.noise.{key} = {value!r} must be a number > {low:g}",
-                                      f"{where}.noise.{key}")
+            if not _number_in(value, low, high, low_open=True):
+                raise ExperimentError(f"{where}.noise.{key} = {shown(value)} must be a number > {low:g} and "
+                                      f"<= {high:g}", f"{where}.noise.{key}")
     return GroupConfig(label=label, optimizer=optimizer, hyper=hyper, init=init, schedule=schedule,
                        color=color, visible=visible, batch_size=batch_size, sampling=sampling, noise=noise)
+
+
+def _number_in(value: Any, low: float, high: float, low_open: bool = False) -> bool:
+    """A finite int or float (not a bool) in [low, high], or (low, high] with ``low_open``."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and (low < value if low_open else low <= value) and value <= high)
 
 
 def _plain(value: Any) -> Any:

@@ -7,11 +7,17 @@ labels (G,), optimizers (G,), record_every (), experiment (the TOML text).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import tempfile
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from optviz.core.inputs import InputFileError, describe_file_type, open_regular_file
 from optviz.experiment.atomic import atomic_write
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.model import Experiment
@@ -60,10 +66,43 @@ class RunResult:
             )
 
 
-def load_result(path: str | os.PathLike) -> RunResult:
-    """Read a .npz written by ``RunResult.save`` / ``optviz run``."""
+def check_output_path(path: str | os.PathLike, label: str = "") -> None:
+    """Refuse, before any work, an output that cannot be written atomically: a folder or a device
+    at ``path``, a missing folder, or one in which no file can be created (read-only, no permission).
+
+    Creates and removes an empty temporary file in the folder. Messages start with ``label``
+    and the path.
+    """
+    target = Path(path)
+    where = f"{label}{os.fspath(path)}"
     try:
-        with np.load(path, allow_pickle=False) as data:
+        status = os.stat(target)
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise ExperimentError(f"{where}: cannot write it ({error.strerror or error})") from None
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        raise ExperimentError(f"{where}: is {describe_file_type(status.st_mode)}; give a file name")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExperimentError(f"{where}: folder {folder} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".check", dir=folder)
+    except OSError as error:
+        raise ExperimentError(f"{where}: cannot write in folder {folder} ({error.strerror or error})") from None
+    os.close(fd)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(probe)
+
+
+def load_result(path: str | os.PathLike) -> RunResult:
+    """Read a .npz written by ``RunResult.save`` / ``optviz run`` (a regular file; never blocks)."""
+    try:
+        handle = open_regular_file(path, what="result file")
+    except InputFileError as error:
+        raise ExperimentError(str(error)) from None
+    try:
+        with handle, np.load(handle, allow_pickle=False) as data:
             missing = [name for name in (*ARRAYS, "experiment") if name not in data]
             if missing:
                 raise ExperimentError(f"{path}: not an optviz result (missing {', '.join(missing)})")
@@ -71,8 +110,8 @@ def load_result(path: str | os.PathLike) -> RunResult:
             experiment = experiment_from_toml(str(data["experiment"]), f"{path} (experiment)")
             labels = [str(x) for x in data["labels"]] if "labels" in data else []
             every = int(data["record_every"]) if "record_every" in data else 1
-    except (OSError, ValueError) as error:
-        if isinstance(error, ExperimentError):
-            raise
+    except ExperimentError:
+        raise
+    except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise ExperimentError(f"{path}: cannot read result: {error}") from None
     return RunResult(**arrays, labels=labels, experiment=experiment, record_every=every)

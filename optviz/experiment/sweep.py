@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from optviz.core.inputs import shown
 from optviz.core.optimizers.spec import HyperparameterError, OptimizerSpec
 
 #: Most values one axis may have.
@@ -70,7 +71,7 @@ def split_sweeps(spec: OptimizerSpec, hyper: Mapping[str, Any], where: str) -> t
         kind = spec.hyper(name).kind
         if kind == "betas" and isinstance(value, (list, tuple)) and any(is_axis(v) for v in value):
             if len(value) != 2:
-                raise HyperparameterError(field_name, f"{field_name} = {value!r} must be a pair [beta1, beta2]")
+                raise HyperparameterError(field_name, f"{field_name} = {shown(value)} must be a pair [beta1, beta2]")
             pair = []
             for component, part in enumerate(value):
                 if is_axis(part):
@@ -126,12 +127,12 @@ def _axis(table: Mapping[str, Any], field_name: str) -> np.ndarray:
     form = (f"{field_name} must be {{ log = [a, b], n = k }}, {{ linspace = [a, b], n = k }} or "
             "{ values = [v1, v2, ...] }")
     if len(kinds) != 1 or set(table) != allowed[kinds[0]]:
-        raise HyperparameterError(field_name, f"{form}, got {dict(table)!r}")
+        raise HyperparameterError(field_name, f"{form}, got {shown(dict(table))}")
     kind = kinds[0]
     if kind == "values":
         values = table["values"]
         if not isinstance(values, list) or not values or not all(_finite(v) for v in values):
-            raise HyperparameterError(field_name, f"{field_name}.values = {values!r} must be a non-empty list of "
+            raise HyperparameterError(field_name, f"{field_name}.values = {shown(values)} must be a non-empty list of "
                                                   "finite numbers")
         if len(values) > MAX_AXIS_VALUES:
             raise HyperparameterError(field_name, f"{field_name}.values has {len(values)} entries; at most "
@@ -140,14 +141,14 @@ def _axis(table: Mapping[str, Any], field_name: str) -> np.ndarray:
     ends, n = table[kind], table["n"]
     if not isinstance(ends, list) or len(ends) != 2 or not all(_finite(v) for v in ends):
         raise HyperparameterError(f"{field_name}.{kind}",
-                                  f"{field_name}.{kind} = {ends!r} must be [first, last], two finite numbers")
+                                  f"{field_name}.{kind} = {shown(ends)} must be [first, last], two finite numbers")
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_AXIS_VALUES:
-        raise HyperparameterError(f"{field_name}.n", f"{field_name}.n = {n!r} must be an integer in "
+        raise HyperparameterError(f"{field_name}.n", f"{field_name}.n = {shown(n)} must be an integer in "
                                                      f"[1, {MAX_AXIS_VALUES}]")
     if kind == "log":
         if not (ends[0] > 0 and ends[1] > 0):
             raise HyperparameterError(f"{field_name}.log",
-                                      f"{field_name}.log = {ends!r}: both ends must be > 0 on a log axis")
+                                      f"{field_name}.log = {shown(ends)}: both ends must be > 0 on a log axis")
         return np.geomspace(float(ends[0]), float(ends[1]), n)
     return np.linspace(float(ends[0]), float(ends[1]), n)
 

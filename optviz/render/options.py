@@ -39,6 +39,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from optviz.core.inputs import shown
+from optviz.experiment.model import MAX_BOUND, MAX_STEPS, MAX_TITLE_CHARS, MIN_RELATIVE_WIDTH
+
 __all__ = [
     "RenderOptionError",
     "RenderOptions",
@@ -47,6 +50,7 @@ __all__ = [
     "FIGURE_FORMATS",
     "ANIMATION_FORMATS",
     "resolve_options",
+    "check_render_table",
     "parse_size",
 ]
 
@@ -104,7 +108,7 @@ class RenderOptions:
 
 
 def _err(name: str, value: Any, allowed: str) -> RenderOptionError:
-    return RenderOptionError(f"{name}: {value!r} is not allowed; {allowed}")
+    return RenderOptionError(f"{name}: {shown(value)} is not allowed; {allowed}")
 
 
 def parse_size(value: Any, name: str = "size") -> tuple[int, int]:
@@ -165,9 +169,9 @@ def _as_bool(name, v):
     return v
 
 
-def _as_str(name, v):
-    if not isinstance(v, str):
-        raise _err(name, v, "a string")
+def _as_str(name, v, max_chars=MAX_TITLE_CHARS):
+    if not isinstance(v, str) or len(v) > max_chars:
+        raise _err(name, v, f"a string of at most {max_chars} characters")
     return v
 
 
@@ -198,7 +202,9 @@ def _side_plots(v):
 
 def _view(v):
     name = "view"
-    allowed = "a table { x = [xmin, xmax], y = [ymin, ymax] } with xmin < xmax and ymin < ymax"
+    allowed = ("a table { x = [xmin, xmax], y = [ymin, ymax] } with xmin < xmax and ymin < ymax, each end within "
+               f"±{MAX_BOUND:g} and each range at least {MIN_RELATIVE_WIDTH:g} × max(1, |end|) wide"
+               ).replace("e+0", "e").replace("e-0", "e-")
     if v is None:
         return None
     if not isinstance(v, dict) or set(v) - {"x", "y"}:
@@ -212,8 +218,8 @@ def _view(v):
             not isinstance(r, (list, tuple))
             or len(r) != 2
             or not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in r)
-            or not all(math.isfinite(a) for a in r)
-            or not r[0] < r[1]
+            or not all(math.isfinite(a) and abs(a) <= MAX_BOUND for a in r)
+            or not r[1] - r[0] >= MIN_RELATIVE_WIDTH * max(1.0, abs(r[0]), abs(r[1]))
         ):
             raise _err(f"view.{k}", r, allowed)
         out[k] = [float(r[0]), float(r[1])]
@@ -222,7 +228,7 @@ def _view(v):
 
 _VALIDATORS = {
     "size": parse_size,
-    "step": lambda v: _as_int("step", v, 0),
+    "step": lambda v: _as_int("step", v, 0, MAX_STEPS),
     "fps": lambda v: _as_float("fps", v, 0.0, 240.0),
     "frames": lambda v: _as_int("frames", v, 1, MAX_FRAMES),
     "duration": lambda v: _as_float("duration", v, 0.0, 3600.0),
@@ -230,7 +236,8 @@ _VALIDATORS = {
     "side_plots": _side_plots,
     "trail_length": lambda v: "auto"
     if v == "auto"
-    else _as_int("trail_length", v, -1, None, "an integer >= -1 (-1: whole path, 0: none) or \"auto\""),
+    else _as_int("trail_length", v, -1, MAX_STEPS,
+                 f"an integer from -1 to {MAX_STEPS} (-1: whole path, 0: none) or \"auto\""),
     "particle_mode": lambda v: _choice("particle_mode", v, PARTICLE_MODES),
     "colormap": lambda v: _choice("colormap", v, COLORMAPS),
     "log_scale": lambda v: "auto" if v == "auto" else _as_bool("log_scale", v),
@@ -247,6 +254,15 @@ _VALIDATORS = {
 _IGNORED = {"format", "output", "kind"}
 
 
+def check_render_table(table: dict | None, total_steps: int) -> RenderOptions:
+    """An experiment's ``[render]`` table validated as ``figure`` and ``export`` will read it,
+    its ``step`` within the run's ``total_steps`` (what ``optviz run`` checks before simulating)."""
+    opts = resolve_options(table)
+    if opts.step is not None and opts.step > total_steps:
+        raise RenderOptionError(f"step: {opts.step} is not allowed; the run has steps 0 to {total_steps}")
+    return opts
+
+
 def resolve_options(table: dict | None = None, **overrides) -> RenderOptions:
     """Validate a ``[render]`` table, apply keyword overrides (``None`` = not given).
 
@@ -261,7 +277,8 @@ def resolve_options(table: dict | None = None, **overrides) -> RenderOptions:
                 continue
             if k not in _VALIDATORS:
                 raise RenderOptionError(
-                    f"render.{k}: unknown option; allowed: " + ", ".join(sorted(_VALIDATORS))
+                    f"render.{k if len(k) <= 60 else shown(k)}: unknown option; allowed: "
+                    + ", ".join(sorted(_VALIDATORS))
                 )
             values[k] = v
     for k, v in overrides.items():

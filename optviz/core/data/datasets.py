@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from optviz.core.data.models import get_model
+from optviz.core.inputs import InputFileError, read_regular_file, shown
 
 __all__ = ["Dataset", "DatasetError", "MAX_ROWS", "make_dataset", "load_csv", "DEFAULT_TRUE_PARAMS"]
 
 #: The most samples a dataset may have (keeps a full-batch step interactive-ish and
 #: indices within the kernels' 32-bit range reduction).
 MAX_ROWS = 1_000_000
-#: The largest CSV file read (bytes).
+#: The largest CSV file read (bytes): a million rows of two numbers with room for comments.
 MAX_FILE_BYTES = 200 * 1024 * 1024
+
+#: The longest row read (characters, without its comment): two numbers and separators.
+MAX_ROW_CHARS = 1000
 
 #: True parameters of generated data, per model name.
 DEFAULT_TRUE_PARAMS = {
@@ -105,9 +110,10 @@ def make_dataset(model: int | str, size: int = 200, noise: float = 0.1, seed: in
     parameter names); they are kept in ``Dataset.meta``.
     """
     spec = get_model(model)
+    if not (isinstance(size, (int, float, np.integer)) and math.isfinite(size) and size == int(size)
+            and 1 <= size <= MAX_ROWS):
+        raise DatasetError(f"dataset size must be an integer from 1 to {MAX_ROWS:,}, got {shown(size)}")
     size = int(size)
-    if not 1 <= size <= MAX_ROWS:
-        raise DatasetError(f"dataset size must be 1 to {MAX_ROWS:,}, got {size}")
     noise = float(noise)
     if not (math.isfinite(noise) and noise >= 0.0):
         raise DatasetError(f"noise must be a finite number >= 0, got {noise}")
@@ -116,6 +122,9 @@ def make_dataset(model: int | str, size: int = 200, noise: float = 0.1, seed: in
     if unknown:
         raise DatasetError(f"{spec.name} has parameters {spec.param_names}, not {sorted(unknown)}")
     params.update({k: float(v) for k, v in true_params.items()})
+    for key, value in params.items():
+        if not math.isfinite(value):
+            raise DatasetError(f"{spec.name} parameter {key} must be a finite number, got {shown(value)}")
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(size)
     if spec.name == "linear":
@@ -140,6 +149,9 @@ def _parse_number(text: str) -> float | None:
     return value
 
 
+_LINE = re.compile(r"[^\r\n]+")  # a line that is not empty; "\r\n", "\r" and "\n" end lines
+
+
 def _split(line: str) -> list[str]:
     for sep in (",", ";", "\t"):
         if sep in line:
@@ -160,16 +172,16 @@ def load_csv(path: str | os.PathLike, model: int | str | None = None) -> Dataset
     p = Path(path)
     name = p.name
 
-    def fail(problem: str, line: int | None = None):
+    def fail(problem: str, at: int | None = None):
+        """Raise for the file, or for the line holding character ``at`` of the text."""
+        line = None if at is None else text.count("\n", 0, at) + text.count("\r", 0, at) - text.count("\r\n", 0, at) + 1
         where = f"{name}, line {line}" if line is not None else name
         raise DatasetError(f"{where}: {problem}", path=str(p), line=line, problem=problem)
 
     try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            fail(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        raw = p.read_bytes()
-    except OSError as exc:
-        fail(f"cannot read the file ({exc.strerror or exc})")
+        raw = read_regular_file(p, MAX_FILE_BYTES, "CSV file")
+    except InputFileError as error:
+        fail(error.problem)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -177,10 +189,14 @@ def load_csv(path: str | os.PathLike, model: int | str | None = None) -> Dataset
     spec = get_model(model) if model is not None else None
     rows: list[tuple[float, float]] = []
     seen_first = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        content = line.split("#", 1)[0].strip()
+    for line in _LINE.finditer(text):  # lazily: a file of blank lines makes no list of them
+        at = line.start()
+        content = line.group().split("#", 1)[0].strip()
         if not content:
             continue
+        if len(content) > MAX_ROW_CHARS:
+            fail(f"the row is {len(content):,} characters long; a row is two numbers (at most "
+                 f"{MAX_ROW_CHARS:,} characters)", at)
         fields = _split(content)
         values = [_parse_number(f) for f in fields]
         if not seen_first:
@@ -188,17 +204,16 @@ def load_csv(path: str | os.PathLike, model: int | str | None = None) -> Dataset
             if all(v is None for v in values):
                 continue  # header row
         if len(fields) != 2:
-            fail(f"expected 2 numbers, got {len(fields)}", number)
+            fail(f"expected 2 numbers, got {len(fields)}", at)
         for text_value, value in zip(fields, values, strict=True):
             if value is None:
-                shown = text_value if len(text_value) <= 40 else text_value[:37] + "..."
-                fail(f"{shown!r} is not a number", number)
+                fail(f"{shown(text_value)} is not a number", at)
             if not math.isfinite(value):
-                fail(f"{text_value!r} is not a finite number", number)
+                fail(f"{shown(text_value)} is not a finite number", at)
         if spec is not None and spec.labels_binary and values[1] not in (0.0, 1.0):
-            fail(f"{spec.title} labels must be 0 or 1, got {fields[1]!r}", number)
+            fail(f"{spec.title} labels must be 0 or 1, got {shown(fields[1])}", at)
         if len(rows) >= MAX_ROWS:
-            fail(f"more than {MAX_ROWS:,} data rows", number)
+            fail(f"more than {MAX_ROWS:,} data rows", at)
         rows.append((values[0], values[1]))
     if not rows:
         fail("no data rows")

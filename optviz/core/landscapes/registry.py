@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from optviz.core.inputs import shown
 from optviz.core.landscapes import minima as _m
 from optviz.core.landscapes.spec import LandscapeSpec, ParamSpec
 
@@ -273,5 +274,5 @@ def get_landscape(name: str) -> LandscapeSpec:
     except (KeyError, TypeError):
         known = ", ".join(LANDSCAPES)
         raise ValueError(
-            f"landscape.name = {name!r} is not a known landscape; known: {known}"
+            f"landscape.name = {shown(name)} is not a known landscape; known: {known}"
         ) from None

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optviz.core.inputs import shown
+
 __all__ = ["MAX_LANDSCAPE_PARAMS", "ParamSpec", "Minimum", "LandscapeSpec"]
 
 #: Length of every packed landscape parameter array (unused slots are 0).
@@ -117,7 +119,7 @@ class LandscapeSpec:
             if name not in index:
                 known = ", ".join(self.param_names) or "(none)"
                 raise ValueError(
-                    f"landscape.params: unknown parameter {name!r} for {self.name!r}; "
+                    f"landscape.params: unknown parameter {shown(name)} for {self.name!r}; "
                     f"known: {known}"
                 )
             p = self.params[index[name]]
@@ -125,7 +127,7 @@ class LandscapeSpec:
                 value = float(raw)
             except (TypeError, ValueError):
                 raise ValueError(
-                    f"landscape.params.{name} = {raw!r} is not a number: "
+                    f"landscape.params.{name} = {shown(raw)} is not a number: "
                     f"must be in {p.range_text()}"
                 ) from None
             if not math.isfinite(value):

@@ -18,6 +18,7 @@ from types import ModuleType
 
 import numpy as np
 
+from optviz.core.inputs import shown
 from optviz.core.optimizers import (
     adadelta,
     adagrad,
@@ -53,10 +54,10 @@ __all__ = [
 
 def get_optimizer(name: str, where: str = "optimizer") -> OptimizerSpec:
     """The spec of ``name`` (or an alias such as "gd"); a clear error lists the known names."""
-    key = ALIASES.get(name, name) if isinstance(name, str) else name
+    key = ALIASES.get(name, name) if isinstance(name, str) else None
     if key not in OPTIMIZERS:
         known = ", ".join(list(OPTIMIZERS) + list(ALIASES))
-        raise HyperparameterError(where, f"{where} = {name!r} is not a known optimizer; known: {known}")
+        raise HyperparameterError(where, f"{where} = {shown(name)} is not a known optimizer; known: {known}")
     return OPTIMIZERS[key]
 
 

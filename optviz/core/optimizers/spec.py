@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from optviz.core.inputs import shown
+
 
 class HyperparameterError(ValueError):
     """A hyperparameter is unknown or out of range; the message names field, value and range."""
@@ -58,12 +60,12 @@ class HyperSpec:
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
-            raise HyperparameterError(field_name, f"{field_name} = {value!r} must be true or false")
+            raise HyperparameterError(field_name, f"{field_name} = {shown(value)} must be true or false")
         if self.kind == "choice":
             if isinstance(value, str) and value in self.choices:
                 return value
             raise HyperparameterError(
-                field_name, f"{field_name} = {value!r} is not allowed: must be {self.range_text()}"
+                field_name, f"{field_name} = {shown(value)} is not allowed: must be {self.range_text()}"
             )
         if self.kind == "betas":
             if (
@@ -72,25 +74,30 @@ class HyperSpec:
                 or not all(_is_number(b) for b in value)
             ):
                 raise HyperparameterError(
-                    field_name, f"{field_name} = {value!r} must be {self.range_text()}"
+                    field_name, f"{field_name} = {shown(value)} must be {self.range_text()}"
                 )
             for k, b in enumerate(value):
-                if not 0.0 <= float(b) < 1.0:
+                if not 0.0 <= _to_float(b) < 1.0:
                     raise HyperparameterError(
                         field_name,
-                        f"{field_name}[{k}] = {b!r} is out of range: each beta must be in [0, 1)",
+                        f"{field_name}[{k}] = {shown(b)} is out of range: each beta must be in [0, 1)",
                     )
             return (float(value[0]), float(value[1]))
         if not _is_number(value):
-            raise HyperparameterError(field_name, f"{field_name} = {value!r} must be a number")
-        x = float(value)
-        if self.kind == "int" and x != int(x):
-            raise HyperparameterError(field_name, f"{field_name} = {value!r} must be an integer")
+            raise HyperparameterError(field_name, f"{field_name} = {shown(value)} must be a number")
+        x = _to_float(value)
+        if not math.isfinite(x):  # inf is outside every range: its ends are open or finite
+            raise HyperparameterError(
+                field_name, f"{field_name} = {shown(value)} is out of range: must be a finite number in "
+                f"{self.range_text()}")
+        if self.kind == "int" and (x != int(x) or not -(2**63) <= x < 2**63):
+            raise HyperparameterError(field_name, f"{field_name} = {shown(value)} must be an integer in "
+                                                  f"{self.range_text()} below 2^63")
         too_low = x < self.low or (self.low_open and x == self.low)
         too_high = x > self.high or (self.high_open and x == self.high)
-        if math.isnan(x) or too_low or too_high:
+        if too_low or too_high:
             raise HyperparameterError(
-                field_name, f"{field_name} = {value!r} is out of range: must be in {self.range_text()}"
+                field_name, f"{field_name} = {shown(value)} is out of range: must be in {self.range_text()}"
             )
         return int(x) if self.kind == "int" else x
 
@@ -136,7 +143,7 @@ class OptimizerSpec:
             if name not in known:
                 raise HyperparameterError(
                     f"{where}.{name}",
-                    f"{where}.{name}: unknown hyperparameter {name!r} for optimizer "
+                    f"{where}.{name}: unknown hyperparameter {shown(name)} for optimizer "
                     f"{self.name!r}; known: {', '.join(h.name for h in self.hypers)}",
                 )
         values = {h.name: h.validate(overrides.get(h.name, h.default), where) for h in self.hypers}
@@ -147,6 +154,12 @@ class OptimizerSpec:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _to_float(value: int | float) -> float:
+    """``float(value)``, with an integer too large for a float as +-inf (not OverflowError)."""
+    return float(value) if not isinstance(value, int) or value.bit_length() <= 1000 else math.copysign(
+        math.inf, value)
 
 
 def _fmt(x: float) -> str:
