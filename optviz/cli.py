@@ -9,15 +9,22 @@
     optviz figure --from OUT.png                  regenerate an output from its recorded experiment
 
 A bad file or value exits with status 2 and one clear message, never a traceback.
+Ctrl-C (SIGINT) or SIGTERM during run, figure or export stops it within about a
+second, prints one line and exits with status 130 or 143 (128 + the signal
+number), leaving any earlier output file as it was and no temporary file behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from optviz.interrupt import Interrupted, cancel_on_signals  # standard library only: loads nothing
+
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
 SUBCOMMANDS = ("run", "list", "figure", "export")
 
 
@@ -26,11 +33,13 @@ class CommandError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    as_program = argv is None  # `optviz ...` / `python -m optviz ...`, not a call from Python
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:
-            args = build_parser().parse_args(argv)
-            return args.handler(args)
+            with cancel_on_signals():
+                args = build_parser().parse_args(argv)
+                return args.handler(args)
         return open_app(argv)
     except CommandError as error:
         print(f"optviz: error: {error}", file=sys.stderr)
@@ -38,9 +47,25 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # ExperimentError and validation errors of every layer
         print(f"optviz: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except Interrupted as interrupt:
+        print(f"optviz: cancelled ({interrupt})", file=sys.stderr)
+        if as_program:
+            _exit_at_once(interrupt.exit_status)
+        return interrupt.exit_status
     except KeyboardInterrupt:
         print("optviz: cancelled", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _exit_at_once(status: int) -> None:
+    """End the process now, skipping the interpreter's teardown.
+
+    With Numba's compiled kernels and Qt loaded the teardown takes up to a second; a
+    cancelled command has already removed its temporary files and closed its widgets.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,14 +103,18 @@ def open_app(argv: list[str]) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     from optviz.core.memory import check_memory
-    from optviz.experiment import load_experiment, memory_estimate, run_experiment, run_frames
+    from optviz.experiment import check_output_path, load_experiment, memory_estimate, run_experiment, run_frames
+    from optviz.render.options import RenderOptionError, check_render_table  # Qt-free
 
     output = Path(args.output)
     if output.suffix != ".npz":
         raise CommandError(f"--output {args.output}: must end in .npz")
-    if not output.parent.exists() if str(output.parent) else False:
-        raise CommandError(f"--output {args.output}: folder {output.parent} does not exist")
+    check_output_path(output, "--output ")  # before any work: a folder, a read-only folder
     experiment = load_experiment(args.experiment)
+    try:  # as `figure` and `export` will read it
+        check_render_table(experiment.render, experiment.run.steps)
+    except RenderOptionError as error:
+        raise CommandError(f"{args.experiment}: [render] {error}") from None
     check_memory(memory_estimate(experiment, run_frames(experiment)))  # before the progress bar shows
     total = experiment.run.steps
     n_particles = sum(experiment.particle_counts())
@@ -199,8 +228,10 @@ def _render_inputs(args, default_suffix: str):
         raise CommandError("give an experiment file (TOML) or --from OUTPUT")
     if args.from_file is not None and args.experiment is not None:
         raise CommandError("give either an experiment file or --from OUTPUT, not both")
-    if args.experiment is not None and not Path(args.experiment).is_file():
-        raise CommandError(f"{args.experiment}: no such file")
+    if args.experiment is not None:
+        from optviz.experiment import read_experiment_file
+
+        read_experiment_file(args.experiment)  # one line for a missing file, a FIFO, a folder, too large
     output = args.output
     if output is None and args.experiment is not None:
         output = str(Path(args.experiment).with_suffix(default_suffix).name)
@@ -220,40 +251,70 @@ def _render_inputs(args, default_suffix: str):
     return output, options
 
 
+class _ProgressBars:
+    """Progress bars on stderr for the phases of a command (none with --quiet).
+
+    The simulation's bar shows only once the simulation has taken half a second.
+    """
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self._bars: dict = {}
+
+    def callback(self, desc: str, unit: str, delay: float = 0.0):
+        def progress(done: int, total: int) -> None:
+            if self.quiet:
+                return
+            bar = self._bars.get(desc)
+            if bar is None:
+                from tqdm import tqdm
+
+                bar = self._bars[desc] = tqdm(total=total, unit=unit, desc=desc, dynamic_ncols=True,
+                                              delay=delay)
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+
+        return progress
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
 def figure_command(args: argparse.Namespace) -> int:
     from optviz.render import figure
+    from optviz.render.export import OutputError
 
     output, options = _render_inputs(args, ".png")
-    info = figure(args.experiment, output, step=args.step, size=args.size, from_file=args.from_file,
-                  **options)
+    bars = _ProgressBars(args.quiet)
+    try:
+        info = figure(args.experiment, output, step=args.step, size=args.size, from_file=args.from_file,
+                      sim_progress=bars.callback("optviz figure: simulating", "step", delay=0.5), **options)
+    except OutputError as error:
+        raise CommandError(str(error)) from None
+    finally:
+        bars.close()
     print(f"wrote {info.path}: {info.size[0]}x{info.size[1]} {info.format.upper()} at step {info.steps[0]}")
     return 0
 
 
 def export_command(args: argparse.Namespace) -> int:
     from optviz.render import export_animation
+    from optviz.render.export import OutputError
 
     output, options = _render_inputs(args, ".mp4")
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if args.quiet:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="frame", desc="optviz export", dynamic_ncols=True)
-        bar.update(done - bar.n)
-
+    bars = _ProgressBars(args.quiet)
     try:
         info = export_animation(args.experiment, output, fps=args.fps, frames=args.frames,
                                 duration=args.duration, size=args.size,
-                                steps_per_frame=args.steps_per_frame, progress=progress,
-                                from_file=args.from_file, **options)
+                                steps_per_frame=args.steps_per_frame, from_file=args.from_file,
+                                sim_progress=bars.callback("optviz export: simulating", "step", delay=0.5),
+                                progress=bars.callback("optviz export", "frame"), **options)
+    except OutputError as error:
+        raise CommandError(str(error)) from None
     finally:
-        if bar is not None:
-            bar.close()
+        bars.close()
     print(f"wrote {info.path}: {info.frames} frames, {info.size[0]}x{info.size[1]}, "
           f"{info.frames / info.fps:.1f} s at {info.fps:g} fps ({info.format.upper()})")
     return 0

@@ -1,7 +1,12 @@
 """Headless figures and animations: `optviz figure`, `optviz export` and their Python API."""
 
+import errno
 import hashlib
+import json
 import os
+import subprocess
+import sys
+import textwrap
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -43,7 +48,8 @@ def exp_and_result():
 
 
 def _sha(path):
-    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def _no_temp_files(folder):
@@ -84,7 +90,8 @@ def test_figure_default_step_is_last_and_frames_differ(tmp_path, exp_and_result)
     figure(exp, b, step=0, result=res)
     from PIL import Image
 
-    assert not np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
+    with Image.open(a) as image_a, Image.open(b) as image_b:
+        assert not np.array_equal(np.asarray(image_a), np.asarray(image_b))
 
 
 def test_svg_is_valid_xml_with_metadata(tmp_path, exp_and_result):
@@ -116,14 +123,13 @@ def test_mp4_frames_size_duration_and_change(tmp_path, exp_and_result):
     assert "export test" in read_experiment_text(out)
 
 
-def test_mp4_is_deterministic(tmp_path, exp_and_result):
+@pytest.mark.parametrize("fmt", ["mp4", "gif", "webp"])
+def test_animation_bytes_are_deterministic(tmp_path, exp_and_result, fmt):
+    """Same experiment, same file (the README's promise): the encoders are single-threaded."""
     exp, res = exp_and_result
-    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
     export_animation(exp, a, frames=6, result=res)
     export_animation(exp, b, frames=6, result=res)
-    fa, *_ = _decode(a)
-    fb, *_ = _decode(b)
-    assert all(np.array_equal(x, y) for x, y in zip(fa, fb, strict=False))
     assert _sha(a) == _sha(b)
 
 
@@ -149,14 +155,24 @@ def test_webp_frames_and_metadata(tmp_path, exp_and_result):
     export_animation(exp, out, fps=10, duration=0.5, result=res)
     with Image.open(out) as im:
         assert im.n_frames == 5 and im.size == (320, 240)
+        assert im.info.get("loop") == 0
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            im.load()
+            durations.append(im.info["duration"])
+        assert durations == [100] * 5
     assert "export test" in read_experiment_text(out)
+    assert _no_temp_files(tmp_path)
 
 
 # ------------------------------------------------- atomicity and cancel
+@pytest.mark.parametrize("fmt", ["mp4", "gif", "webp"])
 @pytest.mark.parametrize("how", ["raise", "false", "interrupt"])
-def test_cancel_keeps_old_file_and_leaves_no_temp(tmp_path, exp_and_result, how):
+def test_cancel_keeps_old_file_and_leaves_no_temp(tmp_path, exp_and_result, how, fmt):
+    """The app's Cancel (progress returns False) and errors in the callback, after 3 of 10 frames."""
     exp, res = exp_and_result
-    out = tmp_path / "keep.mp4"
+    out = tmp_path / f"keep.{fmt}"
     out.write_bytes(b"old content")
 
     def progress(done, total):
@@ -172,20 +188,71 @@ def test_cancel_keeps_old_file_and_leaves_no_temp(tmp_path, exp_and_result, how)
     with pytest.raises(expected):
         export_animation(exp, out, frames=10, result=res, progress=progress)
     assert out.read_bytes() == b"old content"
-    assert _no_temp_files(tmp_path)
+    assert os.listdir(tmp_path) == [out.name], "no temporary, helper or sidecar file is left"
 
 
-def test_gif_cancel_kills_ffmpeg_cleanly(tmp_path, exp_and_result):
-    exp, res = exp_and_result
-    out = tmp_path / "x.gif"
+@pytest.mark.parametrize("fmt, writer, method", [
+    ("mp4", "MP4Writer", "grab_frame"),
+    ("gif", "GIFWriter", "grab_frame"),  # the helper file, while frames are drawn
+    ("gif", "GIFWriter", "_write_gif_frames"),  # the GIF itself, after the last frame
+    ("webp", "WebPWriter", "grab_frame"),
+])
+def test_full_disk_while_encoding_exits_2_with_one_line(tmp_path, capsys, monkeypatch, fmt, writer, method):
+    """The encoder fails with ENOSPC half-way (as PyAV does on a full disk): one line, old file kept."""
+    from optviz.cli import main
+    from optviz.render import writers
 
-    def progress(done, total):
-        if done == 2:
-            raise KeyboardInterrupt
+    cls = getattr(writers, writer)
+    original = getattr(cls, method)
+    calls = []
 
-    with pytest.raises(KeyboardInterrupt):
-        export_animation(exp, out, frames=10, result=res, progress=progress)
-    assert not out.exists() and os.listdir(tmp_path) == []
+    def failing(self, *args):
+        calls.append(method)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return original(self, *args)
+
+    monkeypatch.setattr(cls, method, failing)
+    exp = _write(tmp_path)
+    out = tmp_path / f"o.{fmt}"
+    out.write_bytes(b"old content")
+    assert main(["export", str(exp), "-o", str(out), "--frames", "8", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"optviz: error: cannot write {out}: No space left on device\n"
+    assert len(calls) == 3
+    assert out.read_bytes() == b"old content"
+    assert sorted(os.listdir(tmp_path)) == ["exp.toml", out.name]
+
+
+def test_write_errors_of_every_format_exit_2_with_one_line(tmp_path):
+    """Real failing writes (a 2 KiB file size limit, EFBIG) through every writer, in a subprocess."""
+    _write(tmp_path)
+    outputs = {"mp4": "export", "gif": "export", "webp": "export", "png": "figure", "svg": "figure"}
+    for fmt in outputs:
+        (tmp_path / f"out.{fmt}").write_bytes(b"old content")
+    code = textwrap.dedent(f"""
+        import contextlib, io, json, resource
+        from optviz.cli import main
+        from optviz.experiment import Experiment, run_experiment
+        run_experiment(Experiment.load("exp.toml"))  # the kernels' cache is read or written before the limit
+        import optviz.render.export, optviz.render.writers, optviz.render.scene, av, PIL.WebPImagePlugin
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+        results = {{}}
+        for fmt, command in {outputs!r}.items():
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                extra = ["--frames", "5"] if command == "export" else []
+                results[fmt] = [main([command, "exp.toml", "-o", "out." + fmt, "-q", *extra]), err.getvalue()]
+        print(json.dumps(results))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    for fmt in outputs:
+        assert results[fmt] == [2, f"optviz: error: cannot write out.{fmt}: File too large\n"], fmt
+        assert (tmp_path / f"out.{fmt}").read_bytes() == b"old content"
+    assert sorted(os.listdir(tmp_path)) == sorted(["exp.toml", *(f"out.{fmt}" for fmt in outputs)])
 
 
 def test_existing_file_is_replaced_by_a_complete_one(tmp_path, exp_and_result):
@@ -234,6 +301,53 @@ def test_render_table_is_validated_with_field_value_allowed():
         resolve_options({"trail_length": -2})
     opts = resolve_options({"size": [640, 480], "frames": 10}, duration=2.0)
     assert opts.size == (640, 480) and opts.frames is None and opts.duration == 2.0
+
+
+@pytest.mark.parametrize(
+    "options, steps, message",
+    [
+        (dict(steps_per_frame=1e-300), 40, r"steps_per_frame: 1e-300 is 4e\+301 frames for the run's 40 steps; "
+                                           r"at most 100,000 frames are allowed \(steps_per_frame >= 0.000401,"),
+        (dict(steps_per_frame=0.001), 300, r"steps_per_frame: 0.001 is 300,001 frames for the run's 300 steps; "
+                                           r"at most 100,000 frames are allowed \(steps_per_frame >= 0.00301"),
+        (dict(duration=3600, fps=240), 40, r"duration: 3600 s at fps 240 is 864,000 frames; at most 100,000 frames "
+                                           r"are allowed \(at fps 240, a duration up to 416.6 s\)"),
+        (dict(fps=1e-300), 40, r"fps: 1e-300 is not allowed; a number from 0.1 to 240"),
+    ],
+)
+def test_frame_limits_hold_for_every_combination(options, steps, message):
+    with pytest.raises(RenderOptionError, match=message):
+        plan_frames(resolve_options({}, **options), steps)
+
+
+def test_frame_limit_suggestion_is_allowed():
+    assert len(plan_frames(resolve_options({}, steps_per_frame=0.00301), 300)) <= 100_000
+    assert len(plan_frames(resolve_options({}, duration=416.6, fps=240), 40)) <= 100_000
+
+
+@pytest.mark.parametrize(
+    "flags, needle",
+    [
+        (["--steps-per-frame", "1e-300"], "steps_per_frame: 1e-300 is 3e+302 frames"),
+        (["--steps-per-frame", "0.001"], "steps_per_frame: 0.001 is 300,001 frames"),
+        (["--duration", "3600", "--fps", "240"], "duration: 3600 s at fps 240 is 864,000 frames"),
+        (["--fps", "1e-300"], "fps: 1e-300 is not allowed"),
+    ],
+)
+def test_cli_frame_limits_refuse_before_simulating(tmp_path, capsys, monkeypatch, flags, needle):
+    import optviz.experiment
+    from optviz.cli import main
+
+    def simulate(*args, **kwargs):
+        raise AssertionError("simulated before checking the frame limits")
+
+    monkeypatch.setattr(optviz.experiment, "run_experiment", simulate)
+    exp = tmp_path / "exp.toml"
+    exp.write_text(TOML.replace("steps = 40", "steps = 300"))
+    assert main(["export", str(exp), "-o", str(tmp_path / "x.mp4"), *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("optviz: error: ") and needle in err
+    assert sorted(os.listdir(tmp_path)) == ["exp.toml"]
 
 
 def test_plan_frames():

@@ -194,11 +194,14 @@ class Simulation:
             self._run_kernels(0, record_last=False)
 
     def advance(self, n_steps: int, record_last: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> None:
+                progress: Callable[[int, int], None] | None = None, kernel_steps: int | None = None) -> None:
         """Run ``n_steps`` optimizer steps for every group.
 
         ``record_last`` also records the final step when it is not a multiple of the
         recording interval. ``progress(done, total)`` is called after each chunk.
+        ``kernel_steps`` decides serial or parallel kernels (see :meth:`Group.kernel_name`)
+        as for a call of that many steps (default: each chunk's own), so that a run cut into
+        short calls runs, and compiles, the kernels of one long call.
         """
         self.start()
         done = 0
@@ -213,7 +216,7 @@ class Simulation:
             if len(due) > self.history.free:
                 self.history.decimate()
                 continue
-            self._run_kernels(chunk, record_last=record_last and final)
+            self._run_kernels(chunk, record_last=record_last and final, kernel_steps=kernel_steps or chunk)
             done += chunk
             if progress is not None:
                 progress(done, n_steps)
@@ -247,11 +250,12 @@ class Simulation:
                 record_last, history.n_frames, rec["positions"], rec["loss"], rec["grad"],
                 rec["lr_preconditioned"], rec["lr_realized"])
 
-    def _run_kernels(self, n_steps: int, record_last: bool) -> None:
+    def _run_kernels(self, n_steps: int, record_last: bool, kernel_steps: int | None = None) -> None:
         history = self.history
         frame0 = history.n_frames
         for index, g in enumerate(self.groups):
-            g.kernel.run(g.kernel_name(n_steps), self.kernel_arguments(index, n_steps, record_last))
+            name = g.kernel_name(kernel_steps or n_steps)
+            g.kernel.run(name, self.kernel_arguments(index, n_steps, record_last))
             if not g.per_particle:
                 g.carry[0] = g.next_carry
         recorded = kernels.due_steps(self.step, n_steps, history.record_every, record_last)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -70,11 +71,43 @@ def _history_bytes(experiment: Experiment) -> int:
     return int(experiment.run.max_history_mb * 2**20)
 
 
+#: Wall time of one call into the kernels: Python regains control (to report progress and to
+#: see a cancelling signal, see optviz.interrupt) about this often.
+SLICE_SECONDS = 0.25
+
+
 def run_experiment(experiment: Experiment, progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Run every step of ``experiment`` headless; the last step is always recorded."""
+    """Run every step of ``experiment`` headless; the last step is always recorded.
+
+    ``progress(done, total)`` is called after every slice of steps (about :data:`SLICE_SECONDS`).
+    """
     simulation = build_simulation(experiment, max_frames=run_frames(experiment))
-    simulation.advance(experiment.run.steps, record_last=True, progress=progress)
+    advance_in_slices(simulation, experiment.run.steps, record_last=True, progress=progress)
     return result_of(simulation, experiment, copy=False)  # the simulation ends here: its frames can be kept
+
+
+def advance_in_slices(simulation: Simulation, n_steps: int, record_last: bool = False,
+                      progress: Callable[[int, int], None] | None = None,
+                      seconds: float = SLICE_SECONDS) -> None:
+    """``simulation.advance(n_steps, record_last)`` as calls of about ``seconds`` each.
+
+    The result is the same as one call's (the engine's results do not depend on how a run is
+    cut into calls), and so are the kernels run and compiled (serial or parallel, chosen as
+    for one call of ``n_steps``). The first call is one step; each later one is sized from
+    the rate of the last, growing at most fourfold.
+    """
+    simulation.start()
+    done = 0
+    size = 1
+    while done < n_steps:
+        size = min(size, n_steps - done)
+        started = time.perf_counter()
+        simulation.advance(size, record_last=record_last and done + size == n_steps, kernel_steps=n_steps)
+        rate = size / max(time.perf_counter() - started, 1e-9)  # steps per second
+        done += size
+        if progress is not None:
+            progress(done, n_steps)
+        size = max(1, min(4 * size, int(rate * seconds)))
 
 
 def result_of(simulation: Simulation, experiment: Experiment, copy: bool = True) -> RunResult:

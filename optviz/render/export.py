@@ -19,10 +19,11 @@ simulated or written.
 
 Files are written to a temporary file beside the target and renamed when
 complete: a failed or cancelled export leaves an existing file untouched and
-no temporary file behind. ``progress(done, total)`` is called after every
-frame; it cancels the export by raising (any exception, propagated to the
-caller) or by returning ``False`` (raises :class:`ExportCancelled`). A Qt
-progress dialog can use it as::
+no temporary file behind. A write that fails (a full disk, no permission) raises
+:class:`OutputError` (an ``OSError`` whose message names the output and the
+reason). ``progress(done, total)`` is called after every frame; it cancels the
+export by raising (any exception, propagated to the caller) or by returning
+``False`` (raises :class:`ExportCancelled`). A Qt progress dialog can use it as::
 
     def progress(done, total):
         dialog.setMaximum(total); dialog.setValue(done)
@@ -33,7 +34,17 @@ Every output records its experiment (see :mod:`optviz.render.metadata`);
 ``figure(from_file="OUT.png")`` regenerates it.
 
 Frames are deterministic: same experiment, same pixels (offscreen platform,
-device pixel ratio 1, fixed sizes).
+device pixel ratio 1, fixed sizes), and the writers' encoders are single-threaded:
+same experiment, same bytes.
+
+An animation has at most :data:`MAX_FRAMES` frames at :data:`MIN_FPS` to 240 fps
+whatever the combination of ``frames``, ``duration``, ``fps`` and
+``steps_per_frame``; beyond that :func:`plan_frames` refuses it before anything
+is simulated.
+
+Qt work (building the scene, drawing a frame, saving a figure) runs inside
+:func:`optviz.interrupt.deferred`: under ``optviz`` a Ctrl-C or
+SIGTERM is acted on between frames, never inside Qt's painting.
 """
 
 from __future__ import annotations
@@ -45,20 +56,41 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from optviz.interrupt import deferred
 from optviz.render.options import (
     ANIMATION_FORMATS,
     FIGURE_FORMATS,
+    MAX_FRAMES,
     RenderOptionError,
     RenderOptions,
     resolve_options,
 )
 
-__all__ = ["figure", "export_animation", "ExportCancelled", "ExportResult", "plan_frames",
-           "load_experiment_any"]
+__all__ = ["figure", "export_animation", "ExportCancelled", "ExportResult", "OutputError", "plan_frames",
+           "load_experiment_any", "MAX_FRAMES", "MIN_FPS"]
+
+#: Slowest animation frame rate (one frame every 10 s); the fastest is the ``fps`` option's 240.
+MIN_FPS = 0.1
 
 
 class ExportCancelled(Exception):
     """The progress callback returned False."""
+
+
+class OutputError(OSError):
+    """Writing the output failed (disk full, permission, read-only file system, ...).
+
+    ``errno`` is the cause's; the message names the output and the reason.
+    """
+
+    def __init__(self, path, cause: OSError):
+        reason = cause.strerror or str(cause) or type(cause).__name__
+        super().__init__(cause.errno, reason)
+        self.path = Path(path)
+        self.message = f"cannot write {path}: {reason}"
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -119,18 +151,55 @@ def _font_px(size) -> int:
     return int(min(30, max(9, round(13 * min(w / 1280, h / 720)))))
 
 
+def _at_least(x: float) -> str:
+    """``x`` rounded up to 3 significant digits, as text."""
+    exponent = math.floor(math.log10(x)) - 2
+    return f"{math.ceil(x / 10.0**exponent) * 10.0**exponent:.3g}"
+
+
+def _at_most(x: float) -> str:
+    """``x`` rounded down to 4 significant digits, as text."""
+    exponent = math.floor(math.log10(x)) - 3
+    return f"{math.floor(x / 10.0**exponent) * 10.0**exponent:.4g}"
+
+
+def _count(n: float) -> str:
+    return f"{int(n):,}" if n < 1e12 else f"{n:.3g}"
+
+
 def plan_frames(opts: RenderOptions, total_steps: int, record_every: int = 1) -> list[int]:
-    """The optimizer step shown by each animation frame."""
+    """The optimizer step shown by each animation frame.
+
+    Raises :class:`RenderOptionError` when the options ask for more than
+    :data:`MAX_FRAMES` frames or a frame rate below :data:`MIN_FPS`, before
+    building anything.
+    """
     S = int(total_steps)
     fps = opts.fps
+    if fps < MIN_FPS:
+        raise RenderOptionError(f"fps: {fps:g} is not allowed; a number from {MIN_FPS:g} to 240")
     K = opts.frames
+    limit = f"at most {MAX_FRAMES:,} frames are allowed"
     if K is None and opts.duration is not None:
         K = max(1, int(round(opts.duration * fps)))
+        if K > MAX_FRAMES:
+            raise RenderOptionError(
+                f"duration: {opts.duration:g} s at fps {fps:g} is {K:,} frames; {limit} "
+                f"(at fps {fps:g}, a duration up to {_at_most(MAX_FRAMES / fps)} s)"
+            )
     M = opts.steps_per_frame
     if K is None and M is None:
         K = int(min(S // max(record_every, 1) + 1, round(fps * 10)))
-    if K is None:  # steps_per_frame only: cover the run
-        K = int(math.floor(S / M)) + 1
+    if K is None:  # steps_per_frame only: steps 0, M, 2M, ... and S itself: cover the run
+        count = S / M + 1  # about; exact below once it is known to be small
+        if count <= MAX_FRAMES:
+            K = int(math.floor(S / M)) + 1
+            count = K + (min(int(round((K - 1) * M)), S) < S)
+        if count > MAX_FRAMES:
+            raise RenderOptionError(
+                f"steps_per_frame: {M:g} is {_count(count)} frames for the run's {S:,} steps; "
+                f"{limit} (steps_per_frame >= {_at_least(S / (MAX_FRAMES - 2))}, or give frames or duration)"
+            )
         steps = [min(int(round(j * M)), S) for j in range(K)]
         if steps[-1] < S:
             steps.append(S)
@@ -144,35 +213,63 @@ def plan_frames(opts: RenderOptions, total_steps: int, record_every: int = 1) ->
 
 
 @contextlib.contextmanager
-def _atomic(path: Path):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix,
-                               dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    tmp = Path(tmp)
+def _atomic(*paths: Path):
+    """Temporary paths beside each of ``paths``, renamed over them together when the block completes.
+
+    On any exception the temporary files are removed and ``paths`` are left as they
+    were; an ``OSError`` (of the block or of creating and renaming the files) is raised
+    as :class:`OutputError` naming ``paths[0]``. A cancelling signal waits for the
+    renames (:func:`deferred`), so an output and its sidecar change together.
+    """
+    temporary: list[Path] = []
     try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        for path in paths:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix,
+                                        dir=path.parent if str(path.parent) else ".")
+            os.close(fd)
+            temporary.append(Path(name))
+        yield temporary
+        with deferred():
+            for tmp, path in zip(temporary, paths, strict=True):
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+    except BaseException as error:
+        for tmp in temporary:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        if isinstance(error, OSError) and not isinstance(error, OutputError):
+            raise OutputError(paths[0], error) from error
         raise
 
 
 def _scene_for(exp, result, opts: RenderOptions):
-    from optviz.render.qt import ensure_app
+    """The scene of ``result``, laid out for offscreen rendering at ``opts.size``.
+
+    Built in steps, each inside :func:`deferred` (Qt work) so that a signal is acted on
+    between them; the scene is closed again when one arrives.
+    """
+    from optviz.render.qt import ensure_app, shutdown_widgets
     from optviz.render.scene import Scene
 
-    ensure_app(headless=True)
-    scene = Scene(interactive=False, font_px=_font_px(opts.size), theme=opts.theme)
-    scene.apply_options(opts)
-    scene.set_experiment(exp)
-    scene.apply_options(opts)  # the view of [render] after the landscape is known
-    scene.set_data(result)
-    hidden = [i for i, g in enumerate(exp.groups) if getattr(g, "visible", True) is False]
-    if hidden:
-        scene.set_visible_groups([i for i in range(len(exp.groups)) if i not in hidden])
-    scene.prepare_offscreen(opts.size)
+    scene = None
+    try:
+        with deferred():
+            ensure_app(headless=True)
+            scene = Scene(interactive=False, font_px=_font_px(opts.size), theme=opts.theme)
+            scene.apply_options(opts)
+            scene.set_experiment(exp)
+            scene.apply_options(opts)  # the view of [render] after the landscape is known
+        with deferred():
+            scene.set_data(result)
+            hidden = [i for i, g in enumerate(exp.groups) if getattr(g, "visible", True) is False]
+            if hidden:
+                scene.set_visible_groups([i for i in range(len(exp.groups)) if i not in hidden])
+        with deferred():
+            scene.prepare_offscreen(opts.size)
+    except BaseException:
+        with deferred():
+            shutdown_widgets(scene)
+        raise
     return scene
 
 
@@ -213,35 +310,48 @@ def figure(experiment, path=None, *, step: int | None = None, size=None, format:
     from optviz.render.metadata import PNG_KEY, experiment_text, svg_with_metadata
     from optviz.render.qt import shutdown_widgets
 
-    scene = _scene_for(exp, res, opts)
+    scene = None
     try:
-        want = S if opts.step is None else opts.step
-        frame = scene.frame_for_step(want)
-        scene.show_frame(frame)
-        shown = int(scene._steps[frame])
+        scene = _scene_for(exp, res, opts)
+        with deferred():
+            want = S if opts.step is None else opts.step
+            frame = scene.frame_for_step(want)
+            scene.show_frame(frame)
+            shown = int(scene._steps[frame])
         table = opts.to_table()
         table["step"] = shown
         table["size"] = list(opts.size)
         for k in ("frames", "fps", "duration", "steps_per_frame"):
             table.pop(k, None)
         meta = experiment_text(exp, table)
-        with _atomic(out) as tmp:
+        with deferred():
             if fmt == "png":
-                img = scene.render_image()
-                img.setText(PNG_KEY, meta)
-                if not img.save(str(tmp), "PNG"):
-                    raise OSError(f"cannot write {out}")
+                data = _png_bytes(scene.render_image(), PNG_KEY, meta)
             else:
                 from optviz.render.svg_fix import export_svg_bytes
 
                 # SVG has no clipping: the translucent veil over the side plots' future would
                 # also veil the plot frames; show whole curves with the time cursor instead
                 scene.set_future("show")
-                svg = export_svg_bytes(scene.scene(), *opts.size)
-                tmp.write_bytes(svg_with_metadata(svg, meta))
+                data = svg_with_metadata(export_svg_bytes(scene.scene(), *opts.size), meta)
+        with _atomic(out) as (tmp,):
+            tmp.write_bytes(data)
     finally:
-        shutdown_widgets(scene)
+        with deferred():
+            shutdown_widgets(scene)
     return ExportResult(out, fmt, opts.size, 1, None, [shown], meta)
+
+
+def _png_bytes(image, key: str, text: str) -> bytes:
+    """``image`` as PNG file bytes with ``text`` in a text chunk named ``key``."""
+    from PySide6 import QtCore
+
+    image.setText(key, text)
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise RuntimeError("Qt could not encode the figure as PNG")
+    return bytes(buffer.data())
 
 
 # ------------------------------------------------------------------ animation
@@ -272,8 +382,8 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
             f"size: {opts.size[0]}x{opts.size[1]} is not allowed; MP4 (H.264, yuv420p) needs an even "
             "width and height"
         )
-    out = _check_writable(path)
     steps = plan_frames(opts, exp.run.steps, exp.run.record_every)
+    out = _check_writable(path)
     res = _run(exp, result, sim_progress)
     from optviz.render.metadata import experiment_text, sidecar_path
     from optviz.render.qt import shutdown_widgets
@@ -285,16 +395,21 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
     table["frames"] = len(steps)
     table["size"] = list(opts.size)
     meta = experiment_text(exp, table)
-    scene = _scene_for(exp, res, opts)
     writer = ThreadedWriter(make_writer(fmt, crf=opts.crf))
     total = len(steps)
+    scene = None
     try:
-        with _atomic(out) as tmp:
-            writer.setup(tmp, opts.size, opts.fps, meta)
+        scene = _scene_for(exp, res, opts)
+        outputs = (out, sidecar_path(out)) if fmt == "gif" else (out,)
+        with _atomic(*outputs) as temporary:
+            tmp = temporary[0]
             try:
+                writer.setup(tmp, opts.size, opts.fps, meta)
                 for j, st in enumerate(steps):
-                    scene.show_frame(scene.frame_for_step(st))
-                    writer.grab_frame(scene.render_array())
+                    with deferred():  # a signal is acted on between frames, never inside Qt's painting
+                        scene.show_frame(scene.frame_for_step(st))
+                        image = scene.render_array()
+                    writer.grab_frame(image)
                     if progress is not None and progress(j + 1, total) is False:
                         raise ExportCancelled(f"export of {out} cancelled")
                 writer.finish()
@@ -302,9 +417,9 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
                 writer.abort()
                 raise
             if fmt == "gif":
-                with _atomic(sidecar_path(out)) as side:
-                    side.write_text(meta, encoding="utf-8")
+                temporary[1].write_text(meta, encoding="utf-8")
     finally:
-        shutdown_widgets(scene)
+        with deferred():
+            shutdown_widgets(scene)
     return ExportResult(out, fmt, opts.size, total, opts.fps, steps, meta)
 

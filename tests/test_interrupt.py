@@ -1,0 +1,255 @@
+"""Cancellation as a contract: SIGINT and SIGTERM during `optviz run`, `figure` and `export`.
+
+The command exits with 128 + the signal number (130, 143) soon after the signal,
+prints one line, leaves the previous output byte-identical and no temporary file
+behind. The subprocess tests wait for the command's own progress output before
+signalling, so that the signal lands in the phase under test, and allow 10 s for
+the exit (measured: well under a second) so that a loaded machine does not fail them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optviz.interrupt import Interrupted, cancel_on_signals, deferred, raise_if_cancelled
+
+ROOT = Path(__file__).resolve().parents[1]
+EXIT_DEADLINE = 10.0  # seconds from the signal to the exit (the contract says 1 s; generous under load)
+START_DEADLINE = 120.0  # seconds until the phase under test shows (imports, a cold kernel compile)
+
+SMALL = """
+title = "interrupt test"
+seed = 1
+[landscape]
+name = "himmelblau"
+[run]
+steps = 40
+[[groups]]
+label = "Adam"
+optimizer = "adam"
+hyper = { lr = 0.1 }
+init = { kind = "normal", mean = [0.0, 0.0], std = [0.5, 0.5], count = 30 }
+[render]
+size = [320, 240]
+side_plots = ["loss"]
+"""
+
+# A simulation of several seconds: 1,000,000 particles x 2,000 steps, few frames recorded.
+LONG = """
+title = "long run"
+seed = 0
+[landscape]
+name = "rosenbrock"
+[run]
+steps = 2000
+record_every = 1000
+[[groups]]
+optimizer = "adam"
+hyper = { lr = 0.01 }
+init = { kind = "uniform", low = [-2, -1], high = [2, 3], count = 1000000 }
+"""
+
+# Python code that runs the command as a terminal would: with SIGINT's default
+# handler even when pytest was started with SIGINT ignored (a background job).
+LAUNCH = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+          "sys.argv[0] = 'optviz'; runpy.run_module('optviz', run_name='__main__')")
+
+
+class Command:
+    """`optviz ARGS` in a subprocess, its stderr collected as it comes."""
+
+    def __init__(self, args: list[str], cwd: Path):
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        self.proc = subprocess.Popen([sys.executable, "-c", LAUNCH, *args], cwd=cwd, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._err = bytearray()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        while chunk := os.read(self.proc.stderr.fileno(), 65536):
+            self._err += chunk
+
+    @property
+    def stderr(self) -> str:
+        return self._err.decode("utf-8", "replace")
+
+    def wait_for(self, pattern: str) -> None:
+        """Wait until stderr matches ``pattern`` (fails if the command ends first)."""
+        deadline = time.monotonic() + START_DEADLINE
+        while not re.search(pattern, self.stderr):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                rc = self._stop()
+                pytest.fail(f"never saw {pattern!r}; exit {rc}; stderr:\n{self.stderr[-2000:]}")
+            time.sleep(0.02)
+
+    def _stop(self) -> int:
+        self.proc.kill()
+        rc = self.proc.wait()
+        self._reader.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return rc
+
+    def interrupt(self, signum: int) -> int:
+        """Send ``signum``; the exit status (fails if the command is still running after EXIT_DEADLINE)."""
+        self.proc.send_signal(signum)
+        try:
+            self.proc.wait(EXIT_DEADLINE)
+        except subprocess.TimeoutExpired:
+            self._stop()
+            pytest.fail(f"still running {EXIT_DEADLINE} s after {signal.Signals(signum).name}")
+        return self._stop()
+
+
+def _last_line(text: str) -> str:
+    return re.split(r"[\r\n]", text.strip())[-1]
+
+
+def _check_cancelled(cmd: Command, rc: int, signum: int, folder: Path, kept: dict[str, bytes]) -> None:
+    assert rc == 128 + signum, cmd.stderr[-2000:]
+    assert _last_line(cmd.stderr) == f"optviz: cancelled ({signal.Signals(signum).name})"
+    assert "Traceback" not in cmd.stderr and "Error" not in cmd.stderr
+    assert sorted(os.listdir(folder)) == sorted(kept), "no temporary or new file is left behind"
+    for name, content in kept.items():
+        assert (folder / name).read_bytes() == content, f"{name} is left as it was"
+
+
+# ------------------------------------------------------------- subprocess contract
+@pytest.mark.parametrize("fmt, signum", [("mp4", signal.SIGINT), ("gif", signal.SIGINT), ("webp", signal.SIGINT),
+                                         ("mp4", signal.SIGTERM), ("gif", signal.SIGTERM)])
+def test_export_cancelled_while_drawing_frames(tmp_path, fmt, signum):
+    (tmp_path / "exp.toml").write_text(SMALL)
+    old = b"the previous animation"
+    (tmp_path / f"out.{fmt}").write_bytes(old)
+    cmd = Command(["export", "exp.toml", "-o", f"out.{fmt}", "--frames", "300"], tmp_path)
+    cmd.wait_for(r"optviz export:\s+\d+%\|[^|]*\|\s*([2-9]|\d{2,})/300")  # frames are being drawn
+    rc = cmd.interrupt(signum)
+    _check_cancelled(cmd, rc, signum, tmp_path, {"exp.toml": SMALL.encode(), f"out.{fmt}": old})
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_run_cancelled_while_simulating(tmp_path, signum):
+    (tmp_path / "exp.toml").write_text(LONG)
+    old = b"the previous result"
+    (tmp_path / "out.npz").write_bytes(old)
+    cmd = Command(["run", "exp.toml", "-o", "out.npz"], tmp_path)
+    cmd.wait_for(r"optviz run:\s+\d+%\|[^|]*\|\s*[1-9]\d*/2000")  # past the first kernel call
+    rc = cmd.interrupt(signum)
+    _check_cancelled(cmd, rc, signum, tmp_path, {"exp.toml": LONG.encode(), "out.npz": old})
+
+
+def test_figure_cancelled_while_simulating(tmp_path):
+    (tmp_path / "exp.toml").write_text(LONG)
+    old = b"the previous figure"
+    (tmp_path / "out.png").write_bytes(old)
+    cmd = Command(["figure", "exp.toml", "-o", "out.png"], tmp_path)
+    cmd.wait_for(r"optviz figure: simulating:\s+\d+%")
+    rc = cmd.interrupt(signal.SIGTERM)
+    _check_cancelled(cmd, rc, signal.SIGTERM, tmp_path, {"exp.toml": LONG.encode(), "out.png": old})
+
+
+# ------------------------------------------------------------------ the mechanism
+def test_signal_outside_deferred_code_raises_at_once():
+    reached = False
+    with pytest.raises(Interrupted) as caught, cancel_on_signals():
+        signal.raise_signal(signal.SIGTERM)
+        reached = True
+    assert not reached
+    assert caught.value.signum == signal.SIGTERM and caught.value.exit_status == 143
+    assert isinstance(caught.value, KeyboardInterrupt)
+
+
+def test_signal_inside_deferred_code_waits_for_the_end_of_the_region():
+    steps = []
+    with pytest.raises(Interrupted) as caught, cancel_on_signals():
+        with deferred():
+            with deferred():
+                signal.raise_signal(signal.SIGINT)
+                steps.append("inner region finished")
+            steps.append("outer region finished")
+        steps.append("after the regions")
+    assert steps == ["inner region finished", "outer region finished"]
+    assert caught.value.exit_status == 130
+
+
+def test_one_signal_raises_once_so_cleanup_is_not_interrupted():
+    cleaned = []
+    with cancel_on_signals():
+        with pytest.raises(Interrupted):
+            signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # a second Ctrl-C while cleaning up
+        raise_if_cancelled()
+        with deferred():
+            cleaned.append(True)
+    assert cleaned == [True]
+
+
+def test_handlers_are_restored_and_an_ignored_signal_stays_ignored():
+    before_int = signal.getsignal(signal.SIGINT)
+    previous_term = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with cancel_on_signals():
+            signal.raise_signal(signal.SIGTERM)  # ignored, as the process was told
+            raise_if_cancelled()
+            assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) is before_int
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def test_deferred_and_checks_do_nothing_without_handlers():
+    with deferred():
+        pass
+    raise_if_cancelled()
+
+
+# ------------------------------------------------------- simulation granularity
+def test_run_returns_to_python_between_slices_with_the_same_result():
+    """The headless run calls the kernels in slices (a signal is seen between them); slicing changes nothing."""
+    from optviz.experiment import Experiment, build_simulation, result_of, run_frames
+    from optviz.experiment.runner import advance_in_slices
+
+    exp = Experiment.from_toml("""
+        seed = 3
+        [landscape]
+        model = "logistic"
+        data = { size = 200, noise = 0.5, seed = 1 }
+        [run]
+        steps = 300
+        record_every = 7
+        [[groups]]
+        optimizer = "adam"
+        hyper = { lr = 0.05 }
+        batch_size = 16
+        sampling = "epoch"
+        schedule = { kind = "step", step_size = 100, gamma = 0.5 }
+        init = { kind = "normal", mean = [0, 0], std = [1, 1], count = 100 }
+        [[groups]]
+        optimizer = "momentum"
+        hyper = { lr = { log = [1e-4, 1e-1], n = 3 } }
+        batch_size = 1
+        sampling = "replacement"
+        init = { kind = "normal", mean = [0, 0], std = [1, 1], count = 20 }
+    """)
+    whole = build_simulation(exp, run_frames(exp))
+    whole.advance(exp.run.steps, record_last=True)
+    sliced = build_simulation(exp, run_frames(exp))
+    calls = []
+    advance_in_slices(sliced, exp.run.steps, record_last=True, seconds=1e-9,
+                      progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) == exp.run.steps, "with a tiny time budget every call is one step"
+    assert calls[-1] == (300, 300)
+    a, b = result_of(whole, exp), result_of(sliced, exp)
+    for name in ("positions", "loss", "grad", "lr_preconditioned", "lr_realized", "step", "diverged_at"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
