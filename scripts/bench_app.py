@@ -25,8 +25,9 @@ STARTUP = r"""
 import time, os
 t0 = time.perf_counter()
 from PySide6 import QtCore, QtWidgets
-from optviz.app.main_window import create_app, MainWindow
-app = create_app()
+from optviz.app.main_window import MainWindow
+from optviz.render.qt import ensure_app
+app = ensure_app()
 w = MainWindow(None, ask_to_save=False,
                settings=QtCore.QSettings("/tmp/optviz-bench.ini", QtCore.QSettings.Format.IniFormat))
 w.show()
@@ -205,7 +206,8 @@ def main():
     args = ap.parse_args()
     from PySide6 import QtCore
 
-    from optviz.app.main_window import MainWindow, create_app
+    from optviz.app.main_window import MainWindow
+    from optviz.render.qt import ensure_app
 
     if not args.no_startup:
         runs = [startup(sys.executable) for _ in range(2)]
@@ -215,7 +217,7 @@ def main():
     from optviz.app.scene_view import AppScene
 
     paints = PaintTimer(AppScene)
-    app = create_app()
+    app = ensure_app()
     w = MainWindow(None, ask_to_save=False,
                    settings=QtCore.QSettings("/tmp/optviz-bench.ini", QtCore.QSettings.Format.IniFormat))
     w.resize(1600, 1000)

@@ -6,15 +6,20 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtCore  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+
+Key = QtCore.Qt.Key
+LEFT = QtCore.Qt.MouseButton.LeftButton
+NO_MODIFIER = QtCore.Qt.KeyboardModifier.NoModifier
 
 
 @pytest.fixture
 def win(qtbot, tmp_path):
-    from optviz.app.main_window import MainWindow, create_app
+    from optviz.app.main_window import MainWindow
+    from optviz.render.qt import ensure_app
 
-    create_app()
+    ensure_app()
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(None, settings=settings, ask_to_save=False)
     qtbot.addWidget(w)
@@ -43,27 +48,36 @@ def settle(qtbot, w):
     qtbot.waitUntil(lambda: not w.live.busy, timeout=10_000)
 
 
+def press(qtbot, w, key, modifier=NO_MODIFIER):
+    """Type ``key`` into the window that has the keyboard focus, as a person does (the window's
+    shortcuts see it only if the focused widget does not take it)."""
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QtGui.QGuiApplication.focusWindow() is w.windowHandle(), timeout=5000)
+    QTest.keyClick(QtGui.QGuiApplication.focusWindow(), key, modifier)
+
+
 def test_play_step_reset_and_status(qtbot, win):
     w = win
     assert w.kernel_label.text() == "kernels ready" or w.kernel_label.text().startswith("Compiling ")
-    play_until(qtbot, w, 20)
+    press(qtbot, w, Key.Key_Space)  # play
+    qtbot.waitUntil(lambda: w.fps_label.text().endswith("fps"), timeout=5000)
+    qtbot.waitUntil(lambda: w.playback.step >= 20 and w.display.n and w.display.steps[w.display.n - 1] >= 20,
+                    timeout=20_000)
+    press(qtbot, w, Key.Key_Space)  # pause
+    assert not w.playback.playing
+    settle(qtbot, w)
+    assert w.fps_label.text() == "paused"
     assert w.scene.n_frames == w.display.n >= 21
     assert w.slider.maximum() == w.display.n - 1
     s = w.playback.step
-    assert w.actions_["step"].shortcut().toString() == "Right"
-    w.actions_["step"].trigger()  # Right arrow
+    press(qtbot, w, Key.Key_Right)  # step
     qtbot.waitUntil(lambda: w.playback.step == s + 1, timeout=5000)
-    w.step(5)
-    qtbot.waitUntil(lambda: w.playback.step == s + 6, timeout=5000)
-    w.actions_["reset"].trigger()  # R
+    press(qtbot, w, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)  # step x10
+    qtbot.waitUntil(lambda: w.playback.step == s + 11, timeout=5000)
+    qtbot.waitUntil(lambda: w.step_label.text().startswith(f"step {s + 11:,} / "), timeout=5000)
+    press(qtbot, w, Key.Key_R)  # reset
     qtbot.waitUntil(lambda: w.playback.step == 0 and w.display.n == 1, timeout=5000)
-    QTest.keyClick(w, QtCore.Qt.Key.Key_Space)
-    if not w.playback.playing:  # the offscreen platform may not activate the window
-        w.actions_["play"].trigger()
-    assert w.playback.playing
-    w.actions_["play"].trigger()
     assert not w.playback.playing
-    w._update_status()
     assert "particles" in w.particles_label.text() and "diverged" in w.diverged_label.text()
 
 
@@ -76,20 +90,27 @@ def test_add_group_and_change_hyperparameter(qtbot, win):
     assert w.selection.group == n
     qtbot.waitUntil(lambda: w.editor.index == n and "alpha" in w.editor.fields, timeout=3000)
     lr = w.editor.fields["lr"]
-    lr.editor.setText("0.003")
-    lr.editor.editingFinished.emit()
+
+    def type_into(field, text):
+        field.editor.selectAll()
+        QTest.keyClicks(field.editor, text)
+        QTest.keyClick(field.editor, Key.Key_Return)
+
+    type_into(lr, "0.003")
     assert w.doc.group(n).hyper["lr"] == 0.003
     assert not lr.error.isVisibleTo(w.editor)
     before = w.doc.experiment
-    lr.editor.setText("-1")
-    lr.editor.editingFinished.emit()
+    type_into(lr, "-1")
     assert w.doc.experiment is before
     assert "out of range" in lr.error.text() and lr.error.isVisibleTo(w.editor)
-    lr.editor.setText("abc")
-    lr.editor.editingFinished.emit()
+    type_into(lr, "abc")
     assert "not a number" in lr.error.text()
     # a bool variant option and a choice
-    w.editor.fields["centered"].editor.setChecked(True)
+    centered = w.editor.fields["centered"].editor
+    option = QtWidgets.QStyleOptionButton()
+    centered.initStyleOption(option)
+    box = centered.style().subElementRect(QtWidgets.QStyle.SubElement.SE_CheckBoxIndicator, option, centered)
+    QTest.mouseClick(centered, LEFT, NO_MODIFIER, box.center())
     assert w.doc.group(n).hyper["centered"] is True
     # duplicate, rename, hide, remove
     w.group_list.duplicate()
@@ -106,26 +127,41 @@ def test_add_group_and_change_hyperparameter(qtbot, win):
     qtbot.waitUntil(lambda: w.display.n >= 1 and w.display.n_particles == w.doc.n_particles(), timeout=10_000)
 
 
+def _on_screen(w, x, y) -> QtCore.QPoint:
+    """The viewport pixel of landscape point (x, y)."""
+    return w.scene.mapFromScene(w.scene.vb.mapViewToScene(QtCore.QPointF(x, y)))
+
+
 def _click_landscape(w, x, y):
-    vb = w.scene.vb
-    sp = vb.mapViewToScene(QtCore.QPointF(x, y))
-    vp = w.scene.mapFromScene(sp)
-    QTest.mouseClick(w.scene.viewport(), QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier,
-                     vp)
+    QTest.mouseClick(w.scene.viewport(), LEFT, NO_MODIFIER, _on_screen(w, x, y))
+
+
+def _drag_landscape(w, start, end, steps=8):
+    """Press the left button at landscape point ``start``, move to ``end`` and release it there."""
+    viewport = w.scene.viewport()
+    a, b = _on_screen(w, *start), _on_screen(w, *end)
+    QTest.mousePress(viewport, LEFT, NO_MODIFIER, a)
+    for k in range(1, steps + 1):
+        QTest.mouseMove(viewport, a + (b - a) * (k / steps))
+    QTest.mouseRelease(viewport, LEFT, NO_MODIFIER, b)
 
 
 def test_place_particles_by_click(qtbot, win):
     w = win
-    w.actions_["place"].trigger()  # P
+    QTest.mouseClick(w.place_btn, LEFT)  # "Place particles" (P)
     assert w.view.place_mode and w.scene.place_mode
     _click_landscape(w, 0.5, 1.5)
     qtbot.waitUntil(lambda: w.doc.group(0).init["kind"] == "point", timeout=3000)
     x, y = w.doc.group(0).init["point"]
     px = w.scene.pixel_size()
     assert abs(x - 0.5) < 3 * px and abs(y - 1.5) < 3 * px
-    # a drag (in the model: what the drag emits) draws a cloud
-    w.scene.sigCloud.emit(1.0, 1.0, 0.4)
-    assert w.doc.group(0).init["kind"] == "normal" and w.doc.group(0).init["std"] == [0.2, 0.2]
+    # a drag draws a cloud: centred where the button went down, std half the drag's length
+    _drag_landscape(w, (1.0, 1.0), (1.4, 1.0))
+    qtbot.waitUntil(lambda: w.doc.group(0).init["kind"] == "normal", timeout=3000)
+    init = w.doc.group(0).init
+    assert abs(init["mean"][0] - 1.0) < 3 * px and abs(init["mean"][1] - 1.0) < 3 * px
+    assert abs(init["std"][0] - 0.2) < 3 * px and init["std"][0] == init["std"][1]
+    assert not w.scene.cloud.isVisible()
 
 
 def test_scrub_and_inspect(qtbot, win):
@@ -181,30 +217,75 @@ def test_open_save_roundtrip(qtbot, win, tmp_path):
     qtbot.waitUntil(lambda: w.display.n >= 1, timeout=10_000)
 
 
-def test_export_figure_animation_data(qtbot, win, tmp_path):
-    w = win
-    play_until(qtbot, w, 10)
-    out = w._run_export("figure", str(tmp_path / "f.png"), size=(480, 320))
-    assert out is not None and (tmp_path / "f.png").stat().st_size > 1000
-    anim = w._run_export("animation", str(tmp_path / "a.mp4"), size=(320, 240), frames=4, fps=4)
-    assert anim is not None and (tmp_path / "a.mp4").stat().st_size > 0
-    w._run_export("data", str(tmp_path / "d.npz"))
+EXPORT_EXPERIMENT = """
+title = "export"
+seed = 1
+[landscape]
+name = "rosenbrock"
+[run]
+steps = 40
+[render]
+size = [320, 240]
+frames = 4
+fps = 4
+[[groups]]
+label = "Adam"
+optimizer = "adam"
+hyper = { lr = 0.05 }
+init = { kind = "normal", mean = [-1.0, 1.5], std = [0.2, 0.2], count = 50 }
+"""
+
+
+def export_via_menu(w, monkeypatch, action, path):
+    """File > Export …: pick ``path`` in the save dialog (patched: no dialog opens offscreen)."""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    w.actions_[action].trigger()
+
+
+def test_export_figure_animation_data(qtbot, win, tmp_path, monkeypatch):
+    import av
+
     from optviz.experiment import load_result
 
+    w = win
+    experiment = tmp_path / "export.toml"
+    experiment.write_text(EXPORT_EXPERIMENT)
+    assert w.open_path(experiment)
+    qtbot.waitUntil(lambda: w.live.exp is w.doc.experiment and w.display.n >= 1, timeout=60_000)
+    play_until(qtbot, w, 10)
+
+    export_via_menu(w, monkeypatch, "export_figure", tmp_path / "f.png")
+    image = QtGui.QImage(str(tmp_path / "f.png"))
+    assert not image.isNull() and image.width() > image.height() > 0
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)}
+    assert len(colours) > 50, "the figure shows the landscape, not a blank page"
+
+    export_via_menu(w, monkeypatch, "export_animation", tmp_path / "a.mp4")
+    with av.open(str(tmp_path / "a.mp4")) as video:
+        frames = [frame.to_ndarray(format="rgb24") for frame in video.decode(video=0)]
+    assert len(frames) == 4 and frames[0].shape == (240, 320, 3)
+    assert not np.array_equal(frames[0], frames[-1]), "the particles move between the first and last frame"
+    assert "Exported" in w.statusBar().currentMessage()
+
+    export_via_menu(w, monkeypatch, "export_data", tmp_path / "d.npz")
     r = load_result(tmp_path / "d.npz")
-    assert r.positions.shape[1] == w.doc.n_particles()
+    assert r.positions.shape[1] == w.doc.n_particles() == 50
 
-    # cancelling leaves no file
-    def cancel_soon():
-        if w.export_dialog is not None:
-            w.export_dialog.cancel()
+    # Cancel in the progress dialog: no file is left behind
+    def press_cancel():
+        for dialog in w.findChildren(QtWidgets.QProgressDialog):
+            if dialog.isVisible():
+                button = dialog.findChild(QtWidgets.QPushButton)
+                QTest.mouseClick(button, LEFT, NO_MODIFIER, button.rect().center())
+                clicker.stop()
 
-    timer = QtCore.QTimer()
-    timer.timeout.connect(cancel_soon)
-    timer.start(1)
-    res = w._run_export("animation", str(tmp_path / "c.mp4"), size=(320, 240), frames=200, fps=10)
-    timer.stop()
-    assert res is None and not (tmp_path / "c.mp4").exists()
+    clicker = QtCore.QTimer()
+    clicker.timeout.connect(press_cancel)
+    clicker.start(0)
+    export_via_menu(w, monkeypatch, "export_animation", tmp_path / "c.mp4")
+    assert not clicker.isActive(), "the progress dialog was shown and cancelled"
+    assert not (tmp_path / "c.mp4").exists()
+    assert "cancelled" in w.statusBar().currentMessage()
 
 
 def test_presets_load_and_run(qtbot, win):
@@ -278,8 +359,9 @@ def test_closing_while_a_kernel_compiles(qtbot, tmp_path, monkeypatch):
     thread ends on its own afterwards instead of being destroyed running (which aborts Qt)."""
     import threading
 
-    from optviz.app.main_window import MainWindow, create_app
+    from optviz.app.main_window import MainWindow
     from optviz.core.engine import Simulation
+    from optviz.render.qt import ensure_app
 
     release = threading.Event()
     compile_kernels = Simulation.compile
@@ -289,7 +371,7 @@ def test_closing_while_a_kernel_compiles(qtbot, tmp_path, monkeypatch):
         compile_kernels(sim, progress)
 
     monkeypatch.setattr(Simulation, "compile", slow_compile)
-    create_app()
+    ensure_app()
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(None, settings=settings, ask_to_save=False)
     w.show()

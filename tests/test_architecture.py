@@ -1,31 +1,27 @@
-"""Architecture checks: the layers of DESIGN.md hold, and the Qt we run on is sound.
+"""Architecture checks: the layers of DESIGN.md hold, and the Python and Qt we run on are sound.
 
 - core, experiment and models import no Qt (checked in a fresh interpreter);
 - import-linter's contracts in pyproject.toml pass;
+- optviz works under ``python -OO`` (no docstrings, no asserts);
 - PySide6 does not abort long-running apps (PLATFORM.md, trap 1).
 """
 
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 import tomllib
 from pathlib import Path
 
-import pytest
-
-import optviz
+from optviz.experiment import load_result
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_DIR = Path(optviz.__path__[0])
 
 
-def _run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+def _run_python(code: str, *flags: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, *flags, "-c", textwrap.dedent(code)],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -66,70 +62,51 @@ def test_core_experiment_models_import_no_qt():
     )
 
 
-def _module_exists(dotted: str) -> bool:
-    """Whether optviz.<...> is a real module or regular package in the source tree."""
-    parts = dotted.split(".")
-    assert parts[0] == "optviz", dotted
-    path = PACKAGE_DIR.joinpath(*parts[1:])
-    return (path / "__init__.py").is_file() or path.with_suffix(".py").is_file()
+def test_import_linter_contracts_pass():
+    """pyproject.toml's contracts, as they are: the layers point down and the Qt-free layers import no Qt."""
+    proc = _run_python("""
+        import sys
+        from importlinter.cli import lint_imports_command
+        sys.argv = ["lint-imports", "--no-cache", "--no-logo"]
+        sys.exit(lint_imports_command())
+    """)
+    assert proc.returncode == 0, f"lint-imports failed:\n{proc.stdout}\n{proc.stderr}"
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    assert f"{len(contracts)} kept, 0 broken" in proc.stdout, proc.stdout
 
 
-def _config_for_existing_modules(tmp_path: Path) -> Path | None:
-    """pyproject's import-linter config, relaxed only for layers not written yet.
-
-    Returns None when every module the contracts name exists (then pyproject.toml
-    is used as it is); otherwise a temporary config in which missing layers are
-    optional and missing source modules are left out. Once the package is
-    complete, this is exactly pyproject's configuration.
-    """
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    linter = config["tool"]["importlinter"]
-    changed = False
-    contracts = []
-    for contract in linter.get("contracts", []):
-        contract = dict(contract)
-        if "layers" in contract:
-            layers = []
-            for layer in contract["layers"]:
-                bare = layer.strip("()")
-                if layer == bare and bare.startswith("optviz") and not _module_exists(bare):
-                    layer, changed = f"({bare})", True
-                layers.append(layer)
-            contract["layers"] = layers
-        if "source_modules" in contract:
-            sources = [m for m in contract["source_modules"] if _module_exists(m)]
-            changed |= sources != contract["source_modules"]
-            if not sources:
-                continue
-            contract["source_modules"] = sources
-        contracts.append(contract)
-    if not changed:
-        return None
-    import tomli_w
-
-    path = tmp_path / "importlinter.toml"
-    path.write_text(tomli_w.dumps({"tool": {"importlinter": {**linter, "contracts": contracts}}}))
-    return path
+def test_imports_without_docstrings():
+    """``python -OO`` strips docstrings: the optimizers' update rules are data, not parsed from them."""
+    proc = _run_python("""
+        import optviz.core.optimizers, optviz.experiment
+        from optviz.core.optimizers import OPTIMIZERS
+        assert optviz.core.optimizers.__doc__ is None
+        missing = [name for name, spec in OPTIMIZERS.items() if "θ ←" not in spec.update_rule]
+        print("missing rules:", missing)
+    """, "-OO")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "missing rules: []"
 
 
-def test_import_linter_contracts_pass(tmp_path):
-    if importlib.util.find_spec("importlinter") is None:
-        pytest.skip("import-linter is not installed (pip install -e .[test])")
-    exe = Path(sys.executable).with_name("lint-imports")
-    if not exe.exists():
-        found = shutil.which("lint-imports")
-        if found is None:
-            pytest.skip("import-linter is installed but its lint-imports command is not found")
-        exe = Path(found)
-    cmd = [str(exe), "--no-cache", "--no-logo"]
-    config = _config_for_existing_modules(tmp_path)
-    if config is not None:
-        cmd += ["--config", str(config)]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    note = "" if config is None else " (layers not written yet were treated as optional)"
-    if "include_external_packages" in proc.stdout + proc.stderr:
-        note += "; add `include_external_packages = true` under [tool.importlinter]"
-    assert proc.returncode == 0, f"lint-imports failed{note}:\n{proc.stdout}\n{proc.stderr}"
+def test_optviz_run_without_docstrings(tmp_path):
+    """A small experiment runs headless under ``python -OO -m optviz run``."""
+    experiment = tmp_path / "tiny.toml"
+    experiment.write_text(textwrap.dedent("""
+        title = "tiny"
+        [landscape]
+        name = "rosenbrock"
+        [run]
+        steps = 20
+        [[groups]]
+        label = "Adam"
+        optimizer = "adam"
+        init = { kind = "normal", mean = [-1.0, 1.0], std = [0.1, 0.1], count = 8 }
+    """))
+    out = tmp_path / "tiny.npz"
+    proc = subprocess.run([sys.executable, "-OO", "-m", "optviz", "run", str(experiment), "-o", str(out), "-q"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert load_result(out).positions.shape == (21, 8, 2)
 
 
 def test_pyside6_void_calls_do_not_abort():

@@ -201,11 +201,12 @@ def test_app_refuses_an_opened_file_beyond_its_particle_limit(qtbot, tmp_path, m
     pytest.importorskip("pytestqt")
     from PySide6 import QtCore, QtWidgets
 
-    from optviz.app.main_window import MainWindow, create_app
+    from optviz.app.main_window import MainWindow
+    from optviz.render.qt import ensure_app
 
     crowded = tmp_path / "crowded.toml"
     crowded.write_text(_toml(2, 600_000))
-    create_app()
+    ensure_app()
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(str(crowded), settings=settings, ask_to_save=False)  # the command-line argument
     qtbot.addWidget(w)

@@ -135,3 +135,20 @@ def test_set_data_with_frame_and_side_sample(scene, run):
     scene.set_data(res, frame=-1, side_result=res)
     assert scene.frame == 30
     assert scene.side.names
+
+
+def test_frame_for_step_is_the_last_frame_at_or_before_the_step(scene):
+    from optviz.models.live import frame_for_step
+
+    steps = np.array([0, 2, 4, 8, 16])
+    assert [frame_for_step(steps, s) for s in (-1, 0, 1, 2, 3, 15, 16, 1000)] == [0, 0, 0, 1, 1, 3, 4, 4]
+    assert [scene.frame_for_step(s) for s in (0, 7, 30, 99)] == [0, 7, 30, 30]  # recorded every step
+
+
+def test_contour_lines_are_drawn_at_the_contour_levels(scene):
+    layer = scene.landscape
+    x, y = layer.contours.getData()
+    finite = np.isfinite(x)
+    assert finite.sum() > 100 and (~finite).sum() >= layer.n_contours  # polylines, NaN-separated
+    (x0, x1), (y0, y1) = scene.view_range()
+    assert np.all((x[finite] >= x0) & (x[finite] <= x1) & (y[finite] >= y0) & (y[finite] <= y1))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from optviz.core.optimizers import adam, bias_correction_factors
+from optviz.experiment import Experiment, run_experiment
+
 W_SQUARED_HALF = {"name": "ravine", "params": {"condition": 1.0, "angle": 0.0}}
 
 
 def run(optimizer: str, hyper: dict, steps: int):
-    from optviz.experiment import Experiment, run_experiment
-
     exp = Experiment.from_dict({
         "title": "worked example", "seed": 0,
         "landscape": W_SQUARED_HALF,
@@ -55,7 +56,7 @@ def test_adam_thirty_steps():
     np.testing.assert_allclose(np.asarray(res.grad)[:, 0, 0], w, rtol=1e-15, atol=0)
 
 
-BIAS_TABLE = [  # t, 1/(1-β1^t), 1/(1-β2^t), digits printed for each
+BIAS_TABLE = [  # REFERENCE.md: t, 1/(1-β1^t), 1/(1-β2^t), digits printed for each
     (1, 10.00, 1000.00, 2, 2),
     (5, 2.44, 200.40, 2, 2),
     (50, 1.005, 20.49, 3, 2),
@@ -63,36 +64,41 @@ BIAS_TABLE = [  # t, 1/(1-β1^t), 1/(1-β2^t), digits printed for each
 ]
 
 
-def _factors(t: int) -> tuple[float, float]:
-    try:
-        from optviz.core.optimizers import bias_correction_factors
-    except ImportError:  # the table is about the numbers; compute them from the betas
-        return 1.0 / (1.0 - 0.9**t), 1.0 / (1.0 - 0.999**t)
+def _shown_factors(t: int) -> tuple[float, float]:
+    """The factors the inspector and the side plots show (optviz.core.optimizers)."""
     f1, f2 = bias_correction_factors((0.9, 0.999), [t])
-    return float(np.asarray(f1).ravel()[0]), float(np.asarray(f2).ravel()[0])
+    return float(f1[0]), float(f2[0])
 
 
+def _kernel_factors(t: int) -> tuple[float, float]:
+    """The factors Adam's kernel applies at step t, from its per-step coefficients."""
+    lr = 0.01
+    _, lr_t, _, _, lr_over_bc1, _, bc2 = adam.coefficients(float(t), lr, 1.0, 0.9, 0.999, 1e-8, 0.0, 0.0, 1.0,
+                                                            0.0, 0.0)
+    assert lr_t == lr
+    return lr_over_bc1 / lr, 1.0 / bc2
+
+
+@pytest.mark.parametrize("factors", [_shown_factors, _kernel_factors], ids=["shown", "kernel"])
 @pytest.mark.parametrize("t, c1, c2, d1, d2", BIAS_TABLE)
-def test_bias_correction_table(t, c1, c2, d1, d2):
-    f1, f2 = _factors(t)
+def test_bias_correction_table(factors, t, c1, c2, d1, d2):
+    f1, f2 = factors(t)
     assert round(f1, d1) == c1, (t, f1)
     assert round(f2, d2) == c2, (t, f2)
-    np.testing.assert_allclose([f1, f2], [1.0 / (1.0 - 0.9**t), 1.0 / (1.0 - 0.999**t)],
-                               rtol=1e-14)
 
 
-def test_document_rounding_slips_are_not_reproduced():
+@pytest.mark.parametrize("factors", [_shown_factors, _kernel_factors], ids=["shown", "kernel"])
+def test_document_rounding_slips_are_not_reproduced(factors):
     """Document 000 prints 20.51 and 10.51 at t = 50 and 100; the exact values are 20.49, 10.50."""
-    assert round(_factors(50)[1], 2) != 20.51
-    assert round(_factors(100)[1], 2) != 10.51
+    assert round(factors(50)[1], 2) != 20.51
+    assert round(factors(100)[1], 2) != 10.51
 
 
 def test_bias_correction_factors_vectorized():
-    pytest.importorskip("optviz.core.optimizers")
-    from optviz.core.optimizers import bias_correction_factors
-
     t = np.arange(1, 101)
     f1, f2 = bias_correction_factors((0.9, 0.999), t)
-    np.testing.assert_allclose(f1, 1.0 / (1.0 - 0.9**t), rtol=1e-14)
-    np.testing.assert_allclose(f2, 1.0 / (1.0 - 0.999**t), rtol=1e-14)
+    np.testing.assert_array_equal(f1, [_shown_factors(k)[0] for k in t])
+    np.testing.assert_array_equal(f2, [_shown_factors(k)[1] for k in t])
+    np.testing.assert_allclose(f1, [_kernel_factors(k)[0] for k in t], rtol=1e-13)  # pow rounds differently
+    np.testing.assert_allclose(f2, [_kernel_factors(k)[1] for k in t], rtol=1e-13)
     assert np.all(np.diff(f1) < 0) and np.all(np.diff(f2) < 0)

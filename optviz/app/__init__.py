@@ -23,9 +23,10 @@ def run_app(path=None, argv=None) -> int:
         print(f"optviz: {path}: no such file", file=sys.stderr)
         return 2
     os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
-    from optviz.app.main_window import MainWindow, create_app
+    from optviz.app.main_window import MainWindow
+    from optviz.render.qt import ensure_app
 
-    app = create_app(argv)
+    app = ensure_app(argv)
     win = MainWindow(path)
     win.show()
     code = int(app.exec())

@@ -10,14 +10,13 @@ snapshot (never waiting) and draws it.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections import deque
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-__all__ = ["MainWindow", "create_app", "presets"]
+__all__ = ["MainWindow", "presets"]
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 MAX_RECENT = 8
@@ -25,15 +24,6 @@ MAX_RECENT = 8
 SIDE_PLOT_INTERVAL = 0.25
 KERNELS_TIP = ("Numba compiles each optimizer family's kernel for a landscape the first time it is used; "
                "later launches load it from the disk cache")
-
-
-def create_app(argv=None):
-    app = QtWidgets.QApplication.instance()
-    if app is None:
-        app = QtWidgets.QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "optviz"])
-    app.setOrganizationName("optviz")
-    app.setApplicationName("optviz")
-    return app
 
 
 def presets() -> list[tuple[str, Path]]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optviz.core.jit import njit
-
-_OPTS = dict(nogil=True, cache=True, error_model="numpy")
+from optviz.core.jit import KERNEL_OPTIONS, njit
 
 
 def group_quantiles(values: np.ndarray, group: np.ndarray, n_groups: int, qs=(0.1, 0.5, 0.9),
@@ -46,11 +44,16 @@ def group_quantiles(values: np.ndarray, group: np.ndarray, n_groups: int, qs=(0.
     return out
 
 
-@njit(**_OPTS)
-def _splat_live(pos, group, group_visible, diverged_at, x0, y0, sx, sy, out):
+_INT64 = np.iinfo(np.int64)
+
+
+@njit(**KERNEL_OPTIONS)
+def _splat(pos, group, group_visible, mark, low, high, x0, y0, sx, sy, out):
+    """out[g, floor((y - y0) sy), floor((x - x0) sx)] += 1 for each particle whose pixel is in
+    ``out`` and whose group is visible, counting particle k only when ``low < mark[k] <= high``."""
     ng, h, w = out.shape
     for k in range(pos.shape[0]):
-        if diverged_at[k] >= 0:
+        if not (low < mark[k] <= high):
             continue
         g = group[k]
         if not group_visible[g]:
@@ -62,16 +65,34 @@ def _splat_live(pos, group, group_visible, diverged_at, x0, y0, sx, sy, out):
         out[g, int(fy), int(fx)] += 1.0
 
 
-def splat_density_live(positions, group, group_visible, diverged_at, xrange, yrange, shape) -> np.ndarray:
-    """:func:`splat_density_frame` for the newest state of a run: particle ``k`` counts
-    unless ``diverged_at[k] >= 0`` (the compute thread uses it to hand the window the
-    density of each new frame ready-made)."""
+def _density(positions, group, group_visible, mark, low, high, xrange, yrange, shape) -> np.ndarray:
     h, w = shape
-    gv = np.ascontiguousarray(group_visible, dtype=np.bool_)
-    out = np.zeros((len(gv), h, w), dtype=np.float32)
-    sx = w / (xrange[1] - xrange[0])
-    sy = h / (yrange[1] - yrange[0])
-    _splat_live(np.ascontiguousarray(positions), np.ascontiguousarray(group, dtype=np.int64), gv,
-                np.ascontiguousarray(diverged_at, dtype=np.int64),
-                float(xrange[0]), float(yrange[0]), float(sx), float(sy), out)
+    visible = np.ascontiguousarray(group_visible, dtype=np.bool_)
+    out = np.zeros((len(visible), h, w), dtype=np.float32)
+    _splat(np.ascontiguousarray(positions), np.ascontiguousarray(group, dtype=np.int64), visible,
+           np.ascontiguousarray(mark, dtype=np.int64), int(low), int(high),
+           float(xrange[0]), float(yrange[0]), float(w / (xrange[1] - xrange[0])),
+           float(h / (yrange[1] - yrange[0])), out)
     return out
+
+
+def splat_density_frame(positions, group, group_visible, diverged_frame, frame, xrange, yrange,
+                        shape) -> np.ndarray:
+    """Particle counts per group and pixel of one recorded frame: float32 ``(n_groups, h, w)``.
+
+    Particle ``k`` counts when it has not diverged by then (``diverged_frame[k] > frame``), its
+    group is visible (``group_visible[group[k]]``) and it lies in the view: pixel column
+    ``floor((x - xrange[0]) * w / (xrange[1] - xrange[0]))``, row likewise from ``yrange``
+    (row 0 is ``yrange[0]``), each half-open (``xrange[1]`` itself is outside); NaN never
+    counts. ``positions`` (N, 2) float32 or float64, ``group`` (N,) int, ``group_visible``
+    (n_groups,) bool, ``diverged_frame`` (N,) int; ``shape`` is (h, w). No per-particle
+    temporaries: the window calls it for every frame of up to millions of particles.
+    """
+    return _density(positions, group, group_visible, diverged_frame, frame, _INT64.max, xrange, yrange, shape)
+
+
+def splat_density_live(positions, group, group_visible, diverged_at, xrange, yrange, shape) -> np.ndarray:
+    """:func:`splat_density_frame` for the newest state of a run, where particle ``k`` counts
+    unless it has diverged (``diverged_at[k] >= 0``). The compute thread uses it to hand the
+    window the density of each new frame ready-made."""
+    return _density(positions, group, group_visible, diverged_at, _INT64.min, -1, xrange, yrange, shape)

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LiveRun", "Snapshot", "DisplayBuffer", "side_sample", "history_frames_for"]
+__all__ = ["LiveRun", "Snapshot", "DisplayBuffer", "frame_for_step", "side_sample", "history_frames_for"]
 
 #: Side plots use at most this many particles (evenly spread over each group).
 SIDE_SAMPLE = 1000
@@ -50,6 +50,13 @@ DISPLAY_MB = 96.0
 SIDE_MB = 32.0
 #: At most this many frames travel in one snapshot (evenly thinned, newest kept).
 MAX_FRAMES_PER_SNAPSHOT = 64
+
+
+def frame_for_step(steps: np.ndarray, step: int) -> int:
+    """Index of the last frame of ``steps`` (ascending recorded steps) at or before optimizer step
+    ``step``: 0 before the first frame, the last frame after it."""
+    i = int(np.searchsorted(steps, step, side="right")) - 1
+    return max(0, min(i, len(steps) - 1))
 
 
 def side_sample(group: np.ndarray, n_groups: int, limit: int = SIDE_SAMPLE) -> np.ndarray:
@@ -649,8 +656,8 @@ class DisplayBuffer:
         self.ns = len(keep)
 
     def frame_for_step(self, step: int) -> int:
-        i = int(np.searchsorted(self.steps[: self.n], step, side="right")) - 1
-        return max(0, min(i, self.n - 1))
+        """Index of the last held frame at or before optimizer step ``step``."""
+        return frame_for_step(self.steps[: self.n], step)
 
     def result(self):
         """Result-like views of the held frames for ``Scene.set_data`` (no copies)."""

@@ -4,9 +4,9 @@
 
 * an ``ImageItem`` holding a ready-made RGBA image (the colormap is applied
   here, once, with NumPy: nothing is re-mapped when the scene repaints);
-* one ``PlotCurveItem`` with every contour segment of every level
-  (``connect="pairs"``), computed by a Numba marching-squares kernel once per
-  landscape or view change;
+* one ``PlotCurveItem`` with every contour line of every level
+  (NaN-separated polylines, ``connect="finite"``), computed by contourpy once
+  per landscape or view change;
 * a ``ScatterPlotItem`` marking the known minima (star: global minimum,
   circle: local minimum, plus: saddle point).
 
@@ -29,7 +29,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from optviz.render.colors import colormap_lut
-from optviz.render.kernels import contour_segments
+from optviz.render.kernels import contour_lines
 
 __all__ = ["LandscapeLayer"]
 
@@ -47,7 +47,7 @@ class LandscapeLayer:
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-100)
         self.contours = pg.PlotCurveItem(
-            pen=pg.mkPen((0, 0, 0, 85), width=1), connect="pairs", antialias=True
+            pen=pg.mkPen((0, 0, 0, 85), width=1), connect="finite", antialias=True
         )
         self.contours.setZValue(-90)
         self.minima = pg.ScatterPlotItem(pxMode=True)
@@ -159,11 +159,11 @@ class LandscapeLayer:
             z = self._transform(np.asarray(self._eval(xs, ys), dtype=np.float64))
         lo, hi = self._levels
         levels = np.linspace(lo, hi, n + 2)[1:-1]
-        seg = contour_segments(z, xs, ys, levels)
-        if len(seg) == 0:
+        lines = contour_lines(z, xs, ys, levels)
+        if len(lines) == 0:
             self.contours.setData([], [])
         else:
-            self.contours.setData(seg[:, 0], seg[:, 1], connect="pairs", skipFiniteCheck=True)
+            self.contours.setData(lines[:, 0], lines[:, 1], connect="finite", skipFiniteCheck=True)
 
     def _set_minima(self, minima) -> None:
         spots = []

@@ -1,4 +1,4 @@
-"""Qt bootstrap for the render layer: one place that creates the QApplication.
+"""Qt bootstrap: the one place that creates the QApplication (for the window and headless export).
 
 :func:`ensure_app` returns the running ``QApplication`` or creates one. Before
 creating it, it picks Qt's ``offscreen`` platform when there is no display
@@ -26,15 +26,23 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def ensure_app(headless: bool = False):
-    """Return the QApplication, creating it (offscreen when headless or no display)."""
+def ensure_app(argv=None, *, headless: bool = False):
+    """Return the QApplication, creating it with ``argv`` (default: the program's name) if there is none.
+
+    It is offscreen when ``headless`` or without a display, unless ``QT_QPA_PLATFORM`` says
+    otherwise. An application that nobody named (no organization name) is named "optviz", the
+    organization and application of the settings (``QSettings()``) that the window keeps.
+    """
     if headless or not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtWidgets
 
     app = QtWidgets.QApplication.instance()
     if app is None:
-        app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "optviz"])
+        app = QtWidgets.QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "optviz"])
+    if not app.organizationName():
+        app.setOrganizationName("optviz")
+        app.setApplicationName("optviz")
     return app
 
 

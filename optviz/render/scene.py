@@ -55,6 +55,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.models.live import frame_for_step
 from optviz.render.colors import THEMES, group_colors
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, RenderOptions
@@ -416,8 +417,7 @@ class Scene(pg.GraphicsLayoutWidget):
 
     def frame_for_step(self, step: int) -> int:
         """Index of the last recorded frame at or before optimizer step ``step``."""
-        i = int(np.searchsorted(self._steps, step, side="right")) - 1
-        return max(0, min(i, len(self._steps) - 1))
+        return frame_for_step(self._steps, step)
 
     def show_frame(self, i: int) -> None:
         """Draw recorded frame ``i`` (clamped; negative counts from the end)."""

@@ -65,7 +65,7 @@ def gradient_source(surface, noise: str = "none") -> GradientSource:
     if surface.kind == "data":
         return GradientSource("data", surface.title, model_id=int(surface.id))
     if surface.kind == "expression":
-        module = surface.tile_function.py_func.__module__
+        module = surface.tile_function.__module__
         args = tuple(f"params[{k}]" for k in range(len(surface.params)))
         return GradientSource("point", surface.title, module, "point", args, noise)
     return builtin_source(surface.name, surface.title, noise)
@@ -91,8 +91,9 @@ class Kernel:
         if (name, signature) in self._ready:
             return
         dispatcher = getattr(self.module, name)
-        with codecache.compile_lock(self.module):
-            dispatcher.compile(signature)
+        if not numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1 (coverage runs): plain Python functions
+            with codecache.compile_lock(self.module):
+                dispatcher.compile(signature)
         self._ready.add((name, signature))
 
     def run(self, name: str, args: tuple) -> None:
@@ -131,9 +132,10 @@ def points_evaluator(name: str):
         evaluate = _evaluators.get(name)
     if evaluate is None:
         module = codecache.load_module(points_source(builtin_source(name)), prefix="_optviz_points_")
-        with codecache.compile_lock(module):
-            module.evaluate_points.compile("(float64[::1], float64[::1], float64[::1], float64[::1], float64[::1], "
-                                           "float64[::1])")
+        if not numba.config.DISABLE_JIT:
+            with codecache.compile_lock(module):
+                module.evaluate_points.compile("(float64[::1], float64[::1], float64[::1], float64[::1], "
+                                               "float64[::1], float64[::1])")
         with _lock:
             evaluate = _evaluators.setdefault(name, module.evaluate_points)
     return evaluate

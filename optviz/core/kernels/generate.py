@@ -42,11 +42,11 @@ class GradientSource:
 
 def check_family(family) -> None:
     """Raise if a family's names and its rule's or coefficients' signatures disagree."""
-    rule = list(inspect.signature(family.rule.py_func).parameters)
+    rule = list(inspect.signature(family.rule).parameters)
     expected = ["theta", "grad", *family.STATE, *family.COLUMNS, *family.COEFFICIENTS]
     if rule != expected:
         raise TypeError(f"{family.__name__}.rule takes {rule}, expected {expected}")
-    coefficients = list(inspect.signature(family.coefficients.py_func).parameters)
+    coefficients = list(inspect.signature(family.coefficients).parameters)
     if coefficients != ["t", "lr", "carry", *family.COLUMNS]:
         raise TypeError(f"{family.__name__}.coefficients takes {coefficients}, expected t, lr, carry, *COLUMNS")
 

@@ -1,13 +1,5 @@
 """Adadelta (torch.optim.Adadelta).
 
-Update rule:
-
-    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
-    v ← ρ v + (1 - ρ) g²
-    Δ = √(u + eps) / √(v + eps) · g
-    u ← ρ u + (1 - ρ) Δ²
-    θ ← θ - lr_t Δ
-
 State: square average v, accumulated squared update u.
 Preconditioned LR: lr_t √(u + eps) / √(v + eps) (u before this step's update).
 """
@@ -29,6 +21,15 @@ FAMILY = "adadelta"
 
 STATE = ("square_avg", "acc_delta")
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+v ← ρ v + (1 - ρ) g²
+Δ = √(u + eps) / √(v + eps) · g
+u ← ρ u + (1 - ρ) Δ²
+θ ← θ - lr_t Δ
+"""
+
 SPECS = (
     OptimizerSpec(
         "adadelta", "Adadelta", FAMILY, "Adadelta",
@@ -40,7 +41,7 @@ SPECS = (
             decoupled_weight_decay(),
         ),
         STATE,
-        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        UPDATE_RULE,
         "lr_t √(u + eps) / √(v + eps) per parameter",
         "Step sizes from the ratio of running RMS of updates and of gradients.",
     ),

@@ -1,12 +1,5 @@
 """AdaGrad (torch.optim.Adagrad).
 
-Update rule (t = 1, 2, ...):
-
-    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
-    clr = lr_t / (1 + (t - 1) lr_decay)
-    G ← G + g²                                   (G₀ = initial_accumulator_value)
-    θ ← θ - clr · g / (√G + eps)                 (eps_placement = "inside": √(G + eps))
-
 State: sum of squared gradients G. Preconditioned LR: clr / (√G + eps), which only
 ever shrinks: AdaGrad's vanishing learning rate. The lecture notes' δ = 1e-7 is eps.
 """
@@ -29,6 +22,16 @@ FAMILY = "adagrad"
 
 STATE = ("sum",)
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+clr = lr_t / (1 + (t - 1) lr_decay)
+G ← G + g²                                   (G₀ = initial_accumulator_value)
+θ ← θ - clr · g / (√G + eps)                 (eps_placement = "inside": √(G + eps))
+
+t = 1, 2, ... is the step.
+"""
+
 SPECS = (
     OptimizerSpec(
         "adagrad", "AdaGrad", FAMILY, "Adagrad",
@@ -43,7 +46,7 @@ SPECS = (
             decoupled_weight_decay(),
         ),
         STATE,
-        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        UPDATE_RULE,
         "clr / (√G + eps) per parameter; it only decreases",
         "Per-parameter step sizes from the running sum of squared gradients.",
     ),

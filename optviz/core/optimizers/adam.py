@@ -1,13 +1,5 @@
 """Adam, AdamW and AMSGrad (torch.optim.Adam / AdamW).
 
-Update rule (t = 1, 2, ...):
-
-    g ← g + λθ                     (Adam's L2; AdamW / decoupled: θ ← θ(1 - lr_t λ) first)
-    m ← β₁ m + (1 - β₁) g          v ← β₂ v + (1 - β₂) g²
-    amsgrad: v̄ ← max(v̄, v), use v̄ for v below
-    m̂ = m / (1 - β₁ᵗ)              v̂ = v / (1 - β₂ᵗ)          (bias_correction = false: m̂ = m, v̂ = v)
-    θ ← θ - lr_t m̂ / (√v̂ + eps)    (eps_placement = "inside": √(v̂ + eps))
-
 State: first moment m, second moment v, running max v̄ (AMSGrad).
 Preconditioned LR: lr_t / (√v̂ + eps), the factor that multiplies the corrected direction m̂.
 """
@@ -45,16 +37,26 @@ def _hypers(wd: float, decoupled: bool):
     )
 
 
-_RULE = __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n")
 _EFFECTIVE = "lr_t / (√v̂ + eps) per parameter"
 
 STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                     (Adam's L2; AdamW / decoupled: θ ← θ(1 - lr_t λ) first)
+m ← β₁ m + (1 - β₁) g          v ← β₂ v + (1 - β₂) g²
+amsgrad: v̄ ← max(v̄, v), use v̄ for v below
+m̂ = m / (1 - β₁ᵗ)              v̂ = v / (1 - β₂ᵗ)          (bias_correction = false: m̂ = m, v̂ = v)
+θ ← θ - lr_t m̂ / (√v̂ + eps)    (eps_placement = "inside": √(v̂ + eps))
+
+t = 1, 2, ... is the step.
+"""
+
 SPECS = (
     OptimizerSpec("adam", "Adam", FAMILY, "Adam", _hypers(0.0, False), STATE,
-                  _RULE, _EFFECTIVE, "Momentum on the gradient, RMSProp-style scaling, bias correction."),
+                  UPDATE_RULE, _EFFECTIVE, "Momentum on the gradient, RMSProp-style scaling, bias correction."),
     OptimizerSpec("adamw", "AdamW", FAMILY, "AdamW", _hypers(1e-2, True), STATE,
-                  _RULE, _EFFECTIVE, "Adam with weight decay applied to the weights, not the gradient."),
+                  UPDATE_RULE, _EFFECTIVE, "Adam with weight decay applied to the weights, not the gradient."),
 )
 
 

@@ -1,12 +1,5 @@
 """Adamax (torch.optim.Adamax): Adam with an infinity-norm second moment.
 
-Update rule:
-
-    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
-    m ← β₁ m + (1 - β₁) g
-    u ← max(β₂ u, |g| + eps)
-    θ ← θ - lr_t / (1 - β₁ᵗ) · m / u             (bias_correction = false: no 1/(1 - β₁ᵗ))
-
 State: first moment m, infinity norm u. Preconditioned LR: lr_t / u.
 """
 
@@ -29,12 +22,20 @@ FAMILY = "adamax"
 
 STATE = ("exp_avg", "exp_inf")
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+m ← β₁ m + (1 - β₁) g
+u ← max(β₂ u, |g| + eps)
+θ ← θ - lr_t / (1 - β₁ᵗ) · m / u             (bias_correction = false: no 1/(1 - β₁ᵗ))
+"""
+
 SPECS = (
     OptimizerSpec(
         "adamax", "Adamax", FAMILY, "Adamax",
         (lr(2e-3), betas(), eps(1e-8), weight_decay(), decoupled_weight_decay(), bias_correction()),
         STATE,
-        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        UPDATE_RULE,
         "lr_t / u per parameter",
         "Adam with the running maximum of |g| in place of the RMS.",
     ),

@@ -1,11 +1,5 @@
 """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; optax.lion).
 
-Update rule:
-
-    c = sign(β₁ m + (1 - β₁) g)
-    m ← β₂ m + (1 - β₂) g
-    θ ← θ - lr_t (c + λθ)                        (weight decay is always decoupled)
-
 State: momentum m. Preconditioned LR: lr_t (every step has size lr_t per parameter).
 """
 
@@ -19,6 +13,13 @@ FAMILY = "lion"
 
 STATE = ("exp_avg",)
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+c = sign(β₁ m + (1 - β₁) g)
+m ← β₂ m + (1 - β₂) g
+θ ← θ - lr_t (c + λθ)                        (weight decay is always decoupled)
+"""
+
 SPECS = (
     OptimizerSpec(
         "lion", "Lion", FAMILY, "optax.lion",
@@ -30,7 +31,7 @@ SPECS = (
             weight_decay(),
         ),
         STATE,
-        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        UPDATE_RULE,
         "lr_t per parameter: every step moves each parameter by exactly lr_t",
         "Moves each parameter by ±lr along the sign of an interpolated momentum.",
     ),

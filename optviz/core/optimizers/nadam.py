@@ -1,13 +1,5 @@
 """NAdam (torch.optim.NAdam): Adam with Nesterov momentum and momentum decay.
 
-Update rule (ψ = momentum_decay):
-
-    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
-    μ_t = β₁ (1 - ½·0.96^(tψ)),  μ_{t+1} likewise,  Π_t = μ₁ μ₂ … μ_t
-    m ← β₁ m + (1 - β₁) g        v ← β₂ v + (1 - β₂) g²
-    s = √(v / (1 - β₂ᵗ)) + eps                   (eps_placement = "inside": √(v/(1 - β₂ᵗ) + eps))
-    θ ← θ - lr_t (1 - μ_t)/(1 - Π_t) · g / s - lr_t μ_{t+1}/(1 - Π_t μ_{t+1}) · m / s
-
 State: first moment m, second moment v. Preconditioned LR: lr_t / s.
 """
 
@@ -30,6 +22,17 @@ FAMILY = "nadam"
 
 STATE = ("exp_avg", "exp_avg_sq")
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+μ_t = β₁ (1 - ½·0.96^(tψ)),  μ_{t+1} likewise,  Π_t = μ₁ μ₂ … μ_t
+m ← β₁ m + (1 - β₁) g        v ← β₂ v + (1 - β₂) g²
+s = √(v / (1 - β₂ᵗ)) + eps                   (eps_placement = "inside": √(v/(1 - β₂ᵗ) + eps))
+θ ← θ - lr_t (1 - μ_t)/(1 - Π_t) · g / s - lr_t μ_{t+1}/(1 - Π_t μ_{t+1}) · m / s
+
+ψ = momentum_decay, t = 1, 2, ... the step.
+"""
+
 SPECS = (
     OptimizerSpec(
         "nadam", "NAdam", FAMILY, "NAdam",
@@ -40,7 +43,7 @@ SPECS = (
             eps_placement(),
         ),
         STATE,
-        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        UPDATE_RULE,
         "lr_t / (√v̂ + eps) per parameter",
         "Adam whose momentum looks ahead, as Nesterov's does.",
     ),

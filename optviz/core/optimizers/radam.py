@@ -1,14 +1,5 @@
 """RAdam (torch.optim.RAdam): Adam with a rectified, warm-up-free adaptive step.
 
-Update rule:
-
-    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
-    m ← β₁ m + (1 - β₁) g        v ← β₂ v + (1 - β₂) g²        m̂ = m / (1 - β₁ᵗ)
-    ρ∞ = 2/(1 - β₂) - 1,  ρ_t = ρ∞ - 2tβ₂ᵗ/(1 - β₂ᵗ)
-    ρ_t > 5:  r = √((ρ_t - 4)(ρ_t - 2)ρ∞ / ((ρ∞ - 4)(ρ∞ - 2)ρ_t)),
-              θ ← θ - lr_t m̂ · √(1 - β₂ᵗ)/(√v + eps) · r      (eps_placement = "inside": √(v + eps))
-    otherwise θ ← θ - lr_t m̂                       (plain momentum while the variance is unreliable)
-
 State: first moment m, second moment v.
 Preconditioned LR: lr_t r √(1 - β₂ᵗ)/(√v + eps) when rectified, else lr_t.
 """
@@ -31,12 +22,22 @@ FAMILY = "radam"
 
 STATE = ("exp_avg", "exp_avg_sq")
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+m ← β₁ m + (1 - β₁) g        v ← β₂ v + (1 - β₂) g²        m̂ = m / (1 - β₁ᵗ)
+ρ∞ = 2/(1 - β₂) - 1,  ρ_t = ρ∞ - 2tβ₂ᵗ/(1 - β₂ᵗ)
+ρ_t > 5:  r = √((ρ_t - 4)(ρ_t - 2)ρ∞ / ((ρ∞ - 4)(ρ∞ - 2)ρ_t)),
+          θ ← θ - lr_t m̂ · √(1 - β₂ᵗ)/(√v + eps) · r      (eps_placement = "inside": √(v + eps))
+otherwise θ ← θ - lr_t m̂                       (plain momentum while the variance is unreliable)
+"""
+
 SPECS = (
     OptimizerSpec(
         "radam", "RAdam", FAMILY, "RAdam",
         (lr(1e-3), betas(), eps(1e-8), weight_decay(), decoupled_weight_decay(variant=False), eps_placement()),
         STATE,
-        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        UPDATE_RULE,
         "lr_t r √(1 - β₂ᵗ)/(√v + eps) once rectified, lr_t before",
         "Adam that behaves like momentum SGD until the variance estimate is reliable.",
     ),

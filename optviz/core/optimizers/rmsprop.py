@@ -1,14 +1,5 @@
 """RMSProp (torch.optim.RMSprop), plain, centered, with momentum.
 
-Update rule:
-
-    g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
-    v ← α v + (1 - α) g²
-    centered: ḡ ← α ḡ + (1 - α) g,  s = √(v - ḡ²) + eps;  otherwise s = √v + eps
-                                                 (eps_placement = "inside": √(· + eps))
-    momentum μ > 0:  b ← μ b + g / s,  θ ← θ - lr_t b
-    otherwise:       θ ← θ - lr_t g / s
-
 State: square average v, gradient average ḡ, momentum buffer b.
 Preconditioned LR: lr_t / s. The lecture notes use α = 0.9 (torch: 0.99).
 """
@@ -31,6 +22,16 @@ FAMILY = "rmsprop"
 
 STATE = ("square_avg", "grad_avg", "momentum_buffer")
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                                   (L2; decoupled: θ ← θ(1 - lr_t λ))
+v ← α v + (1 - α) g²
+centered: ḡ ← α ḡ + (1 - α) g,  s = √(v - ḡ²) + eps;  otherwise s = √v + eps
+                                             (eps_placement = "inside": √(· + eps))
+momentum μ > 0:  b ← μ b + g / s,  θ ← θ - lr_t b
+otherwise:       θ ← θ - lr_t g / s
+"""
+
 SPECS = (
     OptimizerSpec(
         "rmsprop", "RMSProp", FAMILY, "RMSprop",
@@ -47,7 +48,7 @@ SPECS = (
             decoupled_weight_decay(),
         ),
         STATE,
-        __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n"),
+        UPDATE_RULE,
         "lr_t / (√v + eps) per parameter (centered: lr_t / (√(v - ḡ²) + eps))",
         "Per-parameter step sizes from a running average of squared gradients.",
     ),

@@ -1,14 +1,5 @@
 """SGD / GD, Momentum and Nesterov (torch.optim.SGD), with the lecture notes' momentum forms.
 
-Update rule (per parameter, g the loss gradient, t = 1, 2, ...):
-
-    g ← g + λθ                                  (L2 weight decay; decoupled: θ ← θ(1 - lr_t λ))
-    torch form:     b_1 = g,   b_t = μ b_{t-1} + (1 - τ) g
-    EMA form:       b_0 = 0,   b_t = μ b_{t-1} + (1 - μ) g     (notes 000, 004)
-    dampened form:  b_0 = 0,   b_t = μ b_{t-1} + (1 - τ) g     (note 002)
-    d = g + μ b_t if nesterov else b_t          (d = g when μ = 0)
-    θ ← θ - lr_t d
-
 State: momentum buffer b. Preconditioned LR: lr_t for both parameters.
 """
 
@@ -60,20 +51,31 @@ def _check_nesterov(values, where):
         )
 
 
-_RULE = __doc__.split("Update rule", 1)[1].split("State:", 1)[0].strip(" :\n")
 _EFFECTIVE = "lr_t for each parameter (momentum changes the realized step, not this factor)"
 
 STATE = ("momentum_buffer",)
 
+#: The update rule, per parameter, as the group editor and the inspector show it.
+UPDATE_RULE = """\
+g ← g + λθ                                  (L2 weight decay; decoupled: θ ← θ(1 - lr_t λ))
+torch form:     b_1 = g,   b_t = μ b_{t-1} + (1 - τ) g
+EMA form:       b_0 = 0,   b_t = μ b_{t-1} + (1 - μ) g     (notes 000, 004)
+dampened form:  b_0 = 0,   b_t = μ b_{t-1} + (1 - τ) g     (note 002)
+d = g + μ b_t if nesterov else b_t          (d = g when μ = 0)
+θ ← θ - lr_t d
+
+g is the loss gradient, t = 1, 2, ... the step.
+"""
+
 SPECS = (
     OptimizerSpec("sgd", "SGD (gradient descent)", FAMILY, "SGD", _hypers(0.0, False), STATE,
-                  _RULE, _EFFECTIVE, "Steps against the gradient; optional momentum, Nesterov, weight decay.",
+                  UPDATE_RULE, _EFFECTIVE, "Steps against the gradient; optional momentum, Nesterov, weight decay.",
                   (_check_nesterov,)),
     OptimizerSpec("momentum", "Momentum", FAMILY, "SGD", _hypers(0.9, False), STATE,
-                  _RULE, _EFFECTIVE, "SGD with a velocity that accumulates past gradients (μ = 0.9).",
+                  UPDATE_RULE, _EFFECTIVE, "SGD with a velocity that accumulates past gradients (μ = 0.9).",
                   (_check_nesterov,)),
     OptimizerSpec("nesterov", "Nesterov momentum", FAMILY, "SGD", _hypers(0.9, True), STATE,
-                  _RULE, _EFFECTIVE, "Momentum that looks ahead along the velocity.", (_check_nesterov,)),
+                  UPDATE_RULE, _EFFECTIVE, "Momentum that looks ahead along the velocity.", (_check_nesterov,)),
 )
 
 
