@@ -1,9 +1,11 @@
 """The particle inspector: one particle's gradient, optimizer state and learning rates.
 
-Values recorded in the history (position, loss, gradient, preconditioned and
-realized learning rate, last step) follow the time cursor; the optimizer state
-(m, v, their bias-corrected forms, accumulators) is the engine's state at the
-live step. The optimizer's update rule is shown beside them.
+Everything shown is of one step, the cursor's: the values recorded in the
+history (position, loss, gradient, preconditioned and realized learning rate,
+last step) at the cursor's frame, and the optimizer state (m, v, their
+bias-corrected forms, accumulators) only when that frame is the live step,
+the one step the engine holds a state for; at any other step a line says so
+instead. The optimizer's update rule is shown beside them.
 """
 
 from __future__ import annotations
@@ -62,7 +64,12 @@ def inspection_rows(info: dict, cursor_step: int) -> tuple[int, list[tuple[str, 
         rows.append((f"last step Δθ ({span} step{'s' if span != 1 else ''})", _f(d[0]), _f(d[1])))
     rows.append(("", "", ""))
     t = int(info["step"])
-    rows.append((f"optimizer state at live step {t}", "", ""))
+    if shown != t:  # the engine's state is of the live step only: never beside another step's values
+        rows.append((f"optimizer state: shown only at the live step ({t:,})", "", ""))
+        if not info.get("alive", True):
+            rows.append(("diverged at step", str(info.get("diverged_at")), ""))
+        return shown, rows
+    rows.append((f"optimizer state at step {t}", "", ""))
     hyper = info.get("hyper", {})
     for name, val in info["state"].items():
         rows.append((f"{STATE_DOC.get(name, name)}  [{name}]", _f(val[0]), _f(val[1])))

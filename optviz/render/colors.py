@@ -1,8 +1,12 @@
 """Colours: the group palette, the landscape colormaps and the page themes.
 
-* :data:`GROUP_PALETTE` — saturated colours that stand out both on the
-  (dark-to-yellow) perceptually uniform colormaps and on the white side plots;
-  group ``i`` without an explicit ``color`` gets ``GROUP_PALETTE[i % len]``.
+* :data:`GROUP_PALETTE` — 12 colours from Paul Tol's and Okabe-Ito's
+  colour-blind-safe schemes, chosen and ordered so that any first ``k`` of
+  them stay pairwise apart (CIEDE2000 above 10) for normal vision and under
+  simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009; see
+  tests/test_palette.py); none is so light that it vanishes on the white side
+  plots nor so dark that it vanishes in a colormap's dark minimum. Group ``i``
+  without an explicit ``color`` gets ``GROUP_PALETTE[i % 12]``.
 * :func:`colormap_lut` — a 256x4 uint8 lookup table of a perceptually
   uniform colormap (pyqtgraph ships viridis, cividis, magma, inferno, plasma).
 * :data:`THEMES` — page colours (background, foreground text, grid) per theme.
@@ -17,20 +21,18 @@ import numpy as np
 __all__ = ["GROUP_PALETTE", "group_colors", "colormap_lut", "THEMES", "parse_color"]
 
 GROUP_PALETTE = (
-    "#ff3b30",  # red
-    "#ff9f0a",  # orange
-    "#ff2dd1",  # magenta
-    "#00c8ff",  # cyan
-    "#2f5bff",  # blue
-    "#7ee000",  # lime
-    "#b15cff",  # violet
-    "#a0522d",  # brown
-    "#ff8fb1",  # pink
-    "#9a9a9a",  # grey
-    "#00b894",  # teal
-    "#ffd60a",  # yellow
-    "#6b4226",  # dark brown
-    "#ffffff",  # white
+    "#0072b2",  # blue (Okabe-Ito)
+    "#ee3377",  # magenta (Tol vibrant)
+    "#99ddff",  # light cyan (Tol light)
+    "#ddcc77",  # sand (Tol muted)
+    "#663333",  # dark brown (Tol)
+    "#997700",  # ochre (Tol high-contrast)
+    "#004488",  # dark blue (Tol high-contrast)
+    "#ffaabb",  # pink (Tol light)
+    "#77aadd",  # sky blue (Tol light)
+    "#aaaa00",  # olive (Tol light)
+    "#cc79a7",  # mauve (Okabe-Ito)
+    "#994455",  # wine (Tol)
 )
 
 THEMES = {

@@ -330,9 +330,6 @@ def figure(experiment, path=None, *, step: int | None = None, size=None, format:
             else:
                 from optviz.render.svg_fix import export_svg_bytes
 
-                # SVG has no clipping: the translucent veil over the side plots' future would
-                # also veil the plot frames; show whole curves with the time cursor instead
-                scene.set_future("show")
                 data = svg_with_metadata(export_svg_bytes(scene.scene(), *opts.size), meta)
         with _atomic(out) as (tmp,):
             tmp.write_bytes(data)

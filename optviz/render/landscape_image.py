@@ -51,7 +51,7 @@ class LandscapeLayer:
         )
         self.contours.setZValue(-90)
         self.minima = pg.ScatterPlotItem(pxMode=True)
-        self.minima.setZValue(50)
+        self.minima.setZValue(16)  # above trails (5) and density (15), below particles (20)
         for it in (self.image, self.contours, self.minima):
             plot.addItem(it, ignoreBounds=True)
         # static between view changes: paint from a cached pixmap (PLATFORM.md fast paths)

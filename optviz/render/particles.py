@@ -12,7 +12,12 @@ with a fixed set of items, updated in place (PLATFORM.md fast paths):
   kernel); nothing of size N is allocated per frame, and the point item is only
   filled when points are drawn (filling it for 1e6 particles took seconds);
 * **trails** — one ``PlotCurveItem`` per group with a ``connect`` mask, drawn
-  for an evenly spread sample of at most ``max_trails`` particles;
+  for an evenly spread sample of at most ``max_trails`` particles, ending at
+  the frame shown (never after it); a long trail is drawn through at most
+  ``max_trail_points`` frames (every 2^k-th frame, a grid that stays put as
+  the trail grows, plus the newest), so its cost does not grow with the run;
+  trails are thin and translucent and lie below the minima markers and all
+  particles;
 * **diverged** — particles whose loss became non-finite are drawn as an ``x``
   in their group's colour at their last finite position and counted
   (:attr:`diverged_count`, :attr:`diverged_per_group`).
@@ -26,7 +31,36 @@ from PySide6 import QtCore
 
 from optviz.render.kernels import density_rgba, splat_density_frame
 
-__all__ = ["ParticleLayer"]
+__all__ = ["ParticleLayer", "trail_frames", "trail_slices"]
+
+#: Stacking (z values): trails below the landscape's minima markers (16), those below particles.
+Z_TRAILS = 5.0
+Z_DENSITY = 15.0
+Z_POINTS = 20.0
+Z_DIVERGED = 30.0
+
+
+def trail_slices(first: int, last: int, max_points: int) -> list[slice]:
+    """Slices of frames a trail from ``first`` to ``last`` (inclusive) is drawn through, in
+    order: all of them, or when more than ``max_points``, ``first``, every ``2**k``-th frame
+    (the smallest k that fits; multiples of it, so the points stay put as ``last`` grows)
+    and ``last``. Never a frame after ``last``."""
+    n = last - first + 1
+    if n <= max_points:
+        return [slice(first, last + 1)]
+    stride = 1 << int(np.ceil(np.log2(n / max(max_points - 2, 1))))
+    start = -(-first // stride) * stride
+    end = start + ((last - start) // stride) * stride  # the last multiple at or before ``last``
+    out = [] if start == first else [slice(first, first + 1)]
+    out.append(slice(start, end + 1, stride))
+    if end != last:
+        out.append(slice(last, last + 1))
+    return out
+
+
+def trail_frames(first: int, last: int, max_points: int) -> np.ndarray:
+    """The frame indices of :func:`trail_slices`."""
+    return np.concatenate([np.arange(s.start, s.stop, s.step or 1) for s in trail_slices(first, last, max_points)])
 
 
 class _Scatter(pg.ScatterPlotItem):
@@ -43,16 +77,17 @@ class _Scatter(pg.ScatterPlotItem):
 class ParticleLayer:
     density_threshold = 20_000
     max_trails = 600  # particles with a trail, spread over the groups
+    max_trail_points = 500  # frames per trail drawn at most (long trails are thinned)
     density_pixels = 400
 
     def __init__(self, plot: pg.PlotItem):
         self.plot = plot
         self.points = _Scatter(pxMode=True, antialias=True)
-        self.points.setZValue(20)
+        self.points.setZValue(Z_POINTS)
         self.diverged = _Scatter(pxMode=True, antialias=True)
-        self.diverged.setZValue(30)
+        self.diverged.setZValue(Z_DIVERGED)
         self.density = pg.ImageItem(axisOrder="row-major")
-        self.density.setZValue(15)
+        self.density.setZValue(Z_DENSITY)
         self.density.setVisible(False)
         for it in (self.density, self.points, self.diverged):
             plot.addItem(it, ignoreBounds=True)
@@ -72,6 +107,8 @@ class ParticleLayer:
         self._div_at = np.zeros(0, dtype=np.int64)
         self._points_n = -1  # particles the point item holds (-1: not filled for these groups)
         self._visible_groups = None
+        self._selected_group = None
+        self.order = None  # drawing order of the particles (None: by index)
         self._group_visible = np.ones(1, dtype=bool)
         self._steps = None  # optimizer step of each frame (to match a ready-made density)
         self._density_pre = None  # (request, step, counts) computed elsewhere (the compute thread)
@@ -108,14 +145,43 @@ class ParticleLayer:
             if len(idx) > per_group:
                 idx = idx[np.linspace(0, len(idx) - 1, per_group).round().astype(np.int64)]
             self._trail_idx.append(idx)
-            alpha = 200 if len(idx) <= 20 else (130 if len(idx) <= 200 else 70)
+            alpha = 220 if len(idx) <= 20 else (110 if len(idx) <= 200 else 60)
+            # Qt strokes antialiased paths wider than 1 px about 10x slower: only a few trails get 2 px
             width = 2.0 if len(idx) <= 20 else 1.0
             curve = pg.PlotCurveItem(pen=pg.mkPen(*self._colors[g], alpha, width=width), antialias=True)
-            curve.setZValue(10)
             self.plot.addItem(curve, ignoreBounds=True)
             self.trails.append(curve)
         self.diverged_per_group = np.zeros(ng, dtype=np.int64)
         self._div_key = None
+        self._restack()
+
+    def set_selected_group(self, group: int | None) -> None:
+        """Draw this group's particles and trail above all others (``None``: none)."""
+        group = None if group is None else int(group)
+        if group != self._selected_group:
+            self._selected_group = group
+            self._restack()
+            self._points_n = -1  # refill in the new order
+
+    def _restack(self) -> None:
+        """Drawing order: groups with more particles first (below), fewer particles later (a
+        single-particle group above any cloud), the selected group last (on top)."""
+        ng = len(self._colors)
+        counts = np.bincount(self._group, minlength=ng) if len(self._group) else np.zeros(ng, np.int64)
+        sel = self._selected_group
+        rank_of = sorted(range(ng), key=lambda g: (g == sel, -int(counts[g]), g))
+        rank = np.empty(max(ng, 1), dtype=np.int64)
+        rank[rank_of] = np.arange(ng)
+        for g, curve in enumerate(self.trails):
+            curve.setZValue(Z_TRAILS + 0.5 * rank[g] / max(ng, 1))
+        if len(self._group) and np.any(np.diff(rank[self._group]) < 0):
+            self.order = np.argsort(rank[self._group], kind="stable")
+        else:
+            self.order = None
+
+    def particle_of_spot(self, spot: int) -> int:
+        """The particle (index into the result arrays) drawn as point ``spot``."""
+        return int(spot) if self.order is None else int(self.order[int(spot)])
 
     def _fill_points(self) -> None:
         """Give the point item one spot per particle (brush per group; costly for huge N)."""
@@ -124,10 +190,11 @@ class ParticleLayer:
         edge = pg.mkPen(0, 0, 0, 150, width=0.8)
         # a few particles with long trails need bigger markers to stand out from them
         size = self.point_size * (1.8 if 0 < n <= 64 else 1.0)
+        group = self._group if self.order is None else self._group[self.order]
         self.points.setData(
             x=np.full(n, np.nan),
             y=np.full(n, np.nan),
-            brush=[brushes[g] for g in self._group] if n else [],
+            brush=[brushes[g] for g in group] if n else [],
             pen=edge,
             size=size,
             symbol="o",
@@ -235,6 +302,8 @@ class ParticleLayer:
             self.points.setVisible(True)
             x = self.points.data["x"]
             y = self.points.data["y"]
+            if self.order is not None:
+                pos, drawn = pos[self.order], drawn[self.order]
             x[:] = pos[:, 0]
             y[:] = pos[:, 1]
             x[~drawn] = np.nan
@@ -299,10 +368,15 @@ class ParticleLayer:
                 c.setData([], [])
             return
         f0 = 0 if L < 0 else max(0, f - L)
-        for _g, (curve, idx) in enumerate(zip(self.trails, self._trail_idx, strict=False)):
-            if not curve.isVisible() or len(idx) == 0:
+        parts = trail_slices(f0, f, self.max_trail_points)
+        for curve, idx in zip(self.trails, self._trail_idx, strict=False):
+            if len(idx) == 0:
                 continue
-            seg = np.asarray(self._pos[f0 : f + 1, idx], dtype=np.float64)  # (T, K, 2)
+            if not curve.isVisible():  # a hidden group's trail must not show a stale frame later
+                curve.setData([], [])
+                continue
+            seg = [np.asarray(self._pos[sl, idx], dtype=np.float64) for sl in parts]
+            seg = seg[0] if len(seg) == 1 else np.concatenate(seg)  # (T, K, 2)
             seg = self._clip(np.swapaxes(seg, 0, 1))  # (K, T, 2)
             K, T = seg.shape[:2]
             connect = np.ones(K * T, dtype=bool)

@@ -23,8 +23,18 @@ Drive it with a few calls (all cheap unless noted)::
     scene.set_visible_groups([0, 2])        # or None for all
     scene.set_side_plots(["loss", "lr"])    # subset of SIDE_PLOTS; [] hides the column
     scene.set_particle_mode("auto")         # "points" | "density" | "auto" (density above 20,000)
+    scene.set_future("ghost")               # side plots after the cursor: "hide" (default) | "ghost"
+    scene.set_selected_group(3)             # its particles and trail above all others; None
     scene.apply_options(render_options)     # everything of a RenderOptions at once
     img = scene.render_array()              # (H, W, 4) uint8 BGRA of the widget as it is now
+
+Time: nothing drawn shows a step after the cursor (the frame shown): trails end
+at it, side-plot curves end at its step (the future as faint ghosts only with
+``set_future("ghost")``).
+
+Stacking, bottom to top: landscape, contours, trails (thin, translucent), minima
+markers, particles (groups with fewer particles above bigger ones, the selected
+group on top), diverged markers.
 
 Live use (the app): call :meth:`set_data` whenever the run's history has grown
 and :meth:`show_frame` from the screen timer. ``set_data(result,
@@ -345,11 +355,22 @@ class Scene(pg.GraphicsLayoutWidget):
         self.landscape.set_style(colormap=name)
         self._resample_now(force=True)
 
+    #: older names of the future modes (the window's view settings): "fade" hid it, "show" drew it
+    _FUTURE_ALIASES = {"fade": "hide", "show": "ghost"}
+
     def set_future(self, mode: str) -> None:
-        """Side plots after the cursor: "fade" (veiled, default) or "show"."""
-        self.side.future = mode
+        """Side plots after the cursor: "hide" (default: nothing after the cursor's step is
+        drawn) or "ghost" (the whole curves as faint lines behind). "fade" and "show" are
+        accepted as older names of "hide" and "ghost"."""
+        self.side.future = self._FUTURE_ALIASES.get(mode, mode)
         if self._data is not None:
             self.side.set_step(float(self._steps[self._frame]))
+
+    def set_selected_group(self, group: int | None) -> None:
+        """Draw group ``group``'s particles and trail above all others (``None``: no group)."""
+        self.particles.set_selected_group(group)
+        if self._data is not None:
+            self.particles.show_frame(self._frame)
 
     # ------------------------------------------------------------------- view
     def set_view(self, xrange, yrange) -> None:
@@ -372,7 +393,7 @@ class Scene(pg.GraphicsLayoutWidget):
     def _on_points_clicked(self, _item, points, _ev) -> None:
         if len(points):
             self._clicked_particle = True
-            self.sigParticleClicked.emit(int(points[0].index()))
+            self.sigParticleClicked.emit(self.particles.particle_of_spot(points[0].index()))
 
     def _on_scene_clicked(self, ev) -> None:
         if self._clicked_particle:
