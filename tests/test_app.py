@@ -242,50 +242,132 @@ def export_via_menu(w, monkeypatch, action, path):
     w.actions_[action].trigger()
 
 
-def test_export_figure_animation_data(qtbot, win, tmp_path, monkeypatch):
+def decode(path):
     import av
 
-    from optviz.experiment import load_result
+    with av.open(str(path)) as video:
+        return [frame.to_ndarray(format="rgb24") for frame in video.decode(video=0)]
 
-    w = win
+
+def open_export_experiment(qtbot, w, tmp_path, text=EXPORT_EXPERIMENT):
     experiment = tmp_path / "export.toml"
-    experiment.write_text(EXPORT_EXPERIMENT)
+    experiment.write_text(text)
     assert w.open_path(experiment)
     qtbot.waitUntil(lambda: w.live.exp is w.doc.experiment and w.display.n >= 1, timeout=60_000)
+    return experiment
+
+
+def test_export_figure_and_data(qtbot, win, tmp_path, monkeypatch):
+    from optviz.experiment import load_result
+    from optviz.render.metadata import read_experiment_text
+
+    w = win
+    open_export_experiment(qtbot, w, tmp_path)
     play_until(qtbot, w, 10)
 
     export_via_menu(w, monkeypatch, "export_figure", tmp_path / "f.png")
     image = QtGui.QImage(str(tmp_path / "f.png"))
-    assert not image.isNull() and image.width() > image.height() > 0
+    assert (image.width(), image.height()) == (320, 240), "the experiment's [render] size"
     colours = {image.pixel(x, y) for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)}
     assert len(colours) > 50, "the figure shows the landscape, not a blank page"
-
-    export_via_menu(w, monkeypatch, "export_animation", tmp_path / "a.mp4")
-    with av.open(str(tmp_path / "a.mp4")) as video:
-        frames = [frame.to_ndarray(format="rgb24") for frame in video.decode(video=0)]
-    assert len(frames) == 4 and frames[0].shape == (240, 320, 3)
-    assert not np.array_equal(frames[0], frames[-1]), "the particles move between the first and last frame"
-    assert "Exported" in w.statusBar().currentMessage()
+    assert f"step = {w.playback.cursor_step}" in read_experiment_text(tmp_path / "f.png")
 
     export_via_menu(w, monkeypatch, "export_data", tmp_path / "d.npz")
     r = load_result(tmp_path / "d.npz")
     assert r.positions.shape[1] == w.doc.n_particles() == 50
 
-    # Cancel in the progress dialog: no file is left behind
-    def press_cancel():
-        for dialog in w.findChildren(QtWidgets.QProgressDialog):
-            if dialog.isVisible():
-                button = dialog.findChild(QtWidgets.QPushButton)
-                QTest.mouseClick(button, LEFT, NO_MODIFIER, button.rect().center())
-                clicker.stop()
 
-    clicker = QtCore.QTimer()
-    clicker.timeout.connect(press_cancel)
-    clicker.start(0)
-    export_via_menu(w, monkeypatch, "export_animation", tmp_path / "c.mp4")
-    assert not clicker.isActive(), "the progress dialog was shown and cancelled"
-    assert not (tmp_path / "c.mp4").exists()
+def test_export_animation_of_a_paused_run_covers_the_whole_run(qtbot, win, tmp_path, monkeypatch):
+    """Paused at step ~10 of 40, File > Export Animation writes what `optviz export` writes: every frame."""
+    from optviz.app.export_controller import AnimationExportDialog
+    from optviz.cli import main
+
+    w = win
+    experiment = open_export_experiment(qtbot, w, tmp_path)
+    play_until(qtbot, w, 10)
+    paused_at = w.playback.step
+    assert paused_at < 40
+
+    accepted = []
+
+    def accept(dialog):
+        accepted.append(dialog.settings())
+        dialog.path.setText(str(tmp_path / "a.mp4"))
+        return QtWidgets.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(AnimationExportDialog, "exec", accept)
+    job = w.export_animation_dialog()
+    assert accepted and (accepted[0].fps, accepted[0].frames, accepted[0].size) == (4, 4, (320, 240)), \
+        "the dialog's defaults are the experiment's [render] table"
+    assert job is not None and w.export_progress.isVisible()
+    qtbot.waitUntil(lambda: not job.running, timeout=120_000)
+    assert job.outcome == "done", job.message
+    assert "Exported a.mp4: 4 frames" in w.statusBar().currentMessage()
+
+    assert main(["export", str(experiment), "-o", str(tmp_path / "cli.mp4"), "-q"]) == 0
+    frames, reference = decode(tmp_path / "a.mp4"), decode(tmp_path / "cli.mp4")
+    assert len(frames) == len(reference) == 4 and frames[0].shape == (240, 320, 3)
+    assert not np.array_equal(frames[-2], frames[-1]), f"the video moves on after step {paused_at}"
+    assert all(np.array_equal(a, b) for a, b in zip(frames, reference, strict=True)), "the frames of optviz export"
+
+
+def test_export_animation_cancel_leaves_the_old_file(qtbot, win, tmp_path):
+    from optviz.app.export_controller import ExportSettings
+
+    w = win
+    open_export_experiment(qtbot, w, tmp_path)
+    out = tmp_path / "c.mp4"
+    out.write_bytes(b"an earlier export")
+
+    def press_cancel(phase, done, total):
+        if phase == "frame" and done >= 2:
+            button = w.export_progress.findChild(QtWidgets.QPushButton)
+            QTest.mouseClick(button, LEFT, NO_MODIFIER, button.rect().center())
+
+    job = w.start_animation_export(ExportSettings(out, frames=2000, size=(160, 120)))
+    job.progress.connect(press_cancel)
+    qtbot.waitUntil(lambda: not job.running, timeout=120_000)
+    assert job.outcome == "cancelled" and 2 <= job.frames_written < 2000
+    assert out.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir() if ".part" in p.name) == []
     assert "cancelled" in w.statusBar().currentMessage()
+
+
+def test_export_animation_error_is_one_line_in_a_message_box(qtbot, win, tmp_path):
+    from optviz.app.export_controller import ExportSettings
+
+    w = win
+    job = w.start_animation_export(ExportSettings(tmp_path / "no such folder" / "x.mp4"))
+    qtbot.waitUntil(lambda: not job.running, timeout=120_000)
+    assert job.outcome == "failed"
+    box = w.message_box
+    assert box.isVisible() and box.windowTitle() == "Export failed"
+    assert "\n" not in box.text() and "does not exist" in box.text() and "Traceback" not in box.text()
+    box.close()
+
+
+def test_export_dialog_options(qtbot, win, tmp_path):
+    from optviz.app.export_controller import AnimationExportDialog
+
+    w = win
+    open_export_experiment(qtbot, w, tmp_path, EXPORT_EXPERIMENT.replace("frames = 4\n", ""))
+    dialog = AnimationExportDialog(w.doc.experiment, tmp_path / "x.mp4", w)
+    qtbot.addWidget(dialog)
+    export = dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+    assert dialog.length_mode.currentData() == "auto" and "40 frames" in dialog.summary.text()
+    dialog.format.setCurrentIndex(dialog.format.findData(".gif"))
+    assert dialog.path.text().endswith("x.gif")
+    dialog.path.setText(str(tmp_path / "y.webp"))
+    assert dialog.format.currentData() == ".webp"
+    dialog.length_mode.setCurrentIndex(dialog.length_mode.findData("duration"))
+    dialog.duration.setValue(2.5)
+    s = dialog.settings()
+    assert (s.duration, s.frames, s.fps) == (2.5, None, 4) and "10 frames" in dialog.summary.text()
+    dialog.path.setText(str(tmp_path / "odd.mp4"))
+    dialog.width_.setValue(321)
+    assert not export.isEnabled() and "even width" in dialog.summary.text()
+    dialog.width_.setValue(320)
+    assert export.isEnabled()
 
 
 def test_presets_load_and_run(qtbot, win):
@@ -463,3 +545,91 @@ def test_side_plots_update_in_place(qtbot):
     assert {k: [id(c) for c in v["curves"]] for k, v in scene.side._items.items()} == items
     lo, hi = scene.side._yranges["lr_real"]
     assert hi < 3, "the realized-LR range follows the bulk of the values, not a 1e7 spike"
+
+
+def test_clicking_the_slider_jumps_there(qtbot, win):
+    w = win
+    play_until(qtbot, w, 60)
+    w.playback.scrub(0)
+    qtbot.waitUntil(lambda: w.slider.value() == 0, timeout=5000)
+    top = w.slider.maximum()
+    assert top >= 40
+    groove = w.slider.rect()
+    QTest.mouseClick(w.slider, LEFT, NO_MODIFIER, QtCore.QPoint(int(groove.width() * 0.8), groove.center().y()))
+    qtbot.waitUntil(lambda: w.playback.frame == w.slider.value() != 0, timeout=5000)
+    assert abs(w.slider.value() - 0.8 * top) <= 0.1 * top, "the cursor goes where the slider was clicked"
+
+
+def test_bad_file_on_the_command_line_stays_visible(qtbot, tmp_path):
+    from optviz.app.main_window import MainWindow
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("title = 1\n")
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(bad, settings=settings, ask_to_save=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.ready and w.message_box is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: w.kernel_label.text() == "kernels ready", timeout=240_000)
+    qtbot.wait(200)
+    box = w.message_box
+    assert box.isVisible(), "the error stays until the user closes it"
+    assert box.text().startswith(f"{bad}: title = 1") and box.text().count(str(bad)) == 1
+    box.close()
+    w.close()
+
+
+def test_messages_name_the_file_once(tmp_path):
+    from optviz.models.document import DocumentModel, EditError
+
+    doc = DocumentModel()
+    for name, text in (("bad.toml", "title = 1\n"), ("broken.toml", "x = [\n"), ("missing.toml", None)):
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text)
+        with pytest.raises(EditError) as error:
+            doc.load(path)
+        assert str(error.value).startswith(f"{path}: ") and str(error.value).count(str(path)) == 1
+
+
+def test_particle_limit_is_for_all_groups_together():
+    from optviz.models.document import DocumentModel, EditError
+
+    doc = DocumentModel()
+    doc.set_count(0, 600_000)
+    with pytest.raises(EditError, match="all groups together.*at most 400,000 here"):
+        doc.set_count(1, 600_000)
+    doc.set_count(1, 400_000)
+    assert doc.n_particles() == 1_000_000
+
+
+def test_shortcuts_and_large_learning_rate_warning(qtbot, win):
+    w = win
+    rows = dict(w.shortcut_rows())
+    assert "New" in rows and "Save As…" in rows and not any("&" in what for what in rows)
+    assert not w.warning_label.isVisible()
+    w.doc.set_hyper(0, "lr", 1e9)  # accepted, but said
+    label = w.doc.group(0).label
+    assert w.warning_label.isVisible() and f"{label}: lr = 1e+09" in w.warning_label.text()
+    w.doc.set_hyper(0, "lr", 0.01)
+    assert not w.warning_label.isVisible()
+
+
+def test_a_layout_saved_on_a_larger_screen_is_fitted_to_this_one(qtbot, tmp_path):
+    from optviz.app.main_window import MainWindow
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    wide = QtWidgets.QMainWindow()
+    wide.setGeometry(0, 0, 5000, 3000)  # saved on a larger screen
+    settings.setValue("geometry", wide.saveGeometry())
+    wide.deleteLater()
+    w = MainWindow(None, settings=settings, ask_to_save=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.ready, timeout=30_000)
+    room = w.screen().availableGeometry()  # offscreen: 800x800, less than the window's minimum width
+    frame = w.frameGeometry()
+    least = w.minimumSizeHint() + QtCore.QSize(frame.width() - w.width(), frame.height() - w.height())
+    assert frame.width() <= max(room.width(), least.width()) and frame.height() <= max(room.height(), least.height())
+    assert room.contains(frame.topLeft()), (room, frame)
+    w.close()

@@ -22,6 +22,8 @@ PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 MAX_RECENT = 8
 #: Seconds between side-plot updates while a run plays (every new frame when paused or stepping).
 SIDE_PLOT_INTERVAL = 0.25
+#: A learning rate beyond this is accepted but flagged in the status bar: particles will likely fly off.
+LARGE_LR = 1e3
 KERNELS_TIP = ("Numba compiles each optimizer family's kernel for a landscape the first time it is used; "
                "later launches load it from the disk cache")
 
@@ -72,6 +74,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.particles_label = QtWidgets.QLabel("")
         self.diverged_label = QtWidgets.QLabel("")
         self.fps_label = QtWidgets.QLabel("")
+        self.warning_label = QtWidgets.QLabel("")
+        self.warning_label.setStyleSheet("color: #b06000; font-weight: bold;")
+        self.warning_label.setVisible(False)
+        sb.addWidget(self.warning_label)
         for w in (self.step_label, self.particles_label, self.diverged_label, self.fps_label, self.kernel_label,
                   self.kernel_progress):
             w.setContentsMargins(8, 0, 8, 0)
@@ -102,11 +108,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.EditError = EditError
         self.doc = DocumentModel()
+        self.animation_export = None
+        self.export_progress = None
+        self.message_box = None
         if self._start_path:
             try:
                 self.doc.load(self._start_path)
-            except EditError as error:
-                QtCore.QTimer.singleShot(0, lambda e=str(error): self._error(e))
+            except EditError as error:  # stays on screen until the user closes it
+                QtCore.QTimer.singleShot(0, lambda e=str(error): self._warn("Cannot open", e))
         self.playback = Playback()
         self.selection = Selection()
         self.view = ViewOptions()
@@ -207,9 +216,12 @@ class MainWindow(QtWidgets.QMainWindow):
         h.addWidget(self.speed)
         h.addSpacing(8)
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self._slider_style = _JumpToClickStyle()
+        self._slider_style.setParent(self.slider)
+        self.slider.setStyle(self._slider_style)  # a click moves the cursor there, not by a page
         self.slider.setRange(0, 0)
         self.slider.setMinimumWidth(260)
-        self.slider.setToolTip("Time: drag to scrub through the recorded steps; every view follows "
+        self.slider.setToolTip("Time: click or drag to scrub through the recorded steps; every view follows "
                                "(Left/Right while paused, Home/End)")
         h.addWidget(self.slider, 1)
         self.time_label = QtWidgets.QLabel("step 0 / 0")
@@ -254,7 +266,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a["save"] = self._action("&Save", self.save, QtGui.QKeySequence.StandardKey.Save)
         a["save_as"] = self._action("Save &As…", self.save_as, QtGui.QKeySequence.StandardKey.SaveAs)
         a["export_figure"] = self._action("Export &Figure (PNG/SVG)…", self.export_figure_dialog, "Ctrl+E")
-        a["export_animation"] = self._action("Export &Animation (MP4/GIF)…", self.export_animation_dialog,
+        a["export_animation"] = self._action("Export &Animation (MP4/GIF/WebP)…", self.export_animation_dialog,
                                              "Ctrl+Shift+E")
         a["export_data"] = self._action("Export &Data (npz)…", self.export_data_dialog)
         a["quit"] = self._action("&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
@@ -326,7 +338,7 @@ class MainWindow(QtWidgets.QMainWindow):
             act.setCheckable(True)
             act.toggled.connect(self._side_toggled)
             self.side_actions[key] = act
-        act = vm.addAction("Show the future in side plots")
+        act = vm.addAction("Show the future in side plots (faint)")
         act.setCheckable(True)
         act.toggled.connect(lambda on: setattr(self.view, "future", "show" if on else "fade"))
         self.future_action = act
@@ -414,7 +426,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self.group_list.set_current(self.selection.group)
         self._refresh_editor(force=replaced)
         self.particles_label.setText(f"{self.doc.n_particles():,} particles")
+        self._update_warnings()
         self._update_title()
+
+    def _update_warnings(self):
+        """Say in the status bar what is accepted but probably not meant (a learning rate beyond LARGE_LR)."""
+        large = []
+        for g in self.doc.experiment.groups:
+            lr = g.hyper.get("lr")
+            values = lr if isinstance(lr, list) else [lr]
+            numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if numbers and max(numbers) > LARGE_LR:
+                large.append(f"{g.label}: lr = {max(numbers):g}")
+        text = ""
+        if large:
+            text = ("⚠ " + "; ".join(large) + f" (beyond {LARGE_LR:g}: the particles will likely fly off at once)")
+        self.warning_label.setText(text)
+        self.warning_label.setToolTip(text)
+        self.warning_label.setVisible(bool(text))
 
     def _editor_structure(self):
         g = self.doc.group(self.selection.group)
@@ -704,6 +733,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # ================================================================ selection
     def _on_group_selected(self, g):
         self.group_list.set_current(g)
+        self.scene.set_selected_group(g if g is not None and g >= 0 else None)
         self._refresh_editor()
 
     def _on_particle_selected(self, p):
@@ -849,8 +879,9 @@ class MainWindow(QtWidgets.QMainWindow):
         res = self.live.result()
         return res, was
 
-    def export_figure(self, path, size=(1280, 720)):
-        """Write the scene at the cursor step to ``path`` (.png/.svg) with the render layer."""
+    def export_figure(self, path, size=None):
+        """Write the scene at the cursor step to ``path`` (.png/.svg) with the render layer, at ``size``
+        (default: the experiment's ``[render]`` size, as ``optviz figure``)."""
         from optviz.render import figure
 
         res, _ = self._export_result()
@@ -862,14 +893,6 @@ class MainWindow(QtWidgets.QMainWindow):
         return dict(trail_length=v.trail_length, particle_mode=v.particle_mode, colormap=v.colormap,
                     side_plots=list(v.side_plots),
                     view={"x": list(self.scene.view_range()[0]), "y": list(self.scene.view_range()[1])})
-
-    def export_animation(self, path, progress=None, **kw):
-        from optviz.render import export_animation
-
-        res, _ = self._export_result()
-        opts = self._render_overrides()
-        opts.update(kw)
-        return export_animation(self.doc.experiment, path, result=res, progress=progress, **opts)
 
     def _ask_path(self, title, filters, default_suffix):
         start = self.settings.value("last_dir", str(Path.cwd()))
@@ -884,10 +907,63 @@ class MainWindow(QtWidgets.QMainWindow):
         self._run_export("figure", path)
 
     def export_animation_dialog(self):
-        path = self._ask_path("Export animation", "MP4 video (*.mp4);;GIF (*.gif);;WebP (*.webp)", ".mp4")
-        if not path:
-            return
-        self._run_export("animation", path)
+        """File > Export Animation: ask for the options, then export the whole run (see export_controller)."""
+        from optviz.app.export_controller import AnimationExportDialog
+
+        if self.animation_export is not None and self.animation_export.running:
+            self.statusBar().showMessage("An export is running; cancel it or wait for it to finish.", 6000)
+            return None
+        start = self.settings.value("last_dir", str(Path.cwd()))
+        base = (self.doc.path.stem if self.doc.path else "optviz") + ".mp4"
+        dialog = AnimationExportDialog(self.doc.experiment, os.path.join(start, base), self)
+        try:
+            if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+                return None
+            settings = dialog.settings()
+        finally:
+            dialog.deleteLater()
+        return self.start_animation_export(settings)
+
+    def start_animation_export(self, settings):
+        """Export the whole run of the current experiment as ``optviz export`` does, in a child process,
+        with a progress dialog whose Cancel stops it. Returns the :class:`AnimationExport`."""
+        from optviz.app.export_controller import AnimationExport
+
+        job = AnimationExport(self.doc.experiment, settings, self)
+        dlg = QtWidgets.QProgressDialog(f"Preparing {job.output.name}…", "Cancel", 0, 0, self)
+        dlg.setWindowTitle("Export animation")
+        dlg.setWindowModality(QtCore.Qt.WindowModality.NonModal)
+        dlg.setAutoClose(False)
+        dlg.setAutoReset(False)
+        dlg.setMinimumDuration(0)
+        dlg.canceled.connect(job.cancel)
+        dlg.canceled.connect(lambda: self.statusBar().showMessage("Cancelling the export…"))
+
+        def progress(phase, done, total):
+            if phase == "simulate":
+                dlg.setLabelText(f"Computing the run for {job.output.name}: step {done:,} of {total:,}")
+            else:
+                dlg.setLabelText(f"Writing {job.output.name}: frame {done:,} of {total:,}")
+            dlg.setMaximum(total)
+            dlg.setValue(done)
+
+        def finished(outcome, message):
+            dlg.close()
+            dlg.deleteLater()
+            self.export_progress = None
+            if outcome == "failed":
+                self._warn("Export failed", message)
+            else:
+                self.statusBar().showMessage(message, 10000)
+
+        job.progress.connect(progress)
+        job.finished.connect(finished)
+        self.animation_export = job
+        self.export_progress = dlg
+        self.settings.setValue("last_dir", os.fspath(job.output.parent))
+        job.start()
+        dlg.show()
+        return job
 
     def export_data_dialog(self):
         path = self._ask_path("Export data", "NumPy archive (*.npz)", ".npz")
@@ -896,53 +972,45 @@ class MainWindow(QtWidgets.QMainWindow):
         self._run_export("data", path)
 
     def _run_export(self, kind, path, **kw):
-        """Export with a cancellable progress dialog; returns the result or None."""
-        from optviz.render import ExportCancelled
-
-        dlg = QtWidgets.QProgressDialog(f"Exporting {Path(path).name}…", "Cancel", 0, 0, self)
-        dlg.setWindowTitle("Export")
-        dlg.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-        dlg.setMinimumDuration(0)
-        dlg.setValue(0)
-        self.export_dialog = dlg
-        QtWidgets.QApplication.processEvents()
-
-        def progress(done, total):
-            dlg.setMaximum(total)
-            dlg.setValue(done)
-            QtWidgets.QApplication.processEvents()
-            return not dlg.wasCanceled()
-
-        self.timer.stop()
+        """Export a figure (the scene at the cursor step) or the recorded data; returns the result or None."""
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
             if kind == "figure":
                 out = self.export_figure(path, **kw)
-            elif kind == "animation":
-                out = self.export_animation(path, progress=progress, **kw)
             else:
                 res, _ = self._export_result()
                 res.save(path)
                 out = path
-            self.statusBar().showMessage(f"Exported {path}", 8000)
-            return out
-        except ExportCancelled:
-            self.statusBar().showMessage("Export cancelled; no file was written.", 8000)
-            return None
         except (ValueError, OSError) as error:
-            QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
+            QtWidgets.QApplication.restoreOverrideCursor()
+            self._warn("Export failed", str(error))
             return None
-        finally:
-            dlg.close()
-            self.export_dialog = None
-            self.timer.start()
+        QtWidgets.QApplication.restoreOverrideCursor()
+        self.statusBar().showMessage(f"Exported {path}", 8000)
+        return out
+
+    def _warn(self, title, text):
+        """A warning that stays until the user closes it (not blocking: the window keeps running)."""
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, text,
+                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.message_box = box
+        box.open()
+        self.statusBar().showMessage(text, 15000)
 
     # ================================================================ misc
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(what, keys) of every action with a shortcut, as the shortcuts dialog lists them."""
+        return [(_without_mnemonic(a.text()), a.shortcut().toString(QtGui.QKeySequence.SequenceFormat.NativeText))
+                for a in self.actions_.values() if not a.shortcut().isEmpty()]
+
     def show_shortcuts(self):
-        rows = [(a.text(), a.shortcut().toString()) for a in self.actions_.values() if not a.shortcut().isEmpty()]
-        text = "\n".join(f"{k:<14} {t}" for t, k in rows)
+        import html
+
+        text = "\n".join(f"{keys:<14} {what}" for what, keys in self.shortcut_rows())
         box = QtWidgets.QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
-        box.setText(f"<pre>{text}</pre>")
+        box.setText(f"<pre>{html.escape(text)}</pre>")
         box.exec()
 
     def _default_dock_sizes(self):
@@ -957,11 +1025,31 @@ class MainWindow(QtWidgets.QMainWindow):
         if central is not None and central.width() < 0.45 * self.width():
             self._default_dock_sizes()
 
+    def _fits_screen(self) -> bool:
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        frame = self.frameGeometry()
+        return frame.width() <= room.width() and frame.height() <= room.height() and room.contains(frame.center())
+
+    def _fit_to_screen(self):
+        """Within the screen's available area: at most its size, centred on it."""
+        room = (self.screen() or QtGui.QGuiApplication.primaryScreen()).availableGeometry()
+        frame = self.frameGeometry()
+        margin_w, margin_h = frame.width() - self.width(), frame.height() - self.height()
+        self.resize(min(self.width(), room.width() - margin_w), min(self.height(), room.height() - margin_h))
+        frame = self.frameGeometry()
+        frame.moveCenter(room.center())
+        self.move(max(frame.left(), room.left()), max(frame.top(), room.top()))
+
     def _restore_settings(self):
         s = self.settings
         geo = s.value("geometry")
         if geo is not None:
-            self.restoreGeometry(geo)
+            size = self.size()
+            if not self.restoreGeometry(geo) or not self._fits_screen():  # saved on a larger screen
+                self.setWindowState(QtCore.Qt.WindowState.WindowNoState)
+                self.resize(size)
+                self._fit_to_screen()
         state = s.value("window_state")
         if state is not None:
             self.restoreState(state)
@@ -994,7 +1082,23 @@ class MainWindow(QtWidgets.QMainWindow):
             ev.ignore()
             return
         if self.ready:
+            if self.animation_export is not None and self.animation_export.running:
+                self.animation_export.abort()
             self.timer.stop()
             self.save_settings()
             self.thread.shutdown()
         super().closeEvent(ev)
+
+
+def _without_mnemonic(text: str) -> str:
+    """A menu text as read: "&New" -> "New", "Save &As…" -> "Save As…", "&&" -> "&"."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+class _JumpToClickStyle(QtWidgets.QProxyStyle):
+    """A click on a slider's groove moves the handle there (instead of one page step)."""
+
+    def styleHint(self, hint, option=None, widget=None, return_data=None):
+        if hint == QtWidgets.QStyle.StyleHint.SH_Slider_AbsoluteSetButtons:
+            return int(QtCore.Qt.MouseButton.LeftButton.value)
+        return super().styleHint(hint, option, widget, return_data)

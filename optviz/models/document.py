@@ -161,18 +161,18 @@ class DocumentModel:
         leaves the window without an experiment."""
         try:
             exp = load_experiment(path)
-        except (ExperimentError, OSError) as error:
-            raise EditError(f"{path}: {error}") from None
+        except (ExperimentError, OSError) as error:  # the reader's messages name the file already
+            raise EditError(_naming(path, str(error))) from None
         except Exception as error:  # noqa: BLE001 - e.g. a compiler's own error: reported, never raised
             detail = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
             if len(detail) > MAX_DETAIL:
                 detail = detail[:MAX_DETAIL - 3] + "..."
-            raise EditError(f"{path}: cannot be opened ({type(error).__name__}"
+            raise EditError(f"{os.fspath(path)}: cannot be opened ({type(error).__name__}"
                             + (f": {detail})" if detail else ")")) from None
         try:
             _check_limits(exp)
         except EditError as error:
-            raise EditError(f"{path}: {error}", error.field) from None
+            raise EditError(_naming(path, str(error)), error.field) from None
         self.replace(exp, path)
 
     def save(self, path=None) -> Path:
@@ -456,9 +456,16 @@ class DocumentModel:
     def set_count(self, index: int, count: int) -> None:
         """Particles in the group: a point becomes a small cloud when count > 1."""
         i = self._index(index)
-        if not isinstance(count, int) or not 1 <= count <= min(APP_MAX_PARTICLES, MAX_PARTICLES):
-            raise EditError(f"groups[{i}].init.count = {count!r} is out of range: must be in [1, "
-                            f"{APP_MAX_PARTICLES:,}]", f"groups[{i}].init.count")
+        others = sum(n for j, n in enumerate(self._exp.particle_counts()) if j != i)
+        room = min(APP_MAX_PARTICLES, MAX_PARTICLES) - others
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= max(room, 1):
+            where = f"groups[{i}].init.count"
+            if isinstance(count, int) and count > room >= 1:
+                raise EditError(f"{where} = {count:,} is out of range: the app runs at most "
+                                f"{APP_MAX_PARTICLES:,} particles for all groups together, and the other groups "
+                                f"have {others:,}: at most {room:,} here", where)
+            raise EditError(f"{where} = {count!r} is out of range: must be in [1, {max(room, 1):,}] "
+                            f"(at most {APP_MAX_PARTICLES:,} particles for all groups together)", where)
         init = dict(self._exp.groups[i].init)
         kind = init["kind"]
         if kind in ("uniform", "normal"):
@@ -502,6 +509,12 @@ class DocumentModel:
                 count = 200
         s = max(float(radius) / 2.0, 1e-9)
         self.set_init(i, {"kind": "normal", "mean": [float(x), float(y)], "std": [s, s], "count": int(count)})
+
+
+def _naming(path, message: str) -> str:
+    """``message`` about the file ``path``, naming it once at the start."""
+    name = os.fspath(path)
+    return message if message.startswith(f"{name}:") else f"{name}: {message}"
 
 
 def _expression_table(text: str, params: dict | None, bounds) -> dict[str, Any]:

@@ -215,7 +215,8 @@ class GroupEditor(QtWidgets.QScrollArea):
         count.setGroupSeparatorShown(True)
         count.setKeyboardTracking(False)
         count.setValue(particle_count(init))
-        count.setToolTip("Particles in this group (1 to 1,000,000). Above 20,000 they are drawn as a density.")
+        count.setToolTip("Particles in this group (the app runs at most 1,000,000 for all groups together). "
+                         "Above 20,000 they are drawn as a density.")
         cfield = Field(count, lambda n: self.doc.set_count(self.index, int(n)))
         count.valueChanged.connect(lambda n: cfield.apply(int(n)))
         iform.addRow("Count", cfield)
