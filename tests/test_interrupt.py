@@ -160,6 +160,18 @@ def test_figure_cancelled_while_simulating(tmp_path):
 
 
 # ------------------------------------------------------------------ the mechanism
+@pytest.fixture(autouse=True)
+def terminal_signal_handlers():
+    """SIGINT and SIGTERM as in a terminal, even when pytest runs with them ignored (a
+    background job of a non-interactive shell starts with SIGINT ignored, and
+    cancel_on_signals rightly leaves an ignored signal ignored)."""
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+                signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_DFL)}
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
 def test_signal_outside_deferred_code_raises_at_once():
     reached = False
     with pytest.raises(Interrupted) as caught, cancel_on_signals():

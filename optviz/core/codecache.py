@@ -26,6 +26,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from optviz.atomic import atomic_write
+
 _lock = threading.Lock()
 _fallback_dir: Path | None = None
 
@@ -45,15 +47,8 @@ def generated_dir() -> Path:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename (never half-written)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as handle:
+        handle.write(text.encode("utf-8"))
 
 
 def _module_path(name: str, source: str) -> Path:

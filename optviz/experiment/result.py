@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from optviz.atomic import atomic_write
 from optviz.core.inputs import InputFileError, describe_file_type, open_regular_file
-from optviz.experiment.atomic import atomic_write
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.model import Experiment
 from optviz.experiment.toml_io import experiment_from_toml, experiment_to_toml

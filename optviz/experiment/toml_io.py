@@ -15,8 +15,8 @@ from pathlib import Path
 
 import tomlkit
 
+from optviz.atomic import atomic_write
 from optviz.core.inputs import InputFileError, describe_bytes, read_regular_file
-from optviz.experiment.atomic import atomic_write
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.model import MAX_NESTING, Experiment
 
@@ -99,9 +99,14 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     return experiment_from_toml(read_experiment_file(path), str(path), str(path.parent))
 
 
-def experiment_to_toml(experiment: Experiment) -> str:
-    """TOML text: one [table] per section, [[groups]], small tables inline (hyper = {lr = 0.05})."""
+def experiment_to_toml(experiment: Experiment, render: dict | None = None) -> str:
+    """TOML text: one [table] per section, [[groups]], small tables inline (hyper = {lr = 0.05}).
+
+    ``render`` replaces the experiment's ``[render]`` table (the options an output was drawn with).
+    """
     data = experiment.to_dict()
+    if render is not None:
+        data["render"] = dict(render)
     doc = tomlkit.document()
     for key, value in data.items():
         if key == "groups":

@@ -52,10 +52,10 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from optviz.atomic import atomic_paths
 from optviz.interrupt import deferred
 from optviz.render.options import (
     ANIMATION_FORMATS,
@@ -214,32 +214,15 @@ def plan_frames(opts: RenderOptions, total_steps: int, record_every: int = 1) ->
 
 @contextlib.contextmanager
 def _atomic(*paths: Path):
-    """Temporary paths beside each of ``paths``, renamed over them together when the block completes.
-
-    On any exception the temporary files are removed and ``paths`` are left as they
-    were; an ``OSError`` (of the block or of creating and renaming the files) is raised
-    as :class:`OutputError` naming ``paths[0]``. A cancelling signal waits for the
-    renames (:func:`deferred`), so an output and its sidecar change together.
-    """
-    temporary: list[Path] = []
+    """:func:`optviz.atomic.atomic_paths`, with an ``OSError`` (of the block, or of creating and
+    renaming the files) raised as :class:`OutputError` naming ``paths[0]``."""
     try:
-        for path in paths:
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix,
-                                        dir=path.parent if str(path.parent) else ".")
-            os.close(fd)
-            temporary.append(Path(name))
-        yield temporary
-        with deferred():
-            for tmp, path in zip(temporary, paths, strict=True):
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, path)
-    except BaseException as error:
-        for tmp in temporary:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        if isinstance(error, OSError) and not isinstance(error, OutputError):
-            raise OutputError(paths[0], error) from error
+        with atomic_paths(*paths) as temporary:
+            yield temporary
+    except OutputError:
         raise
+    except OSError as error:
+        raise OutputError(paths[0], error) from error
 
 
 def _scene_for(exp, result, opts: RenderOptions):

@@ -42,11 +42,9 @@ class MetadataError(ValueError):
 
 def experiment_text(exp, render_table: dict) -> str:
     """The experiment as TOML, with ``render_table`` as its ``[render]`` table."""
-    import tomli_w
+    from optviz.experiment import experiment_to_toml
 
-    d = exp.to_dict()
-    d["render"] = dict(render_table)
-    return tomli_w.dumps(d)
+    return experiment_to_toml(exp, render=render_table)
 
 
 def sidecar_path(path) -> Path:
