@@ -3,7 +3,7 @@
 The Python API, loaded on first use (``import optviz`` itself loads nothing heavy)::
 
     import optviz
-    exp = optviz.Experiment.load("resources/experiments/adam_bias_correction.toml")
+    exp = optviz.Experiment.load("optviz/presets/04_adam_bias_correction.toml")
     res = optviz.run_experiment(exp)                   # recorded history (RunResult)
     optviz.figure(exp, "adam.png", step=50)            # PNG or SVG of the scene
     optviz.export_animation(exp, "adam.mp4", fps=30)   # MP4, GIF or WebP

@@ -1,10 +1,10 @@
-"""Render the README's pictures from the experiment files in resources/experiments/.
+"""Render the README's pictures from the app's presets (optviz/presets/, package data).
 
     python scripts/make_gallery.py [--only NAME ...] [--no-animation]
 
 Writes resources/gallery/NAME.png (1280x720, the last step unless the file's
-[render] table says otherwise) for every resources/experiments/NAME.toml, and
-one looping animation, resources/gallery/rosenbrock_race.gif (800x450).
+[render] table says otherwise) for every optviz/presets/NAME.toml, and
+one looping animation, resources/gallery/09_race_rosenbrock.gif (800x450).
 Each output records its experiment: `optviz figure --from resources/gallery/NAME.png`
 regenerates it.
 """
@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPERIMENTS = ROOT / "resources" / "experiments"
+EXPERIMENTS = ROOT / "optviz" / "presets"
 GALLERY = ROOT / "resources" / "gallery"
-ANIMATIONS = {"rosenbrock_race": dict(size=(800, 450), fps=25, duration=8, format="gif")}
+ANIMATIONS = {"09_race_rosenbrock": dict(size=(800, 450), fps=25, duration=8, format="gif")}
 
 
 def main(argv=None) -> int:

@@ -376,7 +376,7 @@ def test_presets_load_and_run(qtbot, win):
     items = presets()
     assert len(items) >= 6
     titles = " ".join(t for t, _ in items).lower()
-    for word in ("ravine", "adagrad", "bias", "adamw", "racing", "saddle"):
+    for word in ("ravine", "adagrad", "bias", "adamw", "race", "saddle"):
         assert word in titles
     for _title, path in items:
         assert win.open_path(path, as_preset=True)

@@ -273,7 +273,7 @@ def test_typed_landscape_preset_loads(qtbot, win):
     from optviz.app.main_window import PRESET_DIR
 
     w = win
-    assert w.open_path(PRESET_DIR / "08_typed_landscape.toml", as_preset=True)
+    assert w.open_path(PRESET_DIR / "10_typed_landscape.toml", as_preset=True)
     ep = w.experiment_panel
     assert ep.landscape.currentData() == EXPR_KEY and ep.expression.isVisibleTo(ep)
     assert ep.expression.expr.text() == w.doc.experiment.landscape.expression

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.models import vocabulary
+
 __all__ = ["MainWindow", "presets"]
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
@@ -315,8 +317,7 @@ class MainWindow(QtWidgets.QMainWindow):
         vm.addAction(a["clear_inspect"])
         sub = vm.addMenu("Particles drawn as")
         self.mode_group = QtGui.QActionGroup(self)
-        for mode, text in (("auto", "Automatic (density above 20,000)"), ("points", "Points"),
-                           ("density", "Density image")):
+        for mode, text in vocabulary.PARTICLE_MODES.items():
             act = sub.addAction(text)
             act.setCheckable(True)
             act.setData(mode)
@@ -324,7 +325,7 @@ class MainWindow(QtWidgets.QMainWindow):
             act.triggered.connect(lambda _=False, m=mode: setattr(self.view, "particle_mode", m))
         sub = vm.addMenu("Colormap")
         self.cmap_group = QtGui.QActionGroup(self)
-        for name in ("viridis", "cividis", "magma", "inferno", "plasma"):
+        for name in vocabulary.COLORMAPS:
             act = sub.addAction(name)
             act.setCheckable(True)
             act.setData(name)
@@ -332,15 +333,14 @@ class MainWindow(QtWidgets.QMainWindow):
             act.triggered.connect(lambda _=False, n=name: setattr(self.view, "colormap", n))
         sub = vm.addMenu("Side plots")
         self.side_actions = {}
-        for key, text in (("loss", "Loss"), ("lr", "Effective learning rates"),
-                          ("bias_correction", "Adam bias correction")):
+        for key, text in vocabulary.SIDE_PLOTS.items():
             act = sub.addAction(text)
             act.setCheckable(True)
             act.toggled.connect(self._side_toggled)
             self.side_actions[key] = act
-        act = vm.addAction("Show the future in side plots (faint)")
+        act = vm.addAction(vocabulary.FUTURE_MODES["ghost"])
         act.setCheckable(True)
-        act.toggled.connect(lambda on: setattr(self.view, "future", "show" if on else "fade"))
+        act.toggled.connect(lambda on: setattr(self.view, "future", "ghost" if on else "hide"))
         self.future_action = act
         vm.addSeparator()
         for dock in self.docks.values():
@@ -370,7 +370,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view.events.colormap.connect(self._on_cmap)
         view.events.side_plots.connect(self._on_side_plots)
         view.events.place_mode.connect(self._on_place_mode)
-        view.events.future.connect(lambda f: (self.scene.set_future(f), self.future_action.setChecked(f == "show")))
+        view.events.future.connect(lambda f: (self.scene.set_future(f), self.future_action.setChecked(f == "ghost")))
         sel.events.group.connect(self._on_group_selected)
         sel.events.particle.connect(self._on_particle_selected)
         doc.changed.connect(self._on_doc_changed)
@@ -392,7 +392,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if replaced:
             self._loading = True
             try:
-                self.view.update(exp.view)
+                self.view.update(self._opened_view(exp))
                 self._sync_view_widgets()
             finally:
                 self._loading = False
@@ -665,6 +665,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _error(self, text):
         self.statusBar().showMessage(text, 15000)
+
+    @staticmethod
+    def _opened_view(exp) -> dict:
+        """The view options an opened experiment brings: its ``[view]`` table, with the side plots
+        of its ``[render]`` table when ``[view]`` names none, so that a preset shows its own side
+        plots, never those of the experiment opened before or of saved preferences."""
+        table = dict(exp.view)
+        side = exp.render.get("side_plots") if isinstance(exp.render, dict) else None
+        if "side_plots" not in table and isinstance(side, (list, tuple)):
+            table["side_plots"] = list(side)
+        return table
 
     # ================================================================ view options
     def _sync_view_widgets(self):

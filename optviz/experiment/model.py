@@ -53,6 +53,8 @@ MAX_DATA_VALUE = 1e6
 #: The longest title and group label (characters).
 MAX_TITLE_CHARS = 500
 MAX_LABEL_CHARS = 200
+#: The longest caption (characters): one or two lines under the title saying what to look for.
+MAX_CAPTION_CHARS = 300
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -162,6 +164,8 @@ class Experiment:
     """Everything a run needs; same experiment and seed give identical trajectories."""
 
     title: str = "Untitled experiment"
+    #: One or two sentences shown under the title: what to look for ("" for none).
+    caption: str = ""
     seed: int = 0
     landscape: LandscapeConfig = field(default_factory=LandscapeConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -180,16 +184,21 @@ class Experiment:
         if not isinstance(data, Mapping):
             raise ExperimentError(f"an experiment must be a table, got {type(data).__name__}")
         check_values(data)
-        _only(data, ("title", "seed", "landscape", "run", "groups", "render", "view"), "the top level")
+        _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view"), "the top level")
         title = data.get("title", "Untitled experiment")
         if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
             raise ExperimentError(f"title = {shown(title)} must be a string of at most {MAX_TITLE_CHARS} characters",
                                   "title")
+        caption = data.get("caption", "")
+        if not isinstance(caption, str) or len(caption) > MAX_CAPTION_CHARS:
+            raise ExperimentError(
+                f"caption = {shown(caption)} must be a string of at most {MAX_CAPTION_CHARS} characters", "caption")
         seed = data.get("seed", 0)
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
             raise ExperimentError(f"seed = {shown(seed)} must be an integer in [0, 2^63)", "seed")
         experiment = cls(
             title=title,
+            caption=caption,
             seed=seed,
             landscape=_landscape(data.get("landscape", {}), base_dir),
             run=_run(data.get("run", {})),
@@ -208,7 +217,10 @@ class Experiment:
 
     def to_dict(self) -> dict[str, Any]:
         """The plain description (what TOML stores); ``from_dict(to_dict())`` round-trips."""
-        out: dict[str, Any] = {"title": self.title, "seed": self.seed}
+        out: dict[str, Any] = {"title": self.title}
+        if self.caption:
+            out["caption"] = self.caption
+        out["seed"] = self.seed
         if self.landscape.expression is not None:
             land: dict[str, Any] = {"expression": self.landscape.expression}
             if self.landscape.bounds:

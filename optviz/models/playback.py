@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, fields
 
 from psygnal import evented
 
+from optviz.models import vocabulary
+
 __all__ = ["Playback", "Selection", "ViewOptions", "MAX_SPEED"]
 
 MAX_SPEED = 1000
@@ -68,11 +70,11 @@ class ViewOptions:
     """How the run is drawn; stored in the experiment's ``[view]`` table and in preferences."""
 
     trail_length: int = 30  # recorded frames; -1 = whole path; 0 = none
-    particle_mode: str = "auto"  # "auto" | "points" | "density"
-    colormap: str = "viridis"
-    side_plots: tuple = ("loss", "lr", "bias_correction")
+    particle_mode: str = "auto"  # one of vocabulary.PARTICLE_MODES
+    colormap: str = "viridis"  # one of vocabulary.COLORMAPS
+    side_plots: tuple = tuple(vocabulary.SIDE_PLOTS)
     place_mode: bool = False  # clicks on the landscape place particles
-    future: str = "fade"  # side plots after the cursor: "fade" | "show"
+    future: str = "hide"  # side plots after the cursor: one of vocabulary.FUTURE_MODES
 
     KEYS = ("trail_length", "particle_mode", "colormap", "side_plots", "future")
 
@@ -84,9 +86,9 @@ class ViewOptions:
     def update(self, table: dict) -> None:
         """Apply the known keys of ``table`` (unknown or bad values are ignored)."""
         allowed = {
-            "particle_mode": ("auto", "points", "density"),
-            "colormap": ("viridis", "cividis", "magma", "inferno", "plasma"),
-            "future": ("fade", "show"),
+            "particle_mode": vocabulary.PARTICLE_MODES,
+            "colormap": vocabulary.COLORMAPS,
+            "future": vocabulary.FUTURE_MODES,
         }
         for key, value in (table or {}).items():
             if key not in self.KEYS:
@@ -101,7 +103,9 @@ class ViewOptions:
             elif key == "side_plots":
                 if not isinstance(value, (list, tuple)):
                     continue
-                value = tuple(v for v in ("loss", "lr", "bias_correction") if v in value)
+                value = tuple(v for v in vocabulary.SIDE_PLOTS if v in value)
+            elif key == "future" and value in vocabulary.FUTURE_ALIASES:
+                value = vocabulary.FUTURE_ALIASES[value]
             elif value not in allowed[key]:
                 continue
             setattr(self, key, value)

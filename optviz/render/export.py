@@ -5,7 +5,7 @@ Runnable example (writes two files in the current folder)::
     import optviz.render as r
     from optviz.experiment import Experiment
 
-    exp = Experiment.load("resources/experiments/adam_bias_correction.toml")
+    exp = Experiment.load("optviz/presets/04_adam_bias_correction.toml")
     r.figure(exp, "adam.png", step=50, size=(1280, 720))
     r.export_animation(exp, "adam.mp4", fps=30, duration=6,
                        progress=lambda done, total: print(f"{done}/{total}", end="\\r"))

@@ -41,6 +41,7 @@ from typing import Any
 
 from optviz.core.inputs import shown
 from optviz.experiment.model import MAX_BOUND, MAX_STEPS, MAX_TITLE_CHARS, MIN_RELATIVE_WIDTH
+from optviz.models import vocabulary
 
 __all__ = [
     "RenderOptionError",
@@ -55,9 +56,9 @@ __all__ = [
 ]
 
 #: Side plot names, in the order they are stacked.
-SIDE_PLOTS = ("loss", "lr", "bias_correction")
-COLORMAPS = ("viridis", "cividis", "magma", "inferno", "plasma")
-PARTICLE_MODES = ("auto", "points", "density")
+SIDE_PLOTS = tuple(vocabulary.SIDE_PLOTS)
+COLORMAPS = tuple(vocabulary.COLORMAPS)
+PARTICLE_MODES = tuple(vocabulary.PARTICLE_MODES)
 THEMES = ("light", "dark")
 FIGURE_FORMATS = ("png", "svg")
 ANIMATION_FORMATS = ("mp4", "gif", "webp")

@@ -4,6 +4,7 @@
 
     +------------------------------------------------------------+
     | title                                                       |
+    | caption (what to look for; wrapped to the width)            |
     +---------------------------------+--------------------------+
     | landscape (image, contours,     | loss                     |
     | minima, particles, trails,      | effective LR, precond.   |
@@ -55,17 +56,20 @@ Result-like data: attributes ``positions`` (F, N, 2), ``loss`` (F, N),
 ``side_stats`` (precomputed per-frame group statistics, see
 :meth:`SidePlots.build`). Other attributes are ignored. Frame 0 is the initial state.
 
-Experiment-like input: ``title``, ``landscape_spec()``, ``landscape_params()``,
+Experiment-like input: ``title``, ``caption`` (optional), ``landscape_spec()``, ``landscape_params()``,
 ``groups`` (``label``, ``optimizer``, ``hyper``, ``color``), ``run.steps``.
 """
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.models.live import frame_for_step
+from optviz.models.vocabulary import FUTURE_ALIASES
 from optviz.render.colors import THEMES, group_colors
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, RenderOptions
@@ -119,7 +123,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self._steps = np.zeros(1, dtype=np.int64)
         self._frame = 0
         self._total_steps = None
-        self._side_names: tuple[str, ...] = ("loss", "lr", "bias_correction")
+        self._side_names: tuple[str, ...] = SIDE_PLOTS
         self._visible_groups = None
         self._labels: list[str] = []
         self._colors: list[tuple[int, int, int]] = []
@@ -134,6 +138,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self._title_override = None
 
         self.title = pg.LabelItem("", color=self.theme["foreground"], size=f"{self.font_px + 3}px")
+        self.title.item.document().setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
         self.ci.addItem(self.title, row=0, col=0, colspan=2)
 
         self.plot = pg.PlotItem()
@@ -355,14 +360,11 @@ class Scene(pg.GraphicsLayoutWidget):
         self.landscape.set_style(colormap=name)
         self._resample_now(force=True)
 
-    #: older names of the future modes (the window's view settings): "fade" hid it, "show" drew it
-    _FUTURE_ALIASES = {"fade": "hide", "show": "ghost"}
-
     def set_future(self, mode: str) -> None:
         """Side plots after the cursor: "hide" (default: nothing after the cursor's step is
         drawn) or "ghost" (the whole curves as faint lines behind). "fade" and "show" are
         accepted as older names of "hide" and "ghost"."""
-        self.side.future = self._FUTURE_ALIASES.get(mode, mode)
+        self.side.future = FUTURE_ALIASES.get(mode, mode)
         if self._data is not None:
             self.side.set_step(float(self._steps[self._frame]))
 
@@ -472,8 +474,29 @@ class Scene(pg.GraphicsLayoutWidget):
                     t = f"{t}  —  {self._exp.landscape_spec().title}" if t else self._exp.landscape_spec().title
                 except Exception:  # noqa: BLE001
                     pass
-        self.title.setText(t)
-        self.title.setVisible(bool(t))
+        caption = getattr(self._exp, "caption", "") or ""
+        text = html.escape(t)
+        if caption:
+            text += ("<br>" if t else "") + (f"<span style='font-size: {self.font_px}px; "
+                                             f"color: {self.theme['muted']}'>{html.escape(caption)}</span>")
+        self.title.setText(text)
+        self.title.setVisible(bool(t or caption))
+        self._wrap_title()
+
+    def _wrap_title(self):
+        """Wrap the title and caption to the widget's width (a long caption takes two lines)."""
+        width = max(float(self.width()) - 24.0, 100.0) if getattr(self._exp, "caption", "") else -1.0
+        if self.title.item.textWidth() != width:
+            self.title.item.setTextWidth(width)
+            self.title.updateMin()
+            self.title.resizeEvent(None)
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        # the base class resizes once before __init__ is done, and again in close() after its
+        # items are deleted
+        if hasattr(self, "title") and not getattr(self, "closed", False):
+            self._wrap_title()
 
     def _layout_columns(self):
         has_side = bool(self._side_names)

@@ -36,12 +36,12 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.core.statistics import group_quantiles
+from optviz.models.vocabulary import FUTURE_MODES
 
 __all__ = ["SidePlots", "group_quantiles", "bias_correction_factors", "ADAM_FAMILY", "FUTURE_MODES",
            "decimation_index"]
 
 #: What the side plots show after the cursor: nothing, or the whole curves as faint ghosts.
-FUTURE_MODES = ("hide", "ghost")
 
 #: Optimizers whose update is divided by a bias-corrected second moment.
 ADAM_FAMILY = {"adam", "adamw", "nadam", "radam"}
