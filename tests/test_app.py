@@ -74,7 +74,7 @@ def test_play_step_reset_and_status(qtbot, win):
     qtbot.waitUntil(lambda: w.playback.step == s + 1, timeout=5000)
     press(qtbot, w, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)  # step x10
     qtbot.waitUntil(lambda: w.playback.step == s + 11, timeout=5000)
-    qtbot.waitUntil(lambda: w.step_label.text().startswith(f"step {s + 11:,} / "), timeout=5000)
+    qtbot.waitUntil(lambda: w.step_label.text().startswith(f"computed {s + 11:,} / "), timeout=5000)
     press(qtbot, w, Key.Key_R)  # reset
     qtbot.waitUntil(lambda: w.playback.step == 0 and w.display.n == 1, timeout=5000)
     assert not w.playback.playing

@@ -609,6 +609,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.live.request_frame()
         self._tick_ms.append((time.perf_counter() - t0) * 1e3)
         self._ticks = getattr(self, "_ticks", 0) + 1
+        self._update_computed()
         if self._ticks % 15 == 0:
             self._update_status()
 
@@ -621,10 +622,17 @@ class MainWindow(QtWidgets.QMainWindow):
         fps = (len(ft) - 1) / span if span > 0 else 0.0
         return fps, sum(self._tick_ms) / max(len(self._tick_ms), 1)
 
+    def _update_computed(self):
+        """How far the engine has computed (the cursor's step is beside the slider)."""
+        pb = self.playback
+        text = f"computed {pb.step:,} / {pb.total_steps:,}"
+        if self.step_label.text() != text:
+            self.step_label.setText(text)
+
     def _update_status(self):
         pb = self.playback
         fps, _ = self.frame_stats()
-        self.step_label.setText(f"step {pb.step:,} / {pb.total_steps:,}")
+        self._update_computed()
         self.diverged_label.setText(f"{self._diverged:,} diverged")
         self.diverged_label.setStyleSheet("color: #c5221f; font-weight: bold;" if self._diverged else "")
         if pb.playing and self._compiling:
