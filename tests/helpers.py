@@ -16,3 +16,17 @@ def experiment(groups: list[dict[str, Any]], landscape: str = "rosenbrock", step
         "run": {"steps": steps, **run},
         "groups": [{"label": f"g{k}", **g} for k, g in enumerate(groups)],
     })
+
+
+def offscreen_scene(qtbot, exp: Experiment, result, options: dict | None = None, size=(400, 300)):
+    """The Scene of ``result`` laid out for offscreen rendering at ``size``, closed with the test."""
+    from optviz.render.options import resolve_options
+    from optviz.render.scene import Scene
+
+    scene = Scene(interactive=False, font_px=10)
+    qtbot.addWidget(scene)
+    scene.apply_options(resolve_options(options or {}))
+    scene.set_experiment(exp)
+    scene.set_data(result)
+    scene.prepare_offscreen(size)
+    return scene

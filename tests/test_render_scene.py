@@ -4,9 +4,9 @@ import hashlib
 
 import numpy as np
 import pytest
+from helpers import offscreen_scene
 
 from optviz.experiment import Experiment, run_experiment
-from optviz.render.options import resolve_options
 
 TOML = """
 title = "scene test"
@@ -36,16 +36,8 @@ def run():
 
 @pytest.fixture
 def scene(qtbot, run):
-    from optviz.render.scene import Scene
-
     exp, res = run
-    s = Scene(interactive=False, font_px=10)
-    qtbot.addWidget(s)
-    s.apply_options(resolve_options({}))
-    s.set_experiment(exp)
-    s.set_data(res)
-    s.prepare_offscreen((400, 300))
-    return s
+    return offscreen_scene(qtbot, exp, res, {}, size=(400, 300))
 
 
 def _hash(a):

@@ -3,6 +3,7 @@ step after it; and what is drawn stacks so that nothing hides anything wholesale
 
 import numpy as np
 import pytest
+from helpers import offscreen_scene
 
 from optviz.experiment import Experiment, run_experiment
 from optviz.render.options import resolve_options
@@ -41,16 +42,9 @@ def run():
 
 @pytest.fixture
 def scene(qtbot, run):
-    from optviz.render.scene import Scene
-
     exp, res = run
-    s = Scene(interactive=False, font_px=10)
-    qtbot.addWidget(s)
-    s.apply_options(resolve_options({"side_plots": ["loss", "lr", "bias_correction"], "trail_length": -1}))
-    s.set_experiment(exp)
-    s.set_data(res)
-    s.prepare_offscreen((640, 400))
-    return s
+    options = {"side_plots": ["loss", "lr", "bias_correction"], "trail_length": -1}
+    return offscreen_scene(qtbot, exp, res, options, size=(640, 400))
 
 
 def _trail_points(scene, g):
