@@ -13,6 +13,7 @@ through it.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -21,7 +22,19 @@ from typing import BinaryIO
 
 from optviz.interrupt import deferred
 
-__all__ = ["atomic_paths", "atomic_write"]
+__all__ = ["atomic_paths", "atomic_write", "temporary_files"]
+
+
+def _temporary_name(path: Path) -> tuple[str, str]:
+    """(prefix, suffix) of the temporary files of ``path``."""
+    return f".{path.name}.", ".part" + path.suffix
+
+
+def temporary_files(path: str | os.PathLike) -> list[Path]:
+    """Temporary files of ``path`` that a killed writer could not remove."""
+    path = Path(path)
+    prefix, suffix = _temporary_name(path)
+    return sorted((path.parent if str(path.parent) else Path(".")).glob(f"{glob.escape(prefix)}*{suffix}"))
 
 
 @contextlib.contextmanager
@@ -32,8 +45,8 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
     temporary: list[Path] = []
     try:
         for path in map(Path, paths):
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix,
-                                        dir=path.parent if str(path.parent) else ".")
+            prefix, suffix = _temporary_name(path)
+            fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent if str(path.parent) else ".")
             os.close(fd)
             temporary.append(Path(name))
         yield temporary

@@ -60,18 +60,9 @@ class ExportSettings:
 
 def planned_steps(experiment, settings: ExportSettings) -> list[int]:
     """The optimizer step of each frame ``optviz export`` would write; RenderOptionError if refused."""
-    from optviz.render.export import plan_frames
-    from optviz.render.options import ANIMATION_FORMATS, RenderOptionError, resolve_options
+    from optviz.render.export import plan_animation
 
-    fmt = settings.output.suffix.lstrip(".").lower()
-    if fmt not in ANIMATION_FORMATS:
-        raise RenderOptionError(f"file: {settings.output.name!r} is not allowed; an animation is written as "
-                                + ", ".join("." + a for a in ANIMATION_FORMATS))
-    opts = resolve_options(experiment.render, **settings.options())
-    if fmt == "mp4" and (opts.size[0] % 2 or opts.size[1] % 2):
-        raise RenderOptionError(f"size: {opts.size[0]}x{opts.size[1]} is not allowed; MP4 (H.264, yuv420p) "
-                                "needs an even width and height")
-    return plan_frames(opts, experiment.run.steps, experiment.run.record_every)
+    return plan_animation(experiment, settings.output, **settings.options())[2]
 
 
 # ====================================================================== dialog
@@ -352,10 +343,11 @@ class AnimationExport(QtCore.QObject):
 
     def _remove_partial_files(self):
         """Temporary files of a child that could not clean up (killed): ``.NAME.*.partSUFFIX`` from this run."""
+        from optviz.atomic import temporary_files
         from optviz.render.metadata import sidecar_path
 
         for target in (self.output, sidecar_path(self.output)):
-            for tmp in target.parent.glob(f".{target.name}.*.part{target.suffix}"):
+            for tmp in temporary_files(target):
                 with contextlib.suppress(OSError):
                     if tmp.stat().st_mtime >= self._started_at - 1:
                         tmp.unlink()

@@ -122,6 +122,20 @@ def load_experiment_any(experiment):
     raise TypeError(f"experiment: expected an Experiment, a .toml path or TOML text, got {type(experiment).__name__}")
 
 
+def plan_animation(exp, path, format: str | None = None, **options) -> tuple[str, RenderOptions, list[int]]:
+    """(format, options, the optimizer step of each frame) of an animation of ``exp`` written to
+    ``path``: what :func:`export_animation` will do, checked before anything is simulated
+    (RenderOptionError naming the option otherwise)."""
+    fmt = _format_of(path, format, ANIMATION_FORMATS, "animation")
+    opts = resolve_options(exp.render, **options)
+    if fmt == "mp4" and (opts.size[0] % 2 or opts.size[1] % 2):
+        raise RenderOptionError(
+            f"size: {opts.size[0]}x{opts.size[1]} is not allowed; MP4 (H.264, yuv420p) needs an even "
+            "width and height"
+        )
+    return fmt, opts, plan_frames(opts, exp.run.steps, exp.run.record_every)
+
+
 def _format_of(path, fmt, allowed, kind):
     p = Path(path)
     f = (fmt or p.suffix.lstrip(".")).lower()
@@ -354,15 +368,8 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
     if path is None:
         raise RenderOptionError("output: None is not allowed; give an output file (.mp4, .gif or .webp)")
     exp = load_experiment_any(experiment)
-    fmt = _format_of(path, format, ANIMATION_FORMATS, "animation")
-    opts = resolve_options(exp.render, fps=fps, frames=frames, duration=duration, size=size,
-                           steps_per_frame=steps_per_frame, **options)
-    if fmt == "mp4" and (opts.size[0] % 2 or opts.size[1] % 2):
-        raise RenderOptionError(
-            f"size: {opts.size[0]}x{opts.size[1]} is not allowed; MP4 (H.264, yuv420p) needs an even "
-            "width and height"
-        )
-    steps = plan_frames(opts, exp.run.steps, exp.run.record_every)
+    fmt, opts, steps = plan_animation(exp, path, format, fps=fps, frames=frames, duration=duration, size=size,
+                                      steps_per_frame=steps_per_frame, **options)
     out = _check_writable(path)
     res = _run(exp, result, sim_progress)
     from optviz.render.metadata import experiment_text, sidecar_path
