@@ -11,7 +11,7 @@ from optviz.models.live import DisplayBuffer, LiveRun, side_sample
 def test_document_edits_emit_and_validate(tmp_path):
     doc = DocumentModel()
     kinds = []
-    doc.changed.connect(kinds.append)
+    doc.events.all.connect(lambda info: kinds.append(info.signal.name))
     doc.set_hyper(0, "lr", 0.002)
     assert doc.group(0).hyper["lr"] == 0.002
     before = doc.experiment
@@ -40,7 +40,7 @@ def test_document_edits_emit_and_validate(tmp_path):
     doc.set_schedule(0, {"kind": "cosine", "T_max": 50})
     with pytest.raises(EditError):
         doc.set_schedule(0, {"kind": "cosine", "T_max": 0})
-    assert {"sim", "look"} <= set(kinds)
+    assert {"simulation", "group", "groups"} <= set(kinds)
     assert doc.dirty
     path = tmp_path / "e.toml"
     doc.save(path)
@@ -52,6 +52,51 @@ def test_document_edits_emit_and_validate(tmp_path):
         doc.remove_group(0)
     with pytest.raises(EditError, match="at least one group"):
         doc.remove_group(0)
+
+
+def test_each_edit_emits_its_own_fields_and_the_run_only_when_the_run_changes():
+    doc = DocumentModel()
+    seen = []
+    doc.events.all.connect(lambda info: seen.append((info.signal.name, *info.args)))
+    before = doc.experiment
+    doc.set_group_color(1, "#AA0000")
+    assert seen == [("dirty", True), ("group", 1, "color")]  # a colour redraws; the run stays
+    assert doc.group(1).color == "#aa0000" and before.groups[1].color is None  # never edited in place
+    seen.clear()
+    doc.set_hyper(0, "lr", 0.003)
+    assert seen == [("group", 0, "hyper"), ("simulation",)]
+    seen.clear()
+    doc.set_optimizer(0, "rmsprop")  # the default label follows the optimizer
+    assert seen == [("group", 0, "label"), ("group", 0, "optimizer"), ("simulation",)]  # lr is kept
+    seen.clear()
+    doc.set_title("Ravine")
+    doc.set_view_table({"trail": 50})
+    doc.set_steps(200)
+    assert seen == [("title", "Ravine"), ("view", {"trail": 50}), ("run", doc.experiment.run), ("simulation",)]
+    seen.clear()
+    doc.set_title("Ravine")  # no change, no event
+    doc.move_group(0, 0)
+    assert seen == []
+    doc.set_landscape("six_hump_camel")  # y = 2 is outside its view: the starts move inside, init changes
+    names = [s[0] for s in seen]
+    assert names[0] == "landscape" and names[-1] == "simulation"
+    assert ("group", 0, "init") in seen and ("group", 1, "init") in seen
+
+
+def test_a_refused_edit_names_the_field_and_emits_nothing():
+    doc = DocumentModel()
+    seen = []
+    doc.events.all.connect(lambda info: seen.append(info.signal.name))
+    before = doc.experiment
+    with pytest.raises(EditError, match=r"groups\[0\]\.color = 'red' must be a colour like"):
+        doc.set_group_color(0, "red")
+    with pytest.raises(EditError, match=r"groups\[1\]\.init\.mean\[0\] = nan is not allowed: must be a finite"):
+        doc.set_init(1, {"kind": "normal", "mean": [float("nan"), 0.0], "std": [0.1, 0.1], "count": 10})
+    with pytest.raises(EditError, match=r"run\.steps = 0 must be an integer in \[1, "):
+        doc.set_steps(0)
+    with pytest.raises(EditError, match=r"title = .* must be a string of at most 500 characters"):
+        doc.set_title("x" * 501)
+    assert seen == [] and doc.experiment is before and not doc.dirty
 
 
 def test_playback_selection_view_options():

@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.models import vocabulary
+from optviz.models.document import GROUP_LOOK_FIELDS
 
 __all__ = ["MainWindow", "presets"]
 
@@ -373,9 +374,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view.events.future.connect(lambda f: (self.scene.set_future(f), self.future_action.setChecked(f == "ghost")))
         sel.events.group.connect(self._on_group_selected)
         sel.events.particle.connect(self._on_particle_selected)
-        doc.changed.connect(self._on_doc_changed)
-        doc.path_changed.connect(lambda _p: self._update_title())
-        doc.dirty_changed.connect(lambda _d: self._update_title())
+        self._subscribe_document(doc)
         self.group_list.currentChanged.connect(lambda i: setattr(sel, "group", i))
         self.experiment_panel.expression.statusChanged.connect(self._show_activity)
         self.scene.sigPlace.connect(self._place)
@@ -384,8 +383,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self._on_playing(False)
 
     # ================================================================ document
-    def _on_doc_changed(self, kind: str):
-        self._apply_document(replaced=(kind == "replaced"), kind=kind)
+    def _subscribe_document(self, doc):
+        """What the window redoes for each change of the document: everything for a new one, the
+        run for its inputs, a redraw for how groups look, nothing but the store for the view."""
+        ev = doc.events
+        ev.replaced.connect(lambda: self._apply_document(replaced=True, kind="replaced"))
+        ev.simulation.connect(lambda: self._apply_document(kind="sim"))
+        ev.title.connect(lambda _t: self._apply_document(kind="look"))
+        ev.caption.connect(lambda _c: self._apply_document(kind="look"))
+        ev.group.connect(lambda _i, name: name in GROUP_LOOK_FIELDS and self._apply_document(kind="look"))
+        ev.view.connect(lambda _v: self._apply_document(kind="view"))
+        ev.path.connect(lambda _p: self._update_title())
+        ev.dirty.connect(lambda _d: self._update_title())
 
     def _apply_document(self, replaced: bool = False, kind: str = "replaced"):
         exp = self.doc.experiment

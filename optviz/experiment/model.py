@@ -185,34 +185,17 @@ class Experiment:
             raise ExperimentError(f"an experiment must be a table, got {type(data).__name__}")
         check_values(data)
         _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view"), "the top level")
-        title = data.get("title", "Untitled experiment")
-        if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
-            raise ExperimentError(f"title = {shown(title)} must be a string of at most {MAX_TITLE_CHARS} characters",
-                                  "title")
-        caption = data.get("caption", "")
-        if not isinstance(caption, str) or len(caption) > MAX_CAPTION_CHARS:
-            raise ExperimentError(
-                f"caption = {shown(caption)} must be a string of at most {MAX_CAPTION_CHARS} characters", "caption")
-        seed = data.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-            raise ExperimentError(f"seed = {shown(seed)} must be an integer in [0, 2^63)", "seed")
         experiment = cls(
-            title=title,
-            caption=caption,
-            seed=seed,
-            landscape=_landscape(data.get("landscape", {}), base_dir),
-            run=_run(data.get("run", {})),
+            title=parse_title(data.get("title", "Untitled experiment")),
+            caption=parse_caption(data.get("caption", "")),
+            seed=parse_seed(data.get("seed", 0)),
+            landscape=parse_landscape(data.get("landscape", {}), base_dir),
+            run=parse_run(data.get("run", {})),
             groups=_groups(data.get("groups")),
             render=copy.deepcopy(dict(_table(data.get("render", {}), "render"))),
-            view=_view(data.get("view", {})),
+            view=parse_view(data.get("view", {})),
         )
-        data_backed = experiment.landscape.model is not None
-        for k, g in enumerate(experiment.groups):
-            if g.batch_size is not None and not data_backed:
-                raise ExperimentError(
-                    f"groups[{k}].batch_size needs a data-backed landscape ([landscape] model = ..., data = ...); "
-                    "on formula landscapes use noise = { kind = \"gaussian\", scale = ... }",
-                    f"groups[{k}].batch_size")
+        check_batch_sizes(experiment.landscape, experiment.groups)
         return experiment
 
     def to_dict(self) -> dict[str, Any]:
@@ -221,40 +204,14 @@ class Experiment:
         if self.caption:
             out["caption"] = self.caption
         out["seed"] = self.seed
-        if self.landscape.expression is not None:
-            land: dict[str, Any] = {"expression": self.landscape.expression}
-            if self.landscape.bounds:
-                land["bounds"] = [list(b) for b in self.landscape.bounds]
-        elif self.landscape.model is not None:
-            land = {"model": self.landscape.model, "data": dict(self.landscape.data or {})}
-        else:
-            land = {"name": self.landscape.name}
-        if self.landscape.params:
-            land["params"] = dict(self.landscape.params)
-        out["landscape"] = land
+        out["landscape"] = landscape_table(self.landscape)
         out["run"] = {
             "steps": self.run.steps,
             "record_every": self.run.record_every,
             "record_dtype": self.run.record_dtype,
             "max_history_mb": self.run.max_history_mb,
         }
-        out["groups"] = []
-        for g in self.groups:
-            entry: dict[str, Any] = {"label": g.label, "optimizer": g.optimizer,
-                                     "hyper": _plain(g.hyper), "init": _plain(g.init)}
-            if g.schedule:
-                entry["schedule"] = _plain(g.schedule)
-            if g.color:
-                entry["color"] = g.color
-            if not g.visible:
-                entry["visible"] = False
-            if g.batch_size is not None:
-                entry["batch_size"] = g.batch_size
-            if g.sampling != "epoch":
-                entry["sampling"] = g.sampling
-            if g.noise:
-                entry["noise"] = dict(g.noise)
-            out["groups"].append(entry)
+        out["groups"] = [group_table(g) for g in self.groups]
         if self.render:
             out["render"] = _plain(self.render)
         if self.view:
@@ -289,10 +246,11 @@ class Experiment:
         ]
 
 
-def check_values(data: Any) -> None:
+def check_values(data: Any, where: str = "") -> None:
     """Refuse what no field accepts, naming the field: nan or inf, an integer beyond 64 bits,
-    tables or lists nested deeper than :data:`MAX_NESTING` (checked without recursion)."""
-    pending = deque([(data, "", 0)])
+    tables or lists nested deeper than :data:`MAX_NESTING` (checked without recursion).
+    ``where`` is the path of ``data`` in the experiment ("" for the whole experiment)."""
+    pending = deque([(data, where, 0)])
     while pending:
         value, where, depth = pending.popleft()
         if isinstance(value, (Mapping, list, tuple)):
@@ -330,6 +288,72 @@ def check_view_range(value: Any, where: str, names: tuple[str, str] = ("low", "h
     return [float(value[0]), float(value[1])]
 
 
+def parse_title(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_TITLE_CHARS:
+        raise ExperimentError(f"title = {shown(value)} must be a string of at most {MAX_TITLE_CHARS} characters",
+                              "title")
+    return value
+
+
+def parse_caption(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_CAPTION_CHARS:
+        raise ExperimentError(
+            f"caption = {shown(value)} must be a string of at most {MAX_CAPTION_CHARS} characters", "caption")
+    return value
+
+
+def parse_seed(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise ExperimentError(f"seed = {shown(value)} must be an integer in [0, 2^63)", "seed")
+    return value
+
+
+def check_batch_sizes(landscape: LandscapeConfig, groups: list[GroupConfig]) -> None:
+    """A batch size needs a data-backed landscape (formula landscapes have no samples)."""
+    if landscape.model is not None:
+        return
+    for k, g in enumerate(groups):
+        if g.batch_size is not None:
+            raise ExperimentError(
+                f"groups[{k}].batch_size needs a data-backed landscape ([landscape] model = ..., data = ...); "
+                "on formula landscapes use noise = { kind = \"gaussian\", scale = ... }",
+                f"groups[{k}].batch_size")
+
+
+def landscape_table(landscape: LandscapeConfig) -> dict[str, Any]:
+    """The ``[landscape]`` table (what TOML stores; :func:`parse_landscape` reads it back)."""
+    if landscape.expression is not None:
+        table: dict[str, Any] = {"expression": landscape.expression}
+        if landscape.bounds:
+            table["bounds"] = [list(b) for b in landscape.bounds]
+    elif landscape.model is not None:
+        table = {"model": landscape.model, "data": dict(landscape.data or {})}
+    else:
+        table = {"name": landscape.name}
+    if landscape.params:
+        table["params"] = dict(landscape.params)
+    return table
+
+
+def group_table(g: GroupConfig) -> dict[str, Any]:
+    """A group as its ``[[groups]]`` table (what TOML stores; :func:`parse_group` reads it back)."""
+    entry: dict[str, Any] = {"label": g.label, "optimizer": g.optimizer,
+                             "hyper": _plain(g.hyper), "init": _plain(g.init)}
+    if g.schedule:
+        entry["schedule"] = _plain(g.schedule)
+    if g.color:
+        entry["color"] = g.color
+    if not g.visible:
+        entry["visible"] = False
+    if g.batch_size is not None:
+        entry["batch_size"] = g.batch_size
+    if g.sampling != "epoch":
+        entry["sampling"] = g.sampling
+    if g.noise:
+        entry["noise"] = dict(g.noise)
+    return entry
+
+
 def _short(x: float) -> str:
     """``1e+09`` -> ``1e9``."""
     return f"{x:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
@@ -350,8 +374,8 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Non
             )
 
 
-def _view(value: Any) -> dict[str, Any]:
-    """The app's ``[view]`` table: kept as written, its view ranges ``x`` and ``y`` checked."""
+def parse_view(value: Any) -> dict[str, Any]:
+    """The ``[view]`` table: kept as written, its view ranges ``x`` and ``y`` checked."""
     view = copy.deepcopy(dict(_table(value, "view")))
     for axis in ("x", "y"):
         if axis in view:
@@ -359,7 +383,7 @@ def _view(value: Any) -> dict[str, Any]:
     return view
 
 
-def _landscape(value: Any, base_dir: str = ".") -> LandscapeConfig:
+def parse_landscape(value: Any, base_dir: str = ".") -> LandscapeConfig:
     table = _table(value, "landscape")
     _only(table, ("name", "params", "expression", "bounds", "model", "data"), "landscape")
     params = dict(_table(table.get("params", {}), "landscape.params"))
@@ -442,7 +466,7 @@ def _bounds(value: Any) -> list[list[float]] | None:
             for k, b in enumerate(value)]
 
 
-def _run(value: Any) -> RunConfig:
+def parse_run(value: Any) -> RunConfig:
     table = _table(value, "run")
     _only(table, ("steps", "record_every", "record_dtype", "max_history_mb"), "run")
     steps = table.get("steps", 500)
@@ -469,10 +493,10 @@ def _groups(value: Any) -> list[GroupConfig]:
         raise ExperimentError("groups is missing: add at least one [[groups]] table", "groups")
     if not isinstance(value, list) or not value:
         raise ExperimentError("groups must be a non-empty list of [[groups]] tables", "groups")
-    return [_group(entry, k) for k, entry in enumerate(value)]
+    return [parse_group(entry, k) for k, entry in enumerate(value)]
 
 
-def _group(value: Any, index: int) -> GroupConfig:
+def parse_group(value: Any, index: int) -> GroupConfig:
     where = f"groups[{index}]"
     table = _table(value, where)
     _only(table, ("label", "optimizer", "hyper", "init", "schedule", "color", "visible", "batch_size", "sampling",

@@ -1,26 +1,26 @@
 """The document: the experiment being edited, its file and its unsaved changes.
 
-Every edit goes through a method that validates it with the engine's own specs
-(``HyperSpec.validate``, ``Experiment.from_dict``) and either applies it and
-emits ``changed`` or raises :class:`EditError` naming the field, the value and
-what is allowed; the experiment is then unchanged. Views show the reason in
-place.
+Every edit goes through a method that validates the changed field with the
+experiment's own parsers (the ones that read TOML: ``parse_group``,
+``parse_landscape``, ``parse_run``, ...) and the engine's specs, then makes a new
+:class:`Experiment` with only that field replaced and emits that field's event.
+A refused edit raises :class:`EditError` naming the field, the value and what is
+allowed, and changes nothing. The current experiment is never modified in place.
 
-``changed(kind)``: ``"sim"`` (the simulation must be rebuilt: optimizer,
-hyperparameters, initial particles, landscape, run), ``"look"`` (colour,
-label, visibility, title: redraw only), ``"view"`` (the ``[view]`` table),
-``"replaced"`` (a new or loaded experiment).
+Views subscribe to the fields they show (``doc.events.title.connect(...)``, as
+napari's models do); see :class:`DocumentEvents`.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 from pathlib import Path
 from typing import Any
 
-from psygnal import Signal
+from psygnal import Signal, SignalGroup
 
 from optviz.core.initial import MAX_PARTICLES, particle_count
 from optviz.core.landscapes import get_landscape
@@ -35,8 +35,21 @@ from optviz.experiment import (
     run_frames,
     save_experiment,
 )
+from optviz.experiment.model import (
+    GroupConfig,
+    check_values,
+    group_table,
+    landscape_table,
+    parse_group,
+    parse_landscape,
+    parse_run,
+    parse_seed,
+    parse_title,
+    parse_view,
+)
 
-__all__ = ["DocumentModel", "EditError", "default_experiment", "APP_MAX_PARTICLES", "DEFAULT_DATA",
+__all__ = ["DocumentModel", "DocumentEvents", "EditError", "GROUP_LOOK_FIELDS",
+           "default_experiment", "APP_MAX_PARTICLES", "DEFAULT_DATA",
            "DEFAULT_NOISE", "EXPRESSION_TEMPLATE", "default_data"]
 
 #: The app's limit on particles in all groups together, for edits and opened files alike
@@ -83,14 +96,37 @@ def default_experiment() -> Experiment:
     })
 
 
-class DocumentModel:
-    """The current experiment; edit it only through these methods."""
+#: Fields of a group that change only how it is drawn (every other field changes the run).
+GROUP_LOOK_FIELDS = ("label", "color", "visible")
 
-    changed = Signal(str)
-    path_changed = Signal(object)
-    dirty_changed = Signal(bool)
+
+class DocumentEvents(SignalGroup):
+    """Per-field events of a :class:`DocumentModel`; each is emitted after the change.
+
+    ``simulation`` follows every change that the run depends on (seed, run, landscape,
+    groups and every group field but :data:`GROUP_LOOK_FIELDS`): whoever runs the
+    experiment subscribes to it instead of to each field.
+    """
+
+    replaced = Signal()             # a new or opened experiment: every field changed
+    title = Signal(str)
+    caption = Signal(str)
+    seed = Signal(int)
+    run = Signal(object)            # the RunConfig
+    landscape = Signal(object)      # the LandscapeConfig (moved starts follow as group "init" events)
+    view = Signal(dict)             # the [view] table
+    groups = Signal()               # a group added, removed or moved
+    group = Signal(int, str)        # (index, field name) of one group
+    simulation = Signal()           # the run's inputs changed
+    path = Signal(object)           # the file (a Path or None)
+    dirty = Signal(bool)            # unsaved changes
+
+
+class DocumentModel:
+    """The current experiment; edit it only through these methods, observe it through ``events``."""
 
     def __init__(self, experiment: Experiment | None = None):
+        self.events = DocumentEvents()
         self._exp = (experiment or default_experiment()).validated()
         self._path: Path | None = None
         self._dirty = False
@@ -98,7 +134,7 @@ class DocumentModel:
     # ------------------------------------------------------------------ state
     @property
     def experiment(self) -> Experiment:
-        """The current, validated experiment (treat as read-only; edit through methods)."""
+        """The current, validated experiment (never modified in place: each edit makes a new one)."""
         return self._exp
 
     @property
@@ -113,7 +149,7 @@ class DocumentModel:
     def n_groups(self) -> int:
         return len(self._exp.groups)
 
-    def group(self, index: int):
+    def group(self, index: int) -> GroupConfig:
         return self._exp.groups[self._index(index)]
 
     def n_particles(self) -> int:
@@ -122,26 +158,27 @@ class DocumentModel:
     def _set_dirty(self, value: bool) -> None:
         if value != self._dirty:
             self._dirty = value
-            self.dirty_changed.emit(value)
+            self.events.dirty.emit(value)
+
+    def _set_path(self, path: Path | None) -> None:
+        self._path = path
+        self.events.path.emit(path)
 
     def _index(self, index: int) -> int:
         if not 0 <= int(index) < len(self._exp.groups):
             raise EditError(f"group {index} does not exist; there are {len(self._exp.groups)}", "groups")
         return int(index)
 
-    def _apply(self, data: dict, kind: str) -> None:
-        """Validate ``data`` as a whole experiment; on success make it current."""
-        try:
-            exp = Experiment.from_dict(data, self._exp.landscape.base_dir)
-        except ExperimentError as error:
-            raise EditError(str(error), getattr(error, "field", None)) from None
-        _check_limits(exp)
+    def _commit(self, exp: Experiment, emit, simulation: bool) -> None:
+        """Make ``exp`` current (after the app's limits when the run changes), then call ``emit``
+        (which emits the changed fields' events) and ``simulation`` if the run changed."""
+        if simulation:
+            _check_limits(exp)
         self._exp = exp
         self._set_dirty(True)
-        self.changed.emit(kind)
-
-    def _data(self) -> dict:
-        return copy.deepcopy(self._exp.to_dict())
+        emit()
+        if simulation:
+            self.events.simulation.emit()
 
     # ------------------------------------------------------------- documents
     def new(self) -> None:
@@ -149,10 +186,9 @@ class DocumentModel:
 
     def replace(self, experiment: Experiment, path=None) -> None:
         self._exp = experiment.validated()
-        self._path = Path(path) if path else None
         self._set_dirty(False)
-        self.path_changed.emit(self._path)
-        self.changed.emit("replaced")
+        self._set_path(Path(path) if path else None)
+        self.events.replaced.emit()
 
     def load(self, path) -> None:
         """Open an experiment file; the current experiment stays when it is refused (EditError with the
@@ -180,26 +216,26 @@ class DocumentModel:
         if target is None:
             raise EditError("no file name: choose where to save", "path")
         save_experiment(self._exp, os.fspath(target))
-        self._path = target
         self._set_dirty(False)
-        self.path_changed.emit(self._path)
+        self._set_path(target)
         return target
 
     # ------------------------------------------------------------ experiment
     def set_title(self, title: str) -> None:
-        d = self._data()
-        d["title"] = str(title)
-        self._apply(d, "look")
+        title = _parsed(parse_title, str(title))
+        if title != self._exp.title:
+            self._commit(dataclasses.replace(self._exp, title=title), lambda: self.events.title.emit(title), False)
 
     def set_seed(self, seed: int) -> None:
-        d = self._data()
-        d["seed"] = seed
-        self._apply(d, "sim")
+        seed = _parsed(parse_seed, seed)
+        if seed != self._exp.seed:
+            self._commit(dataclasses.replace(self._exp, seed=seed), lambda: self.events.seed.emit(seed), True)
 
     def set_steps(self, steps: int) -> None:
-        d = self._data()
-        d["run"]["steps"] = steps
-        self._apply(d, "sim")
+        table = {**dataclasses.asdict(self._exp.run), "steps": steps}
+        run = _parsed(parse_run, table)
+        if run != self._exp.run:
+            self._commit(dataclasses.replace(self._exp, run=run), lambda: self.events.run.emit(run), True)
 
     def set_landscape(self, name: str, params: dict | None = None) -> None:
         """A built-in landscape (see :meth:`_set_landscape_table` for what happens to the groups)."""
@@ -235,43 +271,49 @@ class DocumentModel:
         """Replace ``[landscape]``. Groups follow: a batch size is dropped when the new landscape
         has no data (only data-backed losses have samples to draw), and starts outside the new
         view move to one common start inside it (so the particles stay on screen)."""
-        d, candidate = self._landscape_candidate(table)
-        bounds = candidate.landscape_spec().bounds
-        if bounds != self._exp.landscape_spec().bounds:
-            _fit_starts(d["groups"], bounds)
-        self._apply(d, "sim")
+        candidate, changed = self._landscape_candidate(table)
 
-    def _landscape_candidate(self, table: dict) -> tuple[dict, Experiment]:
-        """The current experiment's description with ``[landscape]`` replaced (a batch size dropped
-        when the new landscape has no data) and that description validated (EditError if refused)."""
+        def emit():
+            self.events.landscape.emit(candidate.landscape)
+            for i, fields in changed.items():
+                for name in fields:
+                    self.events.group.emit(i, name)
+
+        self._commit(candidate, emit, True)
+
+    def _landscape_candidate(self, table: dict) -> tuple[Experiment, dict[int, list[str]]]:
+        """The current experiment with ``[landscape]`` replaced by ``table`` (validated; EditError
+        if refused) and the groups that had to follow, as {index: [changed fields]}."""
         exp = self._exp
-        d = copy.deepcopy(exp.to_dict())
-        d["landscape"] = table
-        if "model" not in table:
-            for g in d["groups"]:
-                g.pop("batch_size", None)
-                g.pop("sampling", None)
-        try:
-            return d, Experiment.from_dict(d, exp.landscape.base_dir)
-        except ExperimentError as error:
-            raise EditError(str(error), getattr(error, "field", None)) from None
+        landscape = _parsed(parse_landscape, table, exp.landscape.base_dir, where="landscape")
+        groups = [group_table(g) for g in exp.groups]
+        changed: dict[int, list[str]] = {}
+        if landscape.model is None:
+            for i, g in enumerate(groups):
+                for name in ("batch_size", "sampling"):
+                    if g.pop(name, None) is not None:
+                        changed.setdefault(i, []).append(name)
+        bounds = landscape.spec().bounds
+        if bounds != exp.landscape_spec().bounds:
+            for i in _fit_starts(groups, bounds):
+                changed.setdefault(i, []).append("init")
+        configs = list(exp.groups)
+        for i in changed:
+            configs[i] = _parsed(parse_group, groups[i], i, where=f"groups[{i}]")
+        return dataclasses.replace(exp, landscape=landscape, groups=configs), changed
 
     def set_landscape_param(self, name: str, value: float) -> None:
-        d = self._data()
-        params = dict(d["landscape"].get("params", {}))
-        params[name] = value
-        d["landscape"]["params"] = params
-        self._apply(d, "sim")
+        table = landscape_table(self._exp.landscape)
+        table["params"] = {**table.get("params", {}), name: value}
+        self._set_landscape_table(table)
 
     def set_view_table(self, table: dict) -> None:
         """Store app view options in the experiment's ``[view]`` table (no rebuild)."""
-        d = self._data()
-        view = dict(d.get("view", {}))
-        view.update(table)
-        if view == d.get("view", {}):
+        view = {**self._exp.view, **table}
+        if view == self._exp.view:
             return
-        d["view"] = view
-        self._apply(d, "view")
+        view = _parsed(parse_view, view, where="view")
+        self._commit(dataclasses.replace(self._exp, view=view), lambda: self.events.view.emit(dict(view)), False)
 
     # ---------------------------------------------------------------- groups
     def _next_label(self, base: str) -> str:
@@ -283,25 +325,54 @@ class DocumentModel:
             k += 1
         return f"{base} {k}"
 
+    def _set_groups(self, groups: list[GroupConfig]) -> None:
+        """A group added, removed or moved (each group already valid)."""
+        self._commit(dataclasses.replace(self._exp, groups=groups), self.events.groups.emit, True)
+
+    def _edit_group(self, index: int, **changes: Any) -> None:
+        """Set fields of group ``index`` (a value None removes an optional field), validated as
+        that group's ``[[groups]]`` table; the changed fields' events follow."""
+        i = self._index(index)
+        table = group_table(self._exp.groups[i])
+        for name, value in changes.items():
+            if value is None:
+                table.pop(name, None)
+            else:
+                table[name] = value
+        group = _parsed(parse_group, table, i, where=f"groups[{i}]")
+        names = [f.name for f in dataclasses.fields(GroupConfig)
+                 if getattr(group, f.name) != getattr(self._exp.groups[i], f.name)]
+        if not names:
+            return
+        groups = list(self._exp.groups)
+        groups[i] = group
+
+        def emit():
+            for name in names:
+                self.events.group.emit(i, name)
+
+        self._commit(dataclasses.replace(self._exp, groups=groups), emit,
+                     any(n not in GROUP_LOOK_FIELDS for n in names))
+
     def add_group(self, optimizer: str = "adam", init: dict | None = None) -> int:
         """Append a group (same start as the last group unless ``init`` is given); its index."""
         spec = get_optimizer(optimizer)
-        d = self._data()
+        groups = list(self._exp.groups)
         if init is None:
-            init = copy.deepcopy(d["groups"][-1]["init"]) if d["groups"] else {"kind": "point", "point": [0.0, 0.0]}
-        d["groups"].append({"label": self._next_label(spec.title), "optimizer": spec.name, "hyper": {},
-                            "init": init})
-        self._apply(d, "sim")
-        return len(self._exp.groups) - 1
+            init = copy.deepcopy(groups[-1].init) if groups else {"kind": "point", "point": [0.0, 0.0]}
+        table = {"label": self._next_label(spec.title), "optimizer": spec.name, "hyper": {}, "init": init}
+        groups.append(_parsed(parse_group, table, len(groups), where=f"groups[{len(groups)}]"))
+        self._set_groups(groups)
+        return len(groups) - 1
 
     def duplicate_group(self, index: int) -> int:
         i = self._index(index)
-        d = self._data()
-        g = copy.deepcopy(d["groups"][i])
-        g["label"] = self._next_label(g["label"] + " copy")
-        g.pop("color", None)
-        d["groups"].insert(i + 1, g)
-        self._apply(d, "sim")
+        original = self._exp.groups[i]
+        copied = dataclasses.replace(copy.deepcopy(original), label=self._next_label(original.label + " copy"),
+                                     color=None)
+        groups = list(self._exp.groups)
+        groups.insert(i + 1, _parsed(parse_group, group_table(copied), i + 1))
+        self._set_groups(groups)
         return i + 1
 
     def remove_group(self, index: int) -> None:
@@ -309,40 +380,31 @@ class DocumentModel:
         if len(self._exp.groups) == 1:
             raise EditError("an experiment needs at least one group; add another before removing this one",
                             "groups")
-        d = self._data()
-        del d["groups"][i]
-        self._apply(d, "sim")
+        groups = list(self._exp.groups)
+        del groups[i]
+        self._set_groups(groups)
 
     def move_group(self, index: int, to: int) -> None:
         i = self._index(index)
         to = self._index(to)
-        d = self._data()
-        d["groups"].insert(to, d["groups"].pop(i))
-        self._apply(d, "sim")
+        if i == to:
+            return
+        groups = list(self._exp.groups)
+        groups.insert(to, groups.pop(i))
+        self._set_groups(groups)
 
     def rename_group(self, index: int, label: str) -> None:
         i = self._index(index)
         label = str(label).strip()
         if not label:
             raise EditError("a group needs a name", f"groups[{i}].label")
-        d = self._data()
-        d["groups"][i]["label"] = label
-        self._apply(d, "look")
+        self._edit_group(i, label=label)
 
     def set_group_visible(self, index: int, visible: bool) -> None:
-        i = self._index(index)
-        d = self._data()
-        d["groups"][i]["visible"] = bool(visible)
-        self._apply(d, "look")
+        self._edit_group(index, visible=bool(visible))
 
     def set_group_color(self, index: int, color: str | None) -> None:
-        i = self._index(index)
-        d = self._data()
-        if color is None:
-            d["groups"][i].pop("color", None)
-        else:
-            d["groups"][i]["color"] = str(color).lower()
-        self._apply(d, "look")
+        self._edit_group(index, color=None if color is None else str(color).lower())
 
     def set_optimizer(self, index: int, name: str) -> None:
         """Switch the optimizer; overrides the new one does not know are dropped."""
@@ -351,19 +413,14 @@ class DocumentModel:
             spec = get_optimizer(name, f"groups[{i}].optimizer")
         except HyperparameterError as error:
             raise EditError(str(error), error.field) from None
-        d = self._data()
-        g = d["groups"][i]
-        old = g["optimizer"]
+        g = self._exp.groups[i]
         known = {h.name for h in spec.hypers}
-        g["hyper"] = {k: v for k, v in g.get("hyper", {}).items() if k in known}
-        if g["label"] == OPTIMIZERS.get(old, spec).title:
-            g["label"] = self._next_label(spec.title)
-        g["optimizer"] = spec.name
+        hyper = {k: v for k, v in g.hyper.items() if k in known}
+        label = self._next_label(spec.title) if g.label == OPTIMIZERS.get(g.optimizer, spec).title else g.label
         try:
-            self._apply(d, "sim")
+            self._edit_group(i, optimizer=spec.name, hyper=hyper, label=label)
         except EditError:  # e.g. an override that violates a constraint of the new optimizer
-            g["hyper"] = {}
-            self._apply(d, "sim")
+            self._edit_group(i, optimizer=spec.name, hyper={}, label=label)
 
     def set_hyper(self, index: int, name: str, value: Any) -> None:
         """Set one hyperparameter (validated against its HyperSpec; the default removes the override)."""
@@ -383,25 +440,19 @@ class DocumentModel:
             spec.resolve(resolved, where)
         except HyperparameterError as error:
             raise EditError(str(error), error.field) from None
-        d = self._data()
-        hyper = dict(d["groups"][i].get("hyper", {}))
+        hyper = dict(group.hyper)
         default = hs.default
         same = (tuple(value) == tuple(default)) if hs.kind == "betas" else value == default
         if same:
             hyper.pop(name, None)
         else:
             hyper[name] = list(value) if hs.kind == "betas" else value
-        d["groups"][i]["hyper"] = hyper
-        self._apply(d, "sim")
+        self._edit_group(i, hyper=hyper)
 
     def set_schedule(self, index: int, schedule: dict | None) -> None:
-        i = self._index(index)
-        d = self._data()
         if not schedule or schedule.get("kind") == "constant":
-            d["groups"][i].pop("schedule", None)
-        else:
-            d["groups"][i]["schedule"] = dict(schedule)
-        self._apply(d, "sim")
+            schedule = None
+        self._edit_group(index, schedule=None if schedule is None else dict(schedule))
 
     def set_batch_size(self, index: int, batch_size: int | None) -> None:
         """Samples per gradient: None = the full batch (GD), 1 = SGD, B = a mini-batch.
@@ -422,36 +473,20 @@ class DocumentModel:
             if batch_size > n:
                 raise EditError(f"{where} = {batch_size} is larger than the dataset ({n:,} samples); "
                                 "use the full batch instead", where)
-        d = self._data()
-        g = d["groups"][i]
-        if batch_size is None:
-            g.pop("batch_size", None)
-        else:
-            g["batch_size"] = batch_size
-        self._apply(d, "sim")
+        self._edit_group(i, batch_size=batch_size)
 
     def set_sampling(self, index: int, sampling: str) -> None:
         """Mini-batch sampling: "epoch" (each sample once per epoch) or "replacement"."""
-        i = self._index(index)
-        d = self._data()
-        d["groups"][i]["sampling"] = sampling
-        self._apply(d, "sim")
+        self._edit_group(index, sampling=sampling)
 
     def set_noise(self, index: int, noise: dict | None) -> None:
         """Gradient noise: None, or {kind: "gaussian" | "student_t", scale: σ > 0, dof: ν > 2}."""
-        i = self._index(index)
-        d = self._data()
         if not noise or noise.get("kind") in (None, "none"):
-            d["groups"][i].pop("noise", None)
-        else:
-            d["groups"][i]["noise"] = dict(noise)
-        self._apply(d, "sim")
+            noise = None
+        self._edit_group(index, noise=None if noise is None else dict(noise))
 
     def set_init(self, index: int, init: dict) -> None:
-        i = self._index(index)
-        d = self._data()
-        d["groups"][i]["init"] = dict(init)
-        self._apply(d, "sim")
+        self._edit_group(index, init=dict(init))
 
     def set_count(self, index: int, count: int) -> None:
         """Particles in the group: a point becomes a small cloud when count > 1."""
@@ -542,10 +577,21 @@ def _check_limits(exp: Experiment) -> None:
         raise EditError(str(error), "run") from None
 
 
-def _fit_starts(groups: list[dict], bounds) -> None:
-    """Move each group whose start lies outside ``bounds`` to one common start inside them
-    (a fifth of the way in from the top-left corner), keeping its kind and count and scaling
-    the spread to the new view."""
+def _parsed(parse, value, *args, where: str | None = None):
+    """``parse(value, *args)`` (one of the experiment's parsers, after the checks every value of a
+    file gets when ``where`` names the value's place); a refusal becomes an EditError."""
+    try:
+        if where is not None:
+            check_values(value, where)
+        return parse(value, *args)
+    except ExperimentError as error:
+        raise EditError(str(error), getattr(error, "field", None)) from None
+
+
+def _fit_starts(groups: list[dict], bounds) -> list[int]:
+    """Move each group (a ``[[groups]]`` table, edited in place) whose start lies outside ``bounds``
+    to one common start inside them (a fifth of the way in from the top-left corner), keeping its
+    kind and count and scaling the spread to the new view; the indices of the groups moved."""
     (x0, x1), (y0, y1) = bounds
     sx, sy = x1 - x0, y1 - y0
     unit = 10.0 ** math.floor(math.log10(max(sx, sy) / 100.0))  # round to ~1 % of the view
@@ -555,7 +601,8 @@ def _fit_starts(groups: list[dict], bounds) -> None:
 
     cx, cy = nice(x0 + 0.2 * sx), nice(y1 - 0.2 * sy)
     s = nice(0.02 * max(sx, sy)) or unit
-    for g in groups:
+    moved = []
+    for i, g in enumerate(groups):
         init = g["init"]
         kind = init["kind"]
         if kind == "point":
@@ -568,6 +615,7 @@ def _fit_starts(groups: list[dict], bounds) -> None:
             pts = [init["low"], init["high"]]
         if all(x0 <= p[0] <= x1 and y0 <= p[1] <= y1 for p in pts):
             continue
+        moved.append(i)
         if kind == "point":
             g["init"] = {"kind": "point", "point": [cx, cy]}
         elif kind == "points":
@@ -576,3 +624,4 @@ def _fit_starts(groups: list[dict], bounds) -> None:
             g["init"] = {**init, "mean": [cx, cy], "std": [s, s]}
         else:
             g["init"] = {**init, "low": [cx - 2 * s, cy - 2 * s], "high": [cx + 2 * s, cy + 2 * s]}
+    return moved

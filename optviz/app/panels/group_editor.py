@@ -22,14 +22,15 @@ class GroupEditor(QtWidgets.QScrollArea):
         self.fields: dict[str, Field] = {}
         self._inner = None
         self.rebuild()
-        doc.changed.connect(self._on_doc_changed)
+        doc.events.simulation.connect(self._on_run_changed)
+        doc.events.replaced.connect(self._on_run_changed)
 
-    def _on_doc_changed(self, kind):
-        if kind in ("sim", "replaced"):
-            try:
-                self._sync_gradient(errors=False)
-            except RuntimeError:  # this editor's widgets are gone
-                pass
+    def _on_run_changed(self):
+        """The gradient shown depends on the run's inputs (start, landscape, optimizer)."""
+        try:
+            self._sync_gradient(errors=False)
+        except RuntimeError:  # this editor's widgets are gone
+            pass
 
     def set_group(self, index: int):
         self.index = int(index)

@@ -86,7 +86,7 @@ class ExpressionEditor(QtWidgets.QWidget):
         self._preparation = 0  # numbers the preparations; a result for an older number is dropped
         self._preparing = None  # (expression, params, bounds) being prepared
         self._prepared.connect(self._on_prepared)
-        doc.changed.connect(self._on_document_changed)
+        doc.events.replaced.connect(self.cancel)
         lay = QtWidgets.QFormLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -317,9 +317,6 @@ class ExpressionEditor(QtWidgets.QWidget):
         self.note.setText(APPLIED_NOTE)
         self.note.setVisible(True)
 
-    def _on_document_changed(self, kind: str) -> None:
-        if kind == "replaced":
-            self.cancel()
 
 
 class DataEditor(QtWidgets.QWidget):
