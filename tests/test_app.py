@@ -600,10 +600,11 @@ def test_clicking_the_slider_jumps_there(qtbot, win):
     qtbot.waitUntil(lambda: w.transport.slider.value() == 0, timeout=5000)
     top = w.transport.slider.maximum()
     assert top >= 40
-    groove = w.transport.slider.rect()
-    QTest.mouseClick(w.transport.slider, LEFT, NO_MODIFIER, QtCore.QPoint(int(groove.width() * 0.8), groove.center().y()))
-    qtbot.waitUntil(lambda: w.playback.frame == w.transport.slider.value() != 0, timeout=5000)
-    assert abs(w.transport.slider.value() - 0.8 * top) <= 0.1 * top, "the cursor goes where the slider was clicked"
+    slider = w.transport.slider
+    groove = slider.rect()
+    QTest.mouseClick(slider, LEFT, NO_MODIFIER, QtCore.QPoint(int(groove.width() * 0.8), groove.center().y()))
+    qtbot.waitUntil(lambda: w.playback.frame == slider.value() != 0, timeout=5000)
+    assert abs(slider.value() - 0.8 * top) <= 0.1 * top, "the cursor goes where the slider was clicked"
 
 
 def test_bad_file_on_the_command_line_stays_visible(qtbot, tmp_path):
