@@ -141,8 +141,7 @@ def scenario(w, app, n: int, mode: str, seconds: float, speed: int = 1, paints=N
     timer.timeout.connect(post)
     w.playback.playing = True
     run_events(app, 1.0)
-    w._frame_times.clear()
-    w._tick_ms.clear()
+    w.session.clear_frame_stats()
     step0 = w.playback.step
     ticks = []
     tick_cost = []
@@ -166,7 +165,7 @@ def scenario(w, app, n: int, mode: str, seconds: float, speed: int = 1, paints=N
     w.timer.timeout.disconnect(on_tick)
     steps = w.playback.step - step0
     w.playback.playing = False
-    tick_cost = np.array(list(w._tick_ms))
+    tick_cost = np.array(list(w.session.tick_ms))
     ticks = np.array(ticks)
     lat = np.array(probe.lat)
     out = {

@@ -60,25 +60,25 @@ def test_play_step_reset_and_status(qtbot, win):
     w = win
     assert w.kernel_label.text() == "kernels ready" or w.kernel_label.text().startswith("Compiling ")
     press(qtbot, w, Key.Key_Space)  # play
-    qtbot.waitUntil(lambda: w.fps_label.text().endswith("fps"), timeout=5000)
+    qtbot.waitUntil(lambda: w.status.fps_label.text().endswith("fps"), timeout=5000)
     qtbot.waitUntil(lambda: w.playback.step >= 20 and w.display.n and w.display.steps[w.display.n - 1] >= 20,
                     timeout=20_000)
     press(qtbot, w, Key.Key_Space)  # pause
     assert not w.playback.playing
     settle(qtbot, w)
-    assert w.fps_label.text() == "paused"
+    assert w.status.fps_label.text() == "paused"
     assert w.scene.n_frames == w.display.n >= 21
-    assert w.slider.maximum() == w.display.n - 1
+    assert w.transport.slider.maximum() == w.display.n - 1
     s = w.playback.step
     press(qtbot, w, Key.Key_Right)  # step
     qtbot.waitUntil(lambda: w.playback.step == s + 1, timeout=5000)
     press(qtbot, w, Key.Key_Right, QtCore.Qt.KeyboardModifier.ShiftModifier)  # step x10
     qtbot.waitUntil(lambda: w.playback.step == s + 11, timeout=5000)
-    qtbot.waitUntil(lambda: w.step_label.text().startswith(f"computed {s + 11:,} / "), timeout=5000)
+    qtbot.waitUntil(lambda: w.transport.computed_label.text().startswith(f"computed {s + 11:,} / "), timeout=5000)
     press(qtbot, w, Key.Key_R)  # reset
     qtbot.waitUntil(lambda: w.playback.step == 0 and w.display.n == 1, timeout=5000)
     assert not w.playback.playing
-    assert "particles" in w.particles_label.text() and "diverged" in w.diverged_label.text()
+    assert "particles" in w.status.particles_label.text() and "diverged" in w.status.diverged_label.text()
 
 
 def test_add_group_and_change_hyperparameter(qtbot, win):
@@ -148,7 +148,7 @@ def _drag_landscape(w, start, end, steps=8):
 
 def test_place_particles_by_click(qtbot, win):
     w = win
-    QTest.mouseClick(w.place_btn, LEFT)  # "Place particles" (P)
+    QTest.mouseClick(w.view_controls.place_btn, LEFT)  # "Place particles" (P)
     assert w.view.place_mode and w.scene.place_mode
     _click_landscape(w, 0.5, 1.5)
     qtbot.waitUntil(lambda: w.doc.group(0).init["kind"] == "point", timeout=3000)
@@ -167,13 +167,13 @@ def test_place_particles_by_click(qtbot, win):
 def test_scrub_and_inspect(qtbot, win):
     w = win
     play_until(qtbot, w, 30)
-    w.slider.setValue(5)
+    w.transport.slider.setValue(5)
     assert w.playback.frame == 5 and not w.playback.follow
     assert w.scene.frame == 5 and w.playback.cursor_step == int(w.display.steps[5])
-    assert "step 5 " in w.time_label.text()
+    assert "step 5 " in w.transport.time_label.text()
     # click a particle (not in placement mode): the inspector shows it
     xy = w.display.positions[5, 7]
-    i = w.pick(float(xy[0]), float(xy[1]), 1e-6)
+    i = w.picking.pick(float(xy[0]), float(xy[1]), 1e-6)
     assert i is not None
     _click_landscape(w, float(xy[0]), float(xy[1]))
     qtbot.waitUntil(lambda: w.selection.particle is not None, timeout=3000)
@@ -182,7 +182,7 @@ def test_scrub_and_inspect(qtbot, win):
     assert any("gradient" in r for r in rows) and any("effective LR" in r for r in rows)
     assert "step 5" in w.inspector.head.text()
     assert "θ" in w.inspector.rule.toPlainText()
-    w.slider.setValue(10)
+    w.transport.slider.setValue(10)
     assert "step 10" in w.inspector.head.text()
     w.actions_["clear_inspect"].trigger()  # Escape
     assert w.selection.particle is None
@@ -205,14 +205,14 @@ def test_open_save_roundtrip(qtbot, win, tmp_path):
     w.doc.set_hyper(0, "lr", 0.0007)
     w.view.trail_length = 12
     path = tmp_path / "exp.toml"
-    assert w.save_to(path)
+    assert w.files.save_to(path)
     assert not w.doc.dirty and "exp.toml" in w.windowTitle()
     saved = w.doc.experiment.to_dict()
     w.doc.new()
     assert w.doc.experiment.to_dict() != saved
     assert w.open_path(path)
     assert w.doc.experiment.to_dict() == saved
-    assert w.view.trail_length == 12 and w.trail.value() == 12
+    assert w.view.trail_length == 12 and w.view_controls.trail.value() == 12
     assert str(path) in (w.settings.value("recent") or [])
     qtbot.waitUntil(lambda: w.display.n >= 1, timeout=10_000)
 
@@ -273,8 +273,54 @@ def test_export_figure_and_data(qtbot, win, tmp_path, monkeypatch):
     assert f"step = {w.playback.cursor_step}" in read_experiment_text(tmp_path / "f.png")
 
     export_via_menu(w, monkeypatch, "export_data", tmp_path / "d.npz")
+    job = w.exports.data_export
+    qtbot.waitUntil(lambda: not job.running, timeout=120_000)
+    assert job.outcome == "done", job.message
     r = load_result(tmp_path / "d.npz")
     assert r.positions.shape[1] == w.doc.n_particles() == 50
+
+
+def test_export_data_of_a_paused_run_is_the_whole_run_as_optviz_run_writes_it(qtbot, win, tmp_path, monkeypatch):
+    """Paused at step ~10 of 40, File > Export Data writes every recorded frame of the run, the
+    arrays `optviz run` writes for the same experiment; the window stays at the step it was."""
+    from optviz.cli import main
+    from optviz.experiment import load_result
+
+    w = win
+    experiment = open_export_experiment(qtbot, w, tmp_path)
+    play_until(qtbot, w, 10)
+    paused_at, cursor = w.playback.step, w.playback.cursor_step
+    assert paused_at < 40
+
+    export_via_menu(w, monkeypatch, "export_data", tmp_path / "d.npz")
+    job = w.exports.data_export
+    assert job is not None and w.exports.progress_dialog is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=120_000)
+    assert job.outcome == "done", job.message
+    assert w.exports.progress_dialog is None and "d.npz: 41 frames" in w.statusBar().currentMessage()
+    assert (w.playback.step, w.playback.cursor_step) == (paused_at, cursor), "the live run did not move"
+
+    assert main(["run", str(experiment), "-o", str(tmp_path / "cli.npz"), "-q"]) == 0
+    mine, reference = load_result(tmp_path / "d.npz"), load_result(tmp_path / "cli.npz")
+    assert list(mine.step) == list(range(41)) and mine.step[-1] == 40 > paused_at
+    for name in ("step", "positions", "loss", "grad", "lr_preconditioned", "lr_realized", "diverged_at"):
+        np.testing.assert_array_equal(getattr(mine, name), getattr(reference, name), err_msg=name)
+    assert mine.experiment.to_dict() == reference.experiment.to_dict()
+
+
+def test_export_data_cancel_leaves_the_old_file(qtbot, win, tmp_path, monkeypatch):
+    w = win
+    open_export_experiment(qtbot, w, tmp_path, EXPORT_EXPERIMENT.replace("steps = 40", "steps = 2000000"))
+    out = tmp_path / "c.npz"
+    out.write_bytes(b"an earlier export")
+    job = w.exports.start_data_export(out)
+    qtbot.waitUntil(lambda: w.exports.progress_dialog.maximum() > 0, timeout=60_000)  # computing
+    button = w.exports.progress_dialog.findChild(QtWidgets.QPushButton)
+    QTest.mouseClick(button, LEFT, NO_MODIFIER, button.rect().center())
+    qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    assert job.outcome == "cancelled" and "cancelled" in w.statusBar().currentMessage()
+    assert out.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".c.npz")) == []
 
 
 def test_export_animation_of_a_paused_run_covers_the_whole_run(qtbot, win, tmp_path, monkeypatch):
@@ -296,10 +342,10 @@ def test_export_animation_of_a_paused_run_covers_the_whole_run(qtbot, win, tmp_p
         return QtWidgets.QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(AnimationExportDialog, "exec", accept)
-    job = w.export_animation_dialog()
+    job = w.exports.export_animation_dialog()
     assert accepted and (accepted[0].fps, accepted[0].frames, accepted[0].size) == (4, 4, (320, 240)), \
         "the dialog's defaults are the experiment's [render] table"
-    assert job is not None and w.export_progress.isVisible()
+    assert job is not None and w.exports.progress_dialog.isVisible()
     qtbot.waitUntil(lambda: not job.running, timeout=120_000)
     assert job.outcome == "done", job.message
     assert "Exported a.mp4: 4 frames" in w.statusBar().currentMessage()
@@ -321,10 +367,10 @@ def test_export_animation_cancel_leaves_the_old_file(qtbot, win, tmp_path):
 
     def press_cancel(phase, done, total):
         if phase == "frame" and done >= 2:
-            button = w.export_progress.findChild(QtWidgets.QPushButton)
+            button = w.exports.progress_dialog.findChild(QtWidgets.QPushButton)
             QTest.mouseClick(button, LEFT, NO_MODIFIER, button.rect().center())
 
-    job = w.start_animation_export(ExportSettings(out, frames=2000, size=(160, 120)))
+    job = w.exports.start_animation_export(ExportSettings(out, frames=2000, size=(160, 120)))
     job.progress.connect(press_cancel)
     qtbot.waitUntil(lambda: not job.running, timeout=120_000)
     assert job.outcome == "cancelled" and 2 <= job.frames_written < 2000
@@ -337,10 +383,10 @@ def test_export_animation_error_is_one_line_in_a_message_box(qtbot, win, tmp_pat
     from optviz.app.export_controller import ExportSettings
 
     w = win
-    job = w.start_animation_export(ExportSettings(tmp_path / "no such folder" / "x.mp4"))
+    job = w.exports.start_animation_export(ExportSettings(tmp_path / "no such folder" / "x.mp4"))
     qtbot.waitUntil(lambda: not job.running, timeout=120_000)
     assert job.outcome == "failed"
-    box = w.message_box
+    box = w.status.message_box
     assert box.isVisible() and box.windowTitle() == "Export failed"
     assert "\n" not in box.text() and "does not exist" in box.text() and "Traceback" not in box.text()
     box.close()
@@ -418,9 +464,9 @@ def test_opened_experiment_shows_start_positions_while_its_kernels_compile(qtbot
 
         qtbot.waitUntil(start_drawn, timeout=10_000)
         qtbot.waitUntil(lambda: w.kernel_label.text() == "Compiling a slow kernel (1 of 2)…", timeout=10_000)
-        assert w.kernel_progress.isVisible() and w.kernel_progress.maximum() == 2
-        assert w.time_label.text().startswith("step 0 /")
-        w.play_btn.click()
+        assert w.status.kernel_progress.isVisible() and w.status.kernel_progress.maximum() == 2
+        assert w.transport.time_label.text().startswith("step 0 /")
+        w.transport.play_btn.click()
         assert w.playback.playing
         qtbot.wait(300)  # still compiling: the window keeps running, nothing moves, nothing fails
         assert w.playback.playing and w.playback.step == 0 and start_drawn()
@@ -428,7 +474,7 @@ def test_opened_experiment_shows_start_positions_while_its_kernels_compile(qtbot
         release.set()
         qtbot.waitUntil(lambda: w.playback.step >= 5, timeout=60_000)
         qtbot.waitUntil(lambda: w.kernel_label.text() == "kernels ready", timeout=10_000)
-        assert not w.kernel_progress.isVisible()
+        assert not w.status.kernel_progress.isVisible()
         assert not np.allclose(points.data["x"], starts[:, 0], equal_nan=True)  # they moved
         w.playback.playing = False
     finally:
@@ -551,13 +597,14 @@ def test_clicking_the_slider_jumps_there(qtbot, win):
     w = win
     play_until(qtbot, w, 60)
     w.playback.scrub(0)
-    qtbot.waitUntil(lambda: w.slider.value() == 0, timeout=5000)
-    top = w.slider.maximum()
+    qtbot.waitUntil(lambda: w.transport.slider.value() == 0, timeout=5000)
+    top = w.transport.slider.maximum()
     assert top >= 40
-    groove = w.slider.rect()
-    QTest.mouseClick(w.slider, LEFT, NO_MODIFIER, QtCore.QPoint(int(groove.width() * 0.8), groove.center().y()))
-    qtbot.waitUntil(lambda: w.playback.frame == w.slider.value() != 0, timeout=5000)
-    assert abs(w.slider.value() - 0.8 * top) <= 0.1 * top, "the cursor goes where the slider was clicked"
+    slider = w.transport.slider
+    groove = slider.rect()
+    QTest.mouseClick(slider, LEFT, NO_MODIFIER, QtCore.QPoint(int(groove.width() * 0.8), groove.center().y()))
+    qtbot.waitUntil(lambda: w.playback.frame == slider.value() != 0, timeout=5000)
+    assert abs(slider.value() - 0.8 * top) <= 0.1 * top, "the cursor goes where the slider was clicked"
 
 
 def test_bad_file_on_the_command_line_stays_visible(qtbot, tmp_path):
@@ -569,10 +616,10 @@ def test_bad_file_on_the_command_line_stays_visible(qtbot, tmp_path):
     w = MainWindow(bad, settings=settings, ask_to_save=False)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.ready and w.message_box is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: w.ready and w.status.message_box is not None, timeout=30_000)
     qtbot.waitUntil(lambda: w.kernel_label.text() == "kernels ready", timeout=240_000)
     qtbot.wait(200)
-    box = w.message_box
+    box = w.status.message_box
     assert box.isVisible(), "the error stays until the user closes it"
     assert box.text().startswith(f"{bad}: title = 1") and box.text().count(str(bad)) == 1
     box.close()
@@ -607,12 +654,12 @@ def test_shortcuts_and_large_learning_rate_warning(qtbot, win):
     w = win
     rows = dict(w.shortcut_rows())
     assert "New" in rows and "Save As…" in rows and not any("&" in what for what in rows)
-    assert not w.warning_label.isVisible()
+    assert not w.status.warning_label.isVisible()
     w.doc.set_hyper(0, "lr", 1e9)  # accepted, but said
     label = w.doc.group(0).label
-    assert w.warning_label.isVisible() and f"{label}: lr = 1e+09" in w.warning_label.text()
+    assert w.status.warning_label.isVisible() and f"{label}: lr = 1e+09" in w.status.warning_label.text()
     w.doc.set_hyper(0, "lr", 0.01)
-    assert not w.warning_label.isVisible()
+    assert not w.status.warning_label.isVisible()
 
 
 def test_a_layout_saved_on_a_larger_screen_is_fitted_to_this_one(qtbot, tmp_path):

@@ -60,6 +60,29 @@ class AppScene(Scene):
             self.ci.layout.setColumnStretchFactor(0, 14)
             self.ci.layout.setColumnStretchFactor(1, 8)
 
+    @property
+    def experiment(self):
+        """The experiment shown (None before the first)."""
+        return self._exp
+
+    # drawing the session's frames --------------------------------------------------------
+    def draw(self, frame, display) -> None:
+        """Draw a session :class:`~optviz.models.session.Frame` of ``display`` (the session's
+        DisplayBuffer): take its frames again when it has new ones, else only move the cursor."""
+        if frame.density is not None:
+            self.particles.put_density(*frame.density)
+        if frame.new_data:
+            self.side_data = display.side_result()
+            self.set_data(display.result(), update_side_plots=frame.side_plots, frame=frame.index)
+        else:
+            self.show_frame(frame.index)
+
+    def redraw(self, display) -> None:
+        """Draw the held frames again at the same cursor (after the experiment's look changed)."""
+        if display.n:
+            self.side_data = display.side_result()
+            self.set_data(display.result())
+
     # side plots from the sample ---------------------------------------------------------
     def _build_side(self):
         if self.side_data is None:

@@ -1,10 +1,14 @@
-"""The one compute thread: runs the LiveRun loop, which compiles each opened experiment's kernels."""
+"""The app's threads: the one compute thread (the LiveRun loop, which compiles each opened
+experiment's kernels) and a data export's thread (the whole run, as ``optviz run``)."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 from PySide6 import QtCore
 
-__all__ = ["ComputeThread"]
+__all__ = ["ComputeThread", "DataExport"]
 
 #: Threads whose window closed while they compiled (Numba cannot be interrupted): kept until they end,
 #: since Qt aborts the process when a running QThread is destroyed.
@@ -55,3 +59,60 @@ class ComputeThread(QtCore.QThread):
     def _forget(self):
         self.wait()
         _finishing.discard(self)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class DataExport(QtCore.QThread):
+    """Runs every step of ``experiment`` as ``optviz run`` does (whatever the window has played)
+    and writes the .npz to ``path`` atomically: ``progress(done, total)`` steps, then
+    ``ended(outcome, message)`` once, outcome "done", "cancelled" or "failed" (one line).
+    A cancelled or failed export leaves no file and an earlier file untouched."""
+
+    progress = QtCore.Signal(int, int)
+    ended = QtCore.Signal(str, str)
+
+    def __init__(self, experiment, path, parent=None):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.path = path
+        self.outcome: str | None = None
+        self.message = ""
+        self._cancel = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self.outcome is None
+
+    def cancel(self) -> None:
+        """Stop after the slice of steps being computed (about a quarter of a second)."""
+        self._cancel.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled
+        self.progress.emit(int(done), int(total))
+
+    def run(self):
+        from optviz.experiment import run_experiment
+
+        name = Path(self.path).name
+        try:
+            result = run_experiment(self.experiment, progress=self._progress)
+            if self._cancel.is_set():
+                raise _Cancelled
+            result.save(self.path)
+        except _Cancelled:
+            outcome, message = "cancelled", f"Export cancelled; {name} was not written."
+        except (ValueError, OSError) as error:
+            outcome, message = "failed", str(error).splitlines()[0] if str(error) else type(error).__name__
+        except Exception as error:  # noqa: BLE001 - reported in the window, never kills it
+            outcome, message = "failed", f"{type(error).__name__}: {error}".splitlines()[0]
+        else:
+            outcome = "done"
+            message = (f"Exported {name}: {result.n_frames:,} frames of {result.positions.shape[1]:,} particles "
+                       f"(steps 0-{int(result.step[-1]):,})")
+        self.outcome, self.message = outcome, message
+        self.ended.emit(outcome, message)

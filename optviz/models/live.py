@@ -562,6 +562,11 @@ class DisplayBuffer:
             self._store = None  # free before allocating
             self._alloc(N, Ns, G)
 
+    def invalidate(self) -> None:
+        """The held frames belong to a run that was replaced: frames are taken again only from the
+        next fresh snapshot (a new generation)."""
+        self.generation = -1
+
     def add(self, snap: Snapshot) -> int:
         """Take the frames of ``snap``; how many frames were added (0 if stale)."""
         if snap.fresh and snap.group is not None:

@@ -1,0 +1,167 @@
+"""How the run is drawn: trail length, particle mode, colormap, side plots, the future's ghost,
+and placing particles by clicking.
+
+:class:`ViewControls` owns the widgets and menus of the
+:class:`~optviz.models.playback.ViewOptions`, follows the model by subscription (widgets,
+the scene) and stores every change in the experiment's ``[view]`` table (except while an
+opened experiment's own view is being applied).
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from optviz.models import vocabulary
+
+__all__ = ["ViewControls"]
+
+
+class ViewControls(QtCore.QObject):
+    """The view options of ``view`` shown in ``scene``, stored in ``doc``."""
+
+    def __init__(self, parent, view, scene, doc, selection, status):
+        super().__init__(parent)
+        self.view = view
+        self.scene = scene
+        self.doc = doc
+        self.selection = selection
+        self.status = status
+        self._applying = False
+        self._side_sync = False
+        self.trail = QtWidgets.QSpinBox()
+        self.trail.setRange(-1, 100000)
+        self.trail.setSpecialValueText("whole path")
+        self.trail.setSuffix(" frames")
+        self.trail.setToolTip("Trail length in recorded frames (0: none; lowest value: the whole path)")
+        self.trail_box = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(self.trail_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QtWidgets.QLabel("trail"))
+        row.addWidget(self.trail)
+        self.place_btn = QtWidgets.QToolButton()
+        self.place_btn.setText("Place particles")
+        self.place_btn.setCheckable(True)
+        self.place_btn.setToolTip("On: click the landscape to start the selected group from that point, "
+                                  "drag to draw a cloud (P)")
+        self.place_action = QtGui.QAction("Place particles by clicking", self)
+        self.place_action.setCheckable(True)
+        self.place_action.setShortcut(QtGui.QKeySequence("P"))
+        self.place_action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self.mode_group = QtGui.QActionGroup(self)
+        self.cmap_group = QtGui.QActionGroup(self)
+        self.side_actions: dict[str, QtGui.QAction] = {}
+        self.future_action: QtGui.QAction | None = None
+        self.trail.valueChanged.connect(lambda v: setattr(view, "trail_length", int(v)))
+        self.place_btn.toggled.connect(lambda on: setattr(view, "place_mode", on))
+        self.place_action.toggled.connect(lambda on: setattr(view, "place_mode", on))
+        view.events.trail_length.connect(self._on_trail)
+        view.events.particle_mode.connect(self._on_mode)
+        view.events.colormap.connect(self._on_cmap)
+        view.events.side_plots.connect(self._on_side_plots)
+        view.events.place_mode.connect(self._on_place_mode)
+        view.events.future.connect(self._on_future)
+
+    def fill_menu(self, menu: QtWidgets.QMenu) -> None:
+        """The View menu's entries for how particles, trails and side plots are drawn."""
+        sub = menu.addMenu("Particles drawn as")
+        for mode, text in vocabulary.PARTICLE_MODES.items():
+            act = sub.addAction(text)
+            act.setCheckable(True)
+            act.setData(mode)
+            self.mode_group.addAction(act)
+            act.triggered.connect(lambda _=False, m=mode: setattr(self.view, "particle_mode", m))
+        sub = menu.addMenu("Colormap")
+        for name in vocabulary.COLORMAPS:
+            act = sub.addAction(name)
+            act.setCheckable(True)
+            act.setData(name)
+            self.cmap_group.addAction(act)
+            act.triggered.connect(lambda _=False, n=name: setattr(self.view, "colormap", n))
+        sub = menu.addMenu("Side plots")
+        for key, text in vocabulary.SIDE_PLOTS.items():
+            act = sub.addAction(text)
+            act.setCheckable(True)
+            act.toggled.connect(self._side_toggled)
+            self.side_actions[key] = act
+        act = menu.addAction(vocabulary.FUTURE_MODES["ghost"])
+        act.setCheckable(True)
+        act.toggled.connect(lambda on: setattr(self.view, "future", "ghost" if on else "hide"))
+        self.future_action = act
+
+    def apply(self, table: dict) -> None:
+        """Show the view options of an opened experiment (not stored back into it)."""
+        self._applying = True
+        try:
+            self.view.update(table)
+            self.sync()
+        finally:
+            self._applying = False
+
+    def sync(self) -> None:
+        """Widgets and scene as the model is."""
+        v = self.view
+        self._on_trail(v.trail_length)
+        self._on_mode(v.particle_mode)
+        self._on_cmap(v.colormap)
+        self._on_side_plots(v.side_plots)
+        self._on_future(v.future)
+
+    def _store(self) -> None:
+        from optviz.models.document import EditError
+
+        if self._applying:
+            return
+        try:
+            self.doc.set_view_table(self.view.to_dict())
+        except EditError:
+            pass
+
+    # ------------------------------------------------------------------ subscriptions
+    def _on_trail(self, n: int) -> None:
+        if self.trail.value() != n:
+            self.trail.blockSignals(True)
+            self.trail.setValue(n)
+            self.trail.blockSignals(False)
+        self.scene.set_trail_length(int(n))
+        self._store()
+
+    def _on_mode(self, mode: str) -> None:
+        for act in self.mode_group.actions():
+            act.setChecked(act.data() == mode)
+        self.scene.set_particle_mode(mode)
+        self._store()
+
+    def _on_cmap(self, name: str) -> None:
+        for act in self.cmap_group.actions():
+            act.setChecked(act.data() == name)
+        self.scene.set_colormap(name)
+        self._store()
+
+    def _side_toggled(self, _on) -> None:
+        if not self._side_sync:
+            self.view.side_plots = tuple(k for k, a in self.side_actions.items() if a.isChecked())
+
+    def _on_side_plots(self, names) -> None:
+        self._side_sync = True
+        try:
+            for k, a in self.side_actions.items():
+                a.setChecked(k in names)
+        finally:
+            self._side_sync = False
+        self.scene.set_side_plots(list(names))
+        self._store()
+
+    def _on_future(self, mode: str) -> None:
+        self.scene.set_future(mode)
+        if self.future_action is not None:
+            self.future_action.setChecked(mode == "ghost")
+
+    def _on_place_mode(self, on: bool) -> None:
+        on = bool(on)
+        self.scene.place_mode = on
+        self.place_btn.setChecked(on)
+        self.place_action.setChecked(on)
+        self.scene.setCursor(QtCore.Qt.CursorShape.CrossCursor if on else QtCore.Qt.CursorShape.ArrowCursor)
+        if on:
+            label = self.doc.group(self.selection.group).label
+            self.status.message(f"Click the landscape to start “{label}” from a point; drag to draw a cloud.", 8000)
