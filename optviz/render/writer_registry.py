@@ -11,15 +11,15 @@ encoder, say) stays listed, marked unavailable with the reason; asking for it
 raises :class:`~optviz.render.options.RenderOptionError` in one line naming the
 format and the reason, before anything is simulated or written.
 
-Importing this module imports neither Qt nor PyAV; only
-:meth:`~optviz.render.writers.Writer.unavailable_reason` imports PyAV.
+Importing this module imports neither Qt nor PyAV (only
+:meth:`~optviz.render.writers.Writer.unavailable_reason` imports PyAV), nor the
+core: listing the formats is quick.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from optviz.render.options import RenderOptionError
 from optviz.render.writers import GIFWriter, MP4Writer, PNGWriter, SVGWriter, WebPWriter, Writer
 
 __all__ = ["WriterRegistry", "registry", "spoken"]
@@ -78,6 +78,8 @@ class WriterRegistry:
         RenderOptionError in one line otherwise: the ending is not a ``kind`` format (naming the
         allowed endings), or its writer is unavailable (naming the format and why).
         """
+        from optviz.render.options import RenderOptionError  # loads the core (Numba): only when asked
+
         wanted = (format or Path(path).suffix).lower()
         dotted = wanted if wanted.startswith(".") else "." + wanted
         writer = next((w for w in self.writers(kind) if w.name == wanted or dotted in w.extensions), None)
