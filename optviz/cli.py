@@ -2,9 +2,9 @@
 
     optviz [EXPERIMENT.toml]                      open the app (on an experiment)
     optviz run EXPERIMENT.toml -o OUT.npz         run headless, write the recorded history
-    optviz list                                   landscapes, optimizers, schedules, defaults
-    optviz figure EXPERIMENT.toml -o OUT.png|OUT.svg [--step N] [--size WxH]
-    optviz export EXPERIMENT.toml -o OUT.mp4|OUT.gif|OUT.webp [--fps F]
+    optviz list                                   landscapes, optimizers, schedules, defaults, output formats
+    optviz figure EXPERIMENT.toml -o OUT.png [--step N] [--size WxH]
+    optviz export EXPERIMENT.toml -o OUT.mp4 [--fps F]
                   [--duration S | --frames K] [--size WxH] [--steps-per-frame M]
     optviz figure --from OUT.png                  regenerate an output from its recorded experiment
 
@@ -12,6 +12,9 @@ A bad file or value exits with status 2 and one clear message, never a traceback
 Ctrl-C (SIGINT) or SIGTERM during run, figure or export stops it within about a
 second, prints one line and exits with status 130 or 143 (128 + the signal
 number), leaving any earlier output file as it was and no temporary file behind.
+
+The output's ending chooses its format; the formats are those of
+:data:`optviz.render.writer_registry.registry` (``optviz list`` and ``--help`` show them).
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--compress", action="store_true", help="deflate the .npz (smaller, much slower to write)")
     run.set_defaults(handler=run_command)
 
-    listing = sub.add_parser("list", help="show landscapes, optimizers and schedules with their defaults")
+    listing = sub.add_parser("list", help="show landscapes, optimizers and schedules with their defaults, "
+                                          "and the output formats")
     listing.set_defaults(handler=list_command)
     add_render_commands(sub)
     return parser
@@ -170,8 +174,42 @@ def list_command(args: argparse.Namespace) -> int:
     for s in SCHEDULES.values():
         params = ", ".join(f"{p.name}={_toml_value(p.default)}" for p in s.params)
         out.append(f"  {s.kind:<13} {s.formula}" + (f"   ({params})" if params else ""))
+    out.append("")
+    out.append("Output formats (optviz figure / optviz export -o FILE; the file's ending chooses the format):")
+    out.extend(_format_lines())
     print("\n".join(out))
     return 0
+
+
+def _format_lines() -> list[str]:
+    """One line a registered writer: name, endings, kind, title, and why it is unavailable here if it is."""
+    from optviz.render.writer_registry import registry
+
+    lines = []
+    for w in registry.writers():
+        reason = w.unavailable_reason()
+        lines.append(f"  {w.name:<6} {' '.join(w.extensions):<8} {w.kind:<10} {w.title}"
+                     + (f"   NOT AVAILABLE: {reason}" if reason else ""))
+    return lines
+
+
+class _OutputHelp:
+    """The ``-o`` help of ``figure`` or ``export`` (``%(formats)s``): the registered formats of ``kind``,
+    with any unavailable one and why. Made only when help is shown: reading the registry loads the
+    render layer (Numba, a second or more), which a command that only parses should not wait for."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __str__(self) -> str:
+        from optviz.render.writer_registry import registry
+
+        formats = []
+        for w in registry.writers(self.kind):
+            reason = w.unavailable_reason()
+            formats.append("/".join(w.extensions) + (f" (not available: {reason})" if reason else ""))
+        default = registry.default(self.kind).extensions[0]
+        return f"output file: {', '.join(formats)}; default EXPERIMENT{default}"
 
 
 def add_render_commands(sub) -> None:
@@ -189,13 +227,13 @@ def add_render_commands(sub) -> None:
     common.add_argument("--theme", help="light or dark")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    fig = sub.add_parser("figure", parents=[common], help="render the scene at one step to PNG or SVG")
-    fig.add_argument("-o", "--output", help="output file (.png or .svg; default: EXPERIMENT.png)")
+    fig = sub.add_parser("figure", parents=[common], help="render the scene at one step to an image")
+    fig.add_argument("-o", "--output", help="%(formats)s").formats = _OutputHelp("figure")
     fig.add_argument("--step", type=_int_arg("--step"), help="optimizer step to draw (default: the last)")
     fig.set_defaults(handler=figure_command)
 
-    exp = sub.add_parser("export", parents=[common], help="render an animation to MP4, GIF or WebP")
-    exp.add_argument("-o", "--output", help="output file (.mp4, .gif or .webp; default: EXPERIMENT.mp4)")
+    exp = sub.add_parser("export", parents=[common], help="render an animation of the run")
+    exp.add_argument("-o", "--output", help="%(formats)s").formats = _OutputHelp("animation")
     exp.add_argument("--fps", type=_float_arg("--fps"), help="frames per second (default 30)")
     length = exp.add_mutually_exclusive_group()
     length.add_argument("--duration", type=_float_arg("--duration"), help="length in seconds")
@@ -225,7 +263,7 @@ def _float_arg(flag):
     return parse
 
 
-def _render_inputs(args, default_suffix: str):
+def _render_inputs(args, kind: str):
     if args.from_file is None and args.experiment is None:
         raise CommandError("give an experiment file (TOML) or --from OUTPUT")
     if args.from_file is not None and args.experiment is not None:
@@ -236,6 +274,9 @@ def _render_inputs(args, default_suffix: str):
         read_experiment_file(args.experiment)  # one line for a missing file, a FIFO, a folder, too large
     output = args.output
     if output is None and args.experiment is not None:
+        from optviz.render.writer_registry import registry
+
+        default_suffix = registry.default(kind).extensions[0]
         output = str(Path(args.experiment).with_suffix(default_suffix).name)
     options = {}
     if args.side_plots is not None:
@@ -288,7 +329,7 @@ def figure_command(args: argparse.Namespace) -> int:
     from optviz.render import figure
     from optviz.render.export import OutputError
 
-    output, options = _render_inputs(args, ".png")
+    output, options = _render_inputs(args, "figure")
     bars = _ProgressBars(args.quiet)
     try:
         info = figure(args.experiment, output, step=args.step, size=args.size, from_file=args.from_file,
@@ -305,7 +346,7 @@ def export_command(args: argparse.Namespace) -> int:
     from optviz.render import export_animation
     from optviz.render.export import OutputError
 
-    output, options = _render_inputs(args, ".mp4")
+    output, options = _render_inputs(args, "animation")
     bars = _ProgressBars(args.quiet)
     try:
         info = export_animation(args.experiment, output, fps=args.fps, frames=args.frames,

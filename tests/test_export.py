@@ -17,6 +17,9 @@ from optviz.render import ExportCancelled, RenderOptionError, export_animation, 
 from optviz.render.export import plan_frames
 from optviz.render.metadata import read_experiment_text
 from optviz.render.options import resolve_options
+from optviz.render.writer_registry import WriterRegistry, registry
+
+ANIMATIONS = registry.names("animation")
 
 TOML = """
 title = "export test"
@@ -123,13 +126,17 @@ def test_mp4_frames_size_duration_and_change(tmp_path, exp_and_result):
     assert "export test" in read_experiment_text(out)
 
 
-@pytest.mark.parametrize("fmt", ["mp4", "gif", "webp"])
-def test_animation_bytes_are_deterministic(tmp_path, exp_and_result, fmt):
-    """Same experiment, same file (the README's promise): the encoders are single-threaded."""
+@pytest.mark.parametrize("fmt", registry.names())
+def test_output_bytes_are_deterministic(tmp_path, exp_and_result, fmt):
+    """Same experiment, same file, in every registered format (the README's promise): the encoders
+    are single-threaded."""
     exp, res = exp_and_result
     a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
-    export_animation(exp, a, frames=6, result=res)
-    export_animation(exp, b, frames=6, result=res)
+    for out in (a, b):
+        if registry[fmt].kind == "animation":
+            export_animation(exp, out, frames=6, result=res)
+        else:
+            figure(exp, out, step=20, result=res)
     assert _sha(a) == _sha(b)
 
 
@@ -167,7 +174,7 @@ def test_webp_frames_and_metadata(tmp_path, exp_and_result):
 
 
 # ------------------------------------------------- atomicity and cancel
-@pytest.mark.parametrize("fmt", ["mp4", "gif", "webp"])
+@pytest.mark.parametrize("fmt", ANIMATIONS)
 @pytest.mark.parametrize("how", ["raise", "false", "interrupt"])
 def test_cancel_keeps_old_file_and_leaves_no_temp(tmp_path, exp_and_result, how, fmt):
     """The app's Cancel (progress returns False) and errors in the callback, after 3 of 10 frames."""
@@ -404,3 +411,175 @@ def test_cli_bad_options_exit_2_with_one_line(tmp_path, capsys, args, needle):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and needle in err and "Traceback" not in err
     assert sorted(os.listdir(tmp_path)) == before
+
+
+# ------------------------------------------------------ the writer registry
+def _opened(path):
+    """(frames, (width, height), fps or None) of an output, as an XML parser (SVG: its viewBox), Pillow or PyAV
+    reads it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        _x, _y, width, height = map(float, ET.parse(path).getroot().get("viewBox").split())
+        return 1, (int(width), int(height)), None
+    except ET.ParseError:
+        pass
+    try:
+        with Image.open(path) as im:
+            durations = []
+            for k in range(getattr(im, "n_frames", 1)):
+                im.seek(k)
+                im.load()
+                durations.append(im.info.get("duration"))
+            fps = 1000 / durations[0] if durations[0] and len(set(durations)) == 1 else None
+            return len(durations), im.size, fps
+    except UnidentifiedImageError:
+        pass
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        return sum(1 for _ in c.decode(video=0)), (s.codec_context.width, s.codec_context.height), \
+            float(s.average_rate)
+
+
+@pytest.mark.parametrize("fmt", registry.names())
+def test_every_registered_format_is_written_by_the_cli(tmp_path, capsys, fmt):
+    """Each registered ending is accepted by `optviz figure`/`export`; the file opens with the frames, size and
+    fps asked for, and records its experiment."""
+    from optviz.cli import main
+
+    writer = registry[fmt]
+    exp = _write(tmp_path)
+    out = tmp_path / f"o{writer.extensions[0]}"
+    if writer.kind == "animation":
+        assert main(["export", str(exp), "-o", str(out), "--frames", "5", "--fps", "10", "-q"]) == 0
+        assert _opened(out) == (5, (320, 240), 10)
+    else:
+        assert main(["figure", str(exp), "-o", str(out), "-q"]) == 0
+        assert _opened(out) == (1, (320, 240), None)
+    assert "export test" in read_experiment_text(out)
+    assert f"wrote {out}" in capsys.readouterr().out
+    assert _no_temp_files(tmp_path)
+
+
+def test_cli_help_and_list_show_the_registry(capsys):
+    """What `optviz figure/export --help` and `optviz list` name is the registry, nothing else."""
+    from optviz.cli import main
+
+    for command, kind in (("figure", "figure"), ("export", "animation")):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert f"output file: {', '.join(registry.extensions(kind))}; default EXPERIMENT" in text
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out.split("Output formats")[1].splitlines()[1:]
+    assert [line.split()[:3] for line in listed if line.strip()] == \
+        [[w.name, w.extensions[0], w.kind] for w in registry.writers()]
+
+
+@pytest.mark.parametrize("command, ending, allowed", [("figure", ".jpg", "figure"), ("export", ".mkv", "animation")])
+def test_cli_refuses_an_unregistered_ending_naming_the_registered_ones(tmp_path, capsys, command, ending, allowed):
+    from optviz.cli import main
+
+    exp = _write(tmp_path)
+    assert main([command, str(exp), "-o", f"x{ending}"]) == 2
+    assert capsys.readouterr().err == (f"optviz: error: output: 'x{ending}' is not allowed; {allowed}s are written as "
+                                       f"{', '.join(registry.extensions(allowed))}\n")
+    assert sorted(os.listdir(tmp_path)) == ["exp.toml"]
+
+
+@pytest.fixture
+def without_libx264(monkeypatch):
+    """PyAV as if built without the H.264 encoder (the MP4 writer's)."""
+    import av
+
+    real = av.codec.Codec
+
+    def codec(name, mode="r"):
+        if name == "libx264":
+            raise av.codec.codec.UnknownCodecError(name)
+        return real(name, mode)
+
+    monkeypatch.setattr(av.codec, "Codec", codec)
+    return f"format: 'mp4' (MP4) is not available; this PyAV build (FFmpeg {av.ffmpeg_version_info}) has no " \
+           "'libx264' encoder"
+
+
+def test_unavailable_writer_says_why_in_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch, without_libx264):
+    import optviz.experiment
+    from optviz.cli import main
+
+    exp = _write(tmp_path)
+    (tmp_path / "keep.mp4").write_bytes(b"old content")
+    with pytest.raises(RenderOptionError) as caught:
+        export_animation(str(exp), tmp_path / "a.mp4")
+    assert str(caught.value) == without_libx264
+
+    def simulate(*args, **kwargs):
+        raise AssertionError("simulated before checking the format")
+
+    monkeypatch.setattr(optviz.experiment, "run_experiment", simulate)
+    assert main(["export", str(exp), "-o", str(tmp_path / "keep.mp4"), "-q"]) == 2
+    assert capsys.readouterr().err == f"optviz: error: {without_libx264}\n"
+    assert sorted(os.listdir(tmp_path)) == ["exp.toml", "keep.mp4"]
+    assert (tmp_path / "keep.mp4").read_bytes() == b"old content"
+    assert main(["list"]) == 0
+    assert "NOT AVAILABLE: this PyAV build" in [line for line in capsys.readouterr().out.splitlines()
+                                                if line.split()[:1] == ["mp4"]][0]
+
+
+def test_dialog_lists_the_registry_and_greys_an_unavailable_format(tmp_path, without_libx264):
+    """The window's export dialog: every registered animation format, an unavailable one greyed with its
+    reason, and choosing it anyway disables Export with the CLI's one line."""
+    from PySide6 import QtWidgets
+
+    from optviz.app.export_controller import AnimationExportDialog
+    from optviz.render.qt import ensure_app
+
+    ensure_app(headless=True)
+    dialog = AnimationExportDialog(Experiment.from_toml(TOML), tmp_path / "x.gif")
+    try:
+        combo = dialog.format
+        assert [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == \
+            [(w.title, w.extensions[0]) for w in registry.writers("animation")]
+        items = [combo.model().item(i) for i in range(combo.count())]
+        assert [item.isEnabled() for item in items] == [w.name != "mp4" for w in registry.writers("animation")]
+        assert items[combo.findData(".mp4")].toolTip() == "Not available: " + without_libx264.split("; ", 1)[1]
+        export = dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
+        assert export.isEnabled()
+        dialog.path.setText(str(tmp_path / "x.mp4"))
+        assert not export.isEnabled() and dialog.summary.text() == without_libx264
+    finally:
+        dialog.deleteLater()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_new_writer_is_one_registration(tmp_path, capsys):
+    """Registering a writer is all it takes for the CLI to accept, list and write it."""
+    from optviz.cli import main
+    from optviz.render.writers import GIFWriter
+
+    writer = type("LoopingGIF", (GIFWriter,), {"name": "agif", "label": "AGIF", "title": "GIF, again",
+                                               "extensions": (".agif",)})
+    registry.register(writer)
+    try:
+        exp = _write(tmp_path)
+        assert main(["export", str(exp), "-o", str(tmp_path / "o.agif"), "--frames", "3", "-q"]) == 0
+        assert _opened(tmp_path / "o.agif")[:2] == (3, (320, 240))
+        assert main(["list"]) == 0
+        assert "  agif   .agif    animation  GIF, again" in capsys.readouterr().out.splitlines()
+    finally:
+        registry._writers.pop("agif")
+
+
+def test_registration_refuses_a_taken_name_or_ending():
+    from optviz.render.writers import GIFWriter, MP4Writer
+
+    fresh = WriterRegistry()
+    fresh.register(MP4Writer)
+    with pytest.raises(ValueError, match="name: 'mp4' is registered already"):
+        fresh.register(MP4Writer)
+    with pytest.raises(ValueError, match="extensions: '.mp4' is the 'mp4' writer's already"):
+        fresh.register(type("Other", (GIFWriter,), {"name": "other", "extensions": (".mp4",)}))
+    assert fresh.names() == ["mp4"]

@@ -32,10 +32,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-__all__ = ["ExportSettings", "AnimationExportDialog", "AnimationExport", "FORMATS", "main"]
+__all__ = ["ExportSettings", "AnimationExportDialog", "AnimationExport", "main"]
 
-#: (combo text, suffix) of each animation format, in the dialog's order.
-FORMATS = (("MP4 video (H.264)", ".mp4"), ("GIF (loops)", ".gif"), ("WebP (loops)", ".webp"))
 #: Seconds a cancelled child gets to stop before it is killed.
 KILL_AFTER_S = 10.0
 EXIT_USAGE = 2
@@ -89,9 +87,16 @@ class AnimationExportDialog(QtWidgets.QDialog):
         row.addWidget(browse)
         form.addRow("File", row)
 
+        from optviz.render.writer_registry import registry
+
         self.format = QtWidgets.QComboBox()
-        for text, suffix in FORMATS:
-            self.format.addItem(text, suffix)
+        for writer in registry.writers("animation"):  # an unavailable one is shown, greyed, saying why
+            self.format.addItem(writer.title, writer.extensions[0])
+            reason = writer.unavailable_reason()
+            if reason is not None:
+                item = self.format.model().item(self.format.count() - 1)
+                item.setEnabled(False)
+                item.setToolTip(f"Not available: {reason}")
         form.addRow("Format", self.format)
 
         self.fps = QtWidgets.QDoubleSpinBox()
@@ -179,7 +184,10 @@ class AnimationExportDialog(QtWidgets.QDialog):
         )
 
     def _browse(self):
-        filters = ";;".join(f"{text} (*{suffix})" for text, suffix in FORMATS)
+        from optviz.render.writer_registry import registry
+
+        filters = ";;".join(f"{w.title} ({' '.join('*' + ext for ext in w.extensions)})"
+                            for w in registry.writers("animation") if w.is_available())
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export animation", self.path.text(), filters)
         if path:
             self.path.setText(path)

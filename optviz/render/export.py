@@ -57,14 +57,8 @@ from pathlib import Path
 
 from optviz.atomic import atomic_paths
 from optviz.interrupt import deferred
-from optviz.render.options import (
-    ANIMATION_FORMATS,
-    FIGURE_FORMATS,
-    MAX_FRAMES,
-    RenderOptionError,
-    RenderOptions,
-    resolve_options,
-)
+from optviz.render.options import MAX_FRAMES, RenderOptionError, RenderOptions, resolve_options
+from optviz.render.writer_registry import registry, spoken
 
 __all__ = ["figure", "export_animation", "ExportCancelled", "ExportResult", "OutputError", "plan_frames",
            "load_experiment_any", "MAX_FRAMES", "MIN_FPS"]
@@ -125,27 +119,13 @@ def load_experiment_any(experiment):
 def plan_animation(exp, path, format: str | None = None, **options) -> tuple[str, RenderOptions, list[int]]:
     """(format, options, the optimizer step of each frame) of an animation of ``exp`` written to
     ``path``: what :func:`export_animation` will do, checked before anything is simulated
-    (RenderOptionError naming the option otherwise)."""
-    fmt = _format_of(path, format, ANIMATION_FORMATS, "animation")
+    (RenderOptionError naming the option, or the format and why its writer is unavailable)."""
+    writer = registry.for_output(path, "animation", format)
     opts = resolve_options(exp.render, **options)
-    if fmt == "mp4" and (opts.size[0] % 2 or opts.size[1] % 2):
-        raise RenderOptionError(
-            f"size: {opts.size[0]}x{opts.size[1]} is not allowed; MP4 (H.264, yuv420p) needs an even "
-            "width and height"
-        )
-    return fmt, opts, plan_frames(opts, exp.run.steps, exp.run.record_every)
-
-
-def _format_of(path, fmt, allowed, kind):
-    p = Path(path)
-    f = (fmt or p.suffix.lstrip(".")).lower()
-    if f not in allowed:
-        shown = str(path) if not fmt else fmt
-        raise RenderOptionError(
-            f"output: {shown!r} is not allowed; a {kind} is written as "
-            + ", ".join("." + a for a in allowed)
-        )
-    return f
+    problem = writer.size_problem(opts.size)
+    if problem is not None:
+        raise RenderOptionError(f"size: {opts.size[0]}x{opts.size[1]} is not allowed; {problem}")
+    return writer.name, opts, plan_frames(opts, exp.run.steps, exp.run.record_every)
 
 
 def _check_writable(path) -> Path:
@@ -239,6 +219,32 @@ def _atomic(*paths: Path):
         raise OutputError(paths[0], error) from error
 
 
+@contextlib.contextmanager
+def _writing(writer, sidecar: bool, out: Path, size, fps, metadata: str):
+    """``writer`` set up on a temporary file beside ``out``, for the block to feed frames to.
+
+    When the block completes the writer finishes and the file (with ``out``'s ``.toml``
+    sidecar holding ``metadata`` if ``sidecar``) is renamed over ``out``; on any exception
+    the writer aborts and nothing is left (:func:`_atomic`).
+    """
+    from optviz.render.metadata import sidecar_path
+
+    with _atomic(*((out, sidecar_path(out)) if sidecar else (out,))) as temporary:
+        try:
+            writer.setup(temporary[0], size, fps, metadata)
+            yield
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        if sidecar:
+            temporary[1].write_text(metadata, encoding="utf-8")
+
+
+def _no_output(kind: str) -> str:
+    return f"output: None is not allowed; give an output file ({spoken(registry.extensions(kind))})"
+
+
 def _scene_for(exp, result, opts: RenderOptions):
     """The scene of ``result``, laid out for offscreen rendering at ``opts.size``.
 
@@ -295,16 +301,16 @@ def figure(experiment, path=None, *, step: int | None = None, size=None, format:
         experiment = read_experiment_text(from_file)
         path = from_file if path is None else path
     if path is None:
-        raise RenderOptionError("output: None is not allowed; give an output file (.png or .svg)")
+        raise RenderOptionError(_no_output("figure"))
     exp = load_experiment_any(experiment)
-    fmt = _format_of(path, format, FIGURE_FORMATS, "figure")
+    writer_cls = registry.for_output(path, "figure", format)
     opts = resolve_options(exp.render, step=step, size=size, **options)
     S = int(exp.run.steps)
     if opts.step is not None and opts.step > S:
         raise RenderOptionError(f"step: {opts.step} is not allowed; the run has steps 0 to {S}")
     out = _check_writable(path)
     res = _run(exp, result, sim_progress)
-    from optviz.render.metadata import PNG_KEY, experiment_text, svg_with_metadata
+    from optviz.render.metadata import experiment_text
     from optviz.render.qt import shutdown_widgets
 
     scene = None
@@ -321,31 +327,13 @@ def figure(experiment, path=None, *, step: int | None = None, size=None, format:
         for k in ("frames", "fps", "duration", "steps_per_frame"):
             table.pop(k, None)
         meta = experiment_text(exp, table)
-        with deferred():
-            if fmt == "png":
-                data = _png_bytes(scene.render_image(), PNG_KEY, meta)
-            else:
-                from optviz.render.svg_fix import export_svg_bytes
-
-                data = svg_with_metadata(export_svg_bytes(scene.scene(), *opts.size), meta)
-        with _atomic(out) as (tmp,):
-            tmp.write_bytes(data)
+        writer = writer_cls.from_options(opts)
+        with _writing(writer, writer_cls.metadata_sidecar, out, opts.size, None, meta), deferred():
+            writer.grab_frame(scene)
     finally:
         with deferred():
             shutdown_widgets(scene)
-    return ExportResult(out, fmt, opts.size, 1, None, [shown], meta)
-
-
-def _png_bytes(image, key: str, text: str) -> bytes:
-    """``image`` as PNG file bytes with ``text`` in a text chunk named ``key``."""
-    from PySide6 import QtCore
-
-    image.setText(key, text)
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
-        raise RuntimeError("Qt could not encode the figure as PNG")
-    return bytes(buffer.data())
+    return ExportResult(out, writer_cls.name, opts.size, 1, None, [shown], meta)
 
 
 # ------------------------------------------------------------------ animation
@@ -353,7 +341,8 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
                      duration: float | None = None, size=None, steps_per_frame: float | None = None,
                      format: str | None = None, progress=None, result=None, from_file=None,
                      sim_progress=None, **options) -> ExportResult:
-    """Render an animation of the run to MP4 (H.264), GIF or WebP.
+    """Render an animation of the run to a registered animation format (MP4, GIF, WebP: see
+    :mod:`optviz.render.writer_registry`), chosen by ``format`` or the ending of ``path``.
 
     Frame ``j`` shows optimizer step ``plan_frames(...)[j]``: by default the
     whole run in at most 10 s at ``fps`` (30); ``frames`` or ``duration`` set
@@ -366,15 +355,15 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
         experiment = read_experiment_text(from_file)
         path = from_file if path is None else path
     if path is None:
-        raise RenderOptionError("output: None is not allowed; give an output file (.mp4, .gif or .webp)")
+        raise RenderOptionError(_no_output("animation"))
     exp = load_experiment_any(experiment)
     fmt, opts, steps = plan_animation(exp, path, format, fps=fps, frames=frames, duration=duration, size=size,
                                       steps_per_frame=steps_per_frame, **options)
     out = _check_writable(path)
     res = _run(exp, result, sim_progress)
-    from optviz.render.metadata import experiment_text, sidecar_path
+    from optviz.render.metadata import experiment_text
     from optviz.render.qt import shutdown_widgets
-    from optviz.render.writers import ThreadedWriter, make_writer
+    from optviz.render.writers import ThreadedWriter
 
     table = opts.to_table()
     table.pop("step", None)
@@ -382,29 +371,20 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
     table["frames"] = len(steps)
     table["size"] = list(opts.size)
     meta = experiment_text(exp, table)
-    writer = ThreadedWriter(make_writer(fmt, crf=opts.crf))
+    writer_cls = registry[fmt]
+    writer = ThreadedWriter(writer_cls.from_options(opts))
     total = len(steps)
     scene = None
     try:
         scene = _scene_for(exp, res, opts)
-        outputs = (out, sidecar_path(out)) if fmt == "gif" else (out,)
-        with _atomic(*outputs) as temporary:
-            tmp = temporary[0]
-            try:
-                writer.setup(tmp, opts.size, opts.fps, meta)
-                for j, st in enumerate(steps):
-                    with deferred():  # a signal is acted on between frames, never inside Qt's painting
-                        scene.show_frame(scene.frame_for_step(st))
-                        image = scene.render_array()
-                    writer.grab_frame(image)
-                    if progress is not None and progress(j + 1, total) is False:
-                        raise ExportCancelled(f"export of {out} cancelled")
-                writer.finish()
-            except BaseException:
-                writer.abort()
-                raise
-            if fmt == "gif":
-                temporary[1].write_text(meta, encoding="utf-8")
+        with _writing(writer, writer_cls.metadata_sidecar, out, opts.size, opts.fps, meta):
+            for j, st in enumerate(steps):
+                with deferred():  # a signal is acted on between frames, never inside Qt's painting
+                    scene.show_frame(scene.frame_for_step(st))
+                    image = scene.render_array()
+                writer.grab_frame(image)
+                if progress is not None and progress(j + 1, total) is False:
+                    raise ExportCancelled(f"export of {out} cancelled")
     finally:
         with deferred():
             shutdown_widgets(scene)

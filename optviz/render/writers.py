@@ -1,16 +1,21 @@
-"""Animation writers behind one small protocol (as matplotlib.animation's).
+"""The output writers, one class a format, behind one small protocol (as matplotlib.animation's).
 
 A writer is used as::
 
-    w = make_writer("mp4", crf=20)
+    w = MP4Writer(crf=20)                                # or registry["mp4"].from_options(opts)
     w.setup(path, (width, height), fps, metadata_text)   # opens the output
     for frame in frames:                                 # (H, W, 4) uint8, BGRA
         w.grab_frame(frame)
     w.finish()                                           # flushes and closes
     # on error or cancel: w.abort() (closes, removes its own helper files; the caller deletes path)
 
-Every writer encodes in this process through PyAV (FFmpeg's libraries) and
-holds a bounded amount of memory whatever the number of frames; the same
+Each class also says what the registry (:mod:`optviz.render.writer_registry`) lists:
+``name``, ``label``, ``title``, ``extensions``, ``kind`` ("animation" or "figure"),
+:meth:`Writer.unavailable_reason` (``None`` when it can write here) and, where the
+format cannot hold the experiment, ``metadata_sidecar``.
+
+Every animation writer encodes in this process through PyAV (FFmpeg's libraries)
+and holds a bounded amount of memory whatever the number of frames; the same
 frames give the same bytes (single-threaded encoders):
 
 * :class:`MP4Writer` - H.264 (libx264, yuv420p, ``+faststart``); plays in
@@ -23,6 +28,10 @@ frames give the same bytes (single-threaded encoders):
   back from it to write the GIF: disk, not memory, holds them.
 * :class:`WebPWriter` - libwebp's animation encoder (``libwebp_anim``), which
   keeps only compressed frames; the experiment goes into an XMP chunk.
+
+A figure writer (:class:`PNGWriter`, :class:`SVGWriter`) takes one frame, the
+scene itself, laid out and showing its step (an SVG is drawn from the scene's
+items, not from pixels).
 
 :class:`ThreadedWriter` wraps any writer so that encoding runs on another
 thread while the next frame renders (frames are handed over through a small
@@ -38,18 +47,80 @@ import struct
 import threading
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 
-__all__ = ["FrameWriter", "MP4Writer", "GIFWriter", "WebPWriter", "ThreadedWriter", "make_writer", "webp_with_xmp"]
+__all__ = ["FrameWriter", "Writer", "MP4Writer", "GIFWriter", "WebPWriter", "PNGWriter", "SVGWriter",
+           "ThreadedWriter", "pyav_lacks", "webp_with_xmp"]
 
 
 class FrameWriter(Protocol):
-    def setup(self, path, size: tuple[int, int], fps: float, metadata: str) -> None: ...
-    def grab_frame(self, frame: np.ndarray) -> None: ...
+    def setup(self, path, size: tuple[int, int], fps: float | None, metadata: str) -> None: ...
+    def grab_frame(self, frame) -> None: ...
     def finish(self) -> None: ...
     def abort(self) -> None: ...
+
+
+class Writer:
+    """A registered writer: what the registry lists and asks of it (the protocol is :class:`FrameWriter`)."""
+
+    #: Short name, the ``format=`` argument ("mp4").
+    name: ClassVar[str]
+    #: The format as a person names it ("MP4").
+    label: ClassVar[str]
+    #: The export dialog's and file chooser's text ("MP4 video (H.264)").
+    title: ClassVar[str]
+    #: File name endings, lower case with the dot; the first is the default.
+    extensions: ClassVar[tuple[str, ...]]
+    #: "animation" (``optviz export``) or "figure" (``optviz figure``).
+    kind: ClassVar[str]
+    #: Whether the experiment is recorded in a ``.toml`` file beside the output (the format has no room).
+    metadata_sidecar: ClassVar[bool] = False
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why this writer cannot write here (a missing library or encoder), or ``None``."""
+        return None
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return cls.unavailable_reason() is None
+
+    @classmethod
+    def size_problem(cls, size: tuple[int, int]) -> str | None:
+        """Why the format cannot hold frames of ``size`` (width, height), or ``None``."""
+        return None
+
+    @classmethod
+    def from_options(cls, opts) -> Writer:
+        """The writer for render options ``opts`` (:class:`~optviz.render.options.RenderOptions`)."""
+        return cls()
+
+    def abort(self) -> None:
+        """Stop after an error or cancel; the caller deletes the output."""
+
+
+def pyav_lacks(encoders=(), filters=(), muxers=()) -> str | None:
+    """Why PyAV cannot run the given FFmpeg encoders, filters and muxers here, or ``None``."""
+    try:
+        import av
+        import av.filter
+    except ImportError as error:
+        return f"PyAV cannot be imported ({error})"
+    build = f"this PyAV build (FFmpeg {av.ffmpeg_version_info})"
+    for encoder in encoders:
+        try:
+            av.codec.Codec(encoder, "w")
+        except av.codec.codec.UnknownCodecError:
+            return f"{build} has no {encoder!r} encoder"
+    for name in filters:
+        if name not in av.filter.filters_available:
+            return f"{build} has no {name!r} filter"
+    for muxer in muxers:
+        if muxer not in av.formats_available:
+            return f"{build} cannot write {muxer!r} files"
+    return None
 
 
 def _rate(fps: float) -> Fraction:
@@ -70,8 +141,24 @@ def _close_quietly(container) -> None:
             container.close()
 
 
-class MP4Writer:
+class MP4Writer(Writer):
     """H.264 through PyAV. One encoder thread: x264's output then depends only on the frames."""
+
+    name, label, title, extensions, kind = "mp4", "MP4", "MP4 video (H.264)", (".mp4",), "animation"
+
+    @classmethod
+    def unavailable_reason(cls):
+        return pyav_lacks(encoders=("libx264",), muxers=("mp4",))
+
+    @classmethod
+    def size_problem(cls, size):
+        if size[0] % 2 or size[1] % 2:
+            return "MP4 (H.264, yuv420p) needs an even width and height"
+        return None
+
+    @classmethod
+    def from_options(cls, opts):
+        return cls(crf=opts.crf)
 
     def __init__(self, crf: int = 20, preset: str = "veryfast", threads: int = 1):
         self.crf = crf
@@ -116,7 +203,7 @@ class MP4Writer:
         self._container = None
 
 
-class GIFWriter:
+class GIFWriter(Writer):
     """One palette for the whole animation, in two passes over a lossless helper file.
 
     Pass 1 (:meth:`grab_frame`) feeds each frame to ``palettegen`` and appends it to
@@ -124,6 +211,14 @@ class GIFWriter:
     ``paletteuse`` into the GIF. The result is byte-identical to FFmpeg's one-graph
     ``split,palettegen,paletteuse``, which holds every frame in memory.
     """
+
+    name, label, title, extensions, kind = "gif", "GIF", "GIF (loops)", (".gif",), "animation"
+    metadata_sidecar = True
+
+    @classmethod
+    def unavailable_reason(cls):
+        return pyav_lacks(encoders=("libx264rgb", "gif"), filters=("format", "palettegen", "paletteuse"),
+                          muxers=("nut", "gif"))
 
     def __init__(self, dither: str = "sierra2_4a"):
         self.dither = dither
@@ -260,12 +355,18 @@ class GIFWriter:
                 self._frames_path.unlink()
 
 
-class WebPWriter:
+class WebPWriter(Writer):
     """Animated WebP through libwebp's animation encoder (lossy, loops forever).
 
     The encoder keeps each frame compressed and hands out the whole file at the
     end; :meth:`finish` adds the experiment as an XMP chunk and writes it.
     """
+
+    name, label, title, extensions, kind = "webp", "WebP", "WebP (loops)", (".webp",), "animation"
+
+    @classmethod
+    def unavailable_reason(cls):
+        return pyav_lacks(encoders=("libwebp_anim",))
 
     def __init__(self, quality: int = 82, method: int = 4):
         self.quality = quality
@@ -320,14 +421,49 @@ def webp_with_xmp(webp: bytes, xmp: bytes) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
 
 
-def make_writer(fmt: str, *, crf: int = 20) -> FrameWriter:
-    if fmt == "mp4":
-        return MP4Writer(crf=crf)
-    if fmt == "gif":
-        return GIFWriter()
-    if fmt == "webp":
-        return WebPWriter()
-    raise ValueError(f"format: {fmt!r} is not allowed; one of mp4, gif, webp")
+class _FigureWriter(Writer):
+    """One frame, the scene: ``grab_frame(scene)`` draws it to the file's bytes, :meth:`finish` writes them."""
+
+    kind = "figure"
+
+    def setup(self, path, size, fps, metadata):
+        self._path, self._size, self._meta = Path(path), tuple(size), metadata
+        self._data = b""
+
+    def finish(self):
+        with open(self._path, "wb") as f:
+            f.write(self._data)
+
+
+class PNGWriter(_FigureWriter):
+    """The scene's pixels as PNG, the experiment in a text chunk (:data:`~optviz.render.metadata.PNG_KEY`)."""
+
+    name, label, title, extensions = "png", "PNG", "PNG image", (".png",)
+
+    def grab_frame(self, scene):
+        from PySide6 import QtCore
+
+        from optviz.render.metadata import PNG_KEY
+
+        image = scene.render_image()
+        image.setText(PNG_KEY, self._meta)
+        buffer = QtCore.QBuffer()
+        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+        if not image.save(buffer, "PNG"):
+            raise RuntimeError("Qt could not encode the figure as PNG")
+        self._data = bytes(buffer.data())
+
+
+class SVGWriter(_FigureWriter):
+    """The scene's items as SVG (pyqtgraph's exporter, fixed), the experiment in its metadata."""
+
+    name, label, title, extensions = "svg", "SVG", "SVG vector", (".svg",)
+
+    def grab_frame(self, scene):
+        from optviz.render.metadata import svg_with_metadata
+        from optviz.render.svg_fix import export_svg_bytes
+
+        self._data = svg_with_metadata(export_svg_bytes(scene.scene(), *self._size), self._meta)
 
 
 _STOP = object()
