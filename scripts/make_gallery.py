@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's optviz, not an installed one
 EXPERIMENTS = ROOT / "optviz" / "presets"
 GALLERY = ROOT / "resources" / "gallery"
 ANIMATIONS = {"09_race_rosenbrock": dict(size=(800, 450), fps=25, duration=8, format="gif")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz.render.colors import GROUP_PALETTE, parse_color
+from optviz.render.colors import GROUP_PALETTE, LANDSCAPE_SAFE, colormap_lut, parse_color
 
 #: Machado et al. (2009), severity 1.0, on linear RGB.
 MACHADO = {
@@ -28,6 +28,8 @@ MACHADO = {
 VISIONS = {"normal": np.eye(3), **MACHADO}
 #: Smallest CIEDE2000 difference allowed between two group colours, in any vision.
 MIN_DELTA_E = 10.0
+#: Smallest difference between an early group colour and the dark third of the landscape colormap.
+MIN_DELTA_E_ON_VALLEY = 20.0
 
 
 def _linear(srgb: np.ndarray) -> np.ndarray:
@@ -115,3 +117,17 @@ def test_palette_is_visible_on_white_plots_and_dark_minima():
     lightness = _lab_of(GROUP_PALETTE, VISIONS["normal"])[:, 0]
     assert lightness.max() < 88, "a group colour would vanish on the white side plots"
     assert lightness.min() > 20, "a group colour would vanish in a colormap's dark minimum"
+
+
+@pytest.mark.parametrize("vision", list(VISIONS))
+def test_first_colours_stand_out_on_the_landscapes_dark_valley(vision):
+    """Particles end in the low-loss valley, drawn in the darkest third of viridis (the default
+    colormap); the colours the presets use must not sink into it, for any vision."""
+    lut = colormap_lut("viridis")[: 256 * 35 // 100, :3]
+    valley = _lab_of(["#" + "".join(f"{int(v):02x}" for v in c) for c in lut], VISIONS[vision])
+    early = _lab_of(GROUP_PALETTE[:LANDSCAPE_SAFE], VISIONS[vision])
+    d = ciede2000(early[:, None, :], valley[None, :, :]).min(axis=1)
+    worst = int(np.argmin(d))
+    assert LANDSCAPE_SAFE >= 4
+    assert d[worst] > MIN_DELTA_E_ON_VALLEY, (
+        f"{vision}: {GROUP_PALETTE[worst]} differs from viridis's valley by only {d[worst]:.1f} (CIEDE2000)")

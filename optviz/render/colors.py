@@ -5,7 +5,9 @@
   them stay pairwise apart (CIEDE2000 above 10) for normal vision and under
   simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009; see
   tests/test_palette.py); none is so light that it vanishes on the white side
-  plots nor so dark that it vanishes in a colormap's dark minimum. Group ``i``
+  plots nor so dark that it vanishes in a colormap's dark minimum, and the first
+  :data:`LANDSCAPE_SAFE` (every preset but the 12-group race uses at most four)
+  also stand out on the dark valley of viridis, the default colormap. Group ``i``
   without an explicit ``color`` gets ``GROUP_PALETTE[i % 12]``.
 * :func:`colormap_lut` — a 256x4 uint8 lookup table of a perceptually
   uniform colormap (pyqtgraph ships viridis, cividis, magma, inferno, plasma).
@@ -18,22 +20,26 @@ import re
 
 import numpy as np
 
-__all__ = ["GROUP_PALETTE", "group_colors", "colormap_lut", "THEMES", "parse_color"]
+__all__ = ["GROUP_PALETTE", "LANDSCAPE_SAFE", "group_colors", "colormap_lut", "THEMES", "parse_color"]
 
 GROUP_PALETTE = (
-    "#0072b2",  # blue (Okabe-Ito)
-    "#ee3377",  # magenta (Tol vibrant)
+    "#ee7733",  # orange (Tol vibrant)
     "#99ddff",  # light cyan (Tol light)
-    "#ddcc77",  # sand (Tol muted)
-    "#663333",  # dark brown (Tol)
-    "#997700",  # ochre (Tol high-contrast)
-    "#004488",  # dark blue (Tol high-contrast)
+    "#cc3311",  # red (Tol vibrant)
     "#ffaabb",  # pink (Tol light)
+    "#ddcc77",  # sand (Tol muted)
     "#77aadd",  # sky blue (Tol light)
-    "#aaaa00",  # olive (Tol light)
+    "#663333",  # dark brown (Tol)
+    "#0072b2",  # blue (Okabe-Ito)
+    "#332288",  # indigo (Tol muted)
     "#cc79a7",  # mauve (Okabe-Ito)
-    "#994455",  # wine (Tol)
+    "#aa3377",  # purple (Tol bright)
+    "#009e73",  # bluish green (Okabe-Ito)
 )
+
+#: The first this many palette colours stand out on the dark (low-loss) third of the default
+#: colormap, where particles end up; the blues and greens that sink into viridis come later.
+LANDSCAPE_SAFE = 6
 
 THEMES = {
     "light": {"background": "#ffffff", "foreground": "#202020", "muted": "#606060",

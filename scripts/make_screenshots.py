@@ -1,0 +1,165 @@
+"""Screenshots of the real window playing every preset (optviz/presets/), as a student sees it.
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" \\
+        .venv/bin/python scripts/make_screenshots.py --size 1280x800 [--only NAME ...]
+
+For each preset it opens ``MainWindow`` on the preset (fresh settings, so no
+saved preference leaks in), waits until the window is built and the kernels
+are compiled, clicks Play, and grabs the whole screen twice:
+
+* ``FIVE_S`` seconds after Play: ``resources/screenshots/NAME_WxH.png`` (committed;
+  what a student sees within five seconds);
+* when the run has finished: ``--end-dir/NAME_WxH.png`` (default: a temporary
+  folder; nothing hidden at the end?).
+
+PNGs are reduced to 256 colours without dithering to stay small. It prints,
+per preset, the optimizer step reached at 5 s and the drawn frame rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's optviz, not an installed one
+PRESETS = ROOT / "optviz" / "presets"
+SHOTS = ROOT / "resources" / "screenshots"
+FIVE_S = 5.0
+READY_TIMEOUT = 600.0  # a cold kernel cache compiles for minutes
+RUN_TIMEOUT = 300.0
+
+
+class WindowDriver:
+    """Everything this script knows about ``MainWindow``: keep window access here only."""
+
+    def __init__(self, path: Path, settings_file: Path):
+        from PySide6 import QtCore
+
+        from optviz.app.main_window import MainWindow
+
+        settings = QtCore.QSettings(str(settings_file), QtCore.QSettings.Format.IniFormat)
+        self.window = MainWindow(path, ask_to_save=False, settings=settings)
+        self.window.show()
+
+    def ready(self) -> bool:
+        """Built, the start positions shown and the kernels compiled (Play starts at once)."""
+        w = self.window
+        return bool(w.ready and w.playback.n_frames > 0 and not w.kernel_progress.isVisible()
+                    and w.kernel_label.text() == "kernels ready")
+
+    def press_play(self) -> None:
+        self.window.play_btn.click()
+
+    def step(self) -> int:
+        return int(self.window.playback.step)
+
+    def finished(self) -> bool:
+        pb = self.window.playback
+        return bool(pb.finished and pb.frame >= pb.n_frames - 1)
+
+    def close(self) -> None:
+        from optviz.render.qt import shutdown_widgets
+
+        shutdown_widgets(self.window)
+
+
+def _pump(seconds: float, until=None) -> bool:
+    """Process Qt events for ``seconds`` or until ``until()`` is true (returned)."""
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        if until is not None and until():
+            return True
+    return until is not None and until()
+
+
+def _grab(out: Path) -> None:
+    from PIL import Image
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    shot = app.primaryScreen().grabWindow(0).toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    shot.save(buf, "PNG")
+    img = Image.open(io.BytesIO(bytes(buf.data()))).convert("RGB")
+    img = img.quantize(256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    img.save(out, optimize=True)
+
+
+def warm_up(path: Path, settings_dir: Path) -> None:
+    """Play one preset for a few seconds first: a process's first Play compiles and caches
+    lazily (measured: 7 steps/s in the first 5 s against 40-60 later), which would make the
+    first screenshot show less than a student sees once the app has run once."""
+    driver = WindowDriver(path, settings_dir / "warm_up.ini")
+    try:
+        if _pump(READY_TIMEOUT, driver.ready):
+            driver.press_play()
+            _pump(FIVE_S)
+    finally:
+        driver.close()
+
+
+def shoot(path: Path, size: str, out_dir: Path, end_dir: Path, settings_dir: Path) -> str:
+    driver = WindowDriver(path, settings_dir / f"{path.stem}.ini")
+    try:
+        if not _pump(READY_TIMEOUT, driver.ready):
+            raise RuntimeError(f"{path.name}: the window was not ready within {READY_TIMEOUT:.0f} s")
+        _pump(0.5)  # let the first frame settle
+        driver.press_play()
+        t0 = time.perf_counter()
+        _pump(FIVE_S)
+        at = driver.step()
+        fps = at / (time.perf_counter() - t0)
+        _grab(out_dir / f"{path.stem}_{size}.png")
+        done = _pump(RUN_TIMEOUT, driver.finished)
+        _pump(0.5)
+        _grab(end_dir / f"{path.stem}_{size}.png")
+        return (f"{path.stem}: step {at} at {FIVE_S:.0f} s ({fps:.0f} steps/s), "
+                f"end step {driver.step()}{'' if done else ' (not finished)'}")
+    finally:
+        driver.close()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", required=True, help="the screen's size, WxH (as given to xvfb-run)")
+    ap.add_argument("--only", nargs="*", help="preset names (default: all)")
+    ap.add_argument("--out", type=Path, default=SHOTS, help="folder of the 5-s screenshots")
+    ap.add_argument("--end-dir", type=Path, default=Path(tempfile.gettempdir()) / "optviz-screenshots-end",
+                    help="folder of the end-of-run screenshots")
+    args = ap.parse_args(argv)
+    if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
+        print("make_screenshots: run with QT_QPA_PLATFORM=xcb under xvfb-run (a real X screen)", file=sys.stderr)
+        return 2
+    os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+    from optviz.render.qt import ensure_app
+
+    app = ensure_app()
+    screen = app.primaryScreen().size()
+    if f"{screen.width()}x{screen.height()}" != args.size:
+        print(f"make_screenshots: --size {args.size} but the screen is {screen.width()}x{screen.height()}",
+              file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as settings_dir:
+        warm_up(next(iter(sorted(PRESETS.glob("*.toml")))), Path(settings_dir))
+        for path in sorted(PRESETS.glob("*.toml")):
+            if args.only and path.stem not in args.only:
+                continue
+            print(shoot(path, args.size, args.out, args.end_dir, Path(settings_dir)), flush=True)
+    print(f"5-s screenshots in {args.out}, end-of-run ones in {args.end_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
