@@ -125,6 +125,35 @@ def pair_field(values, commit, tooltip, labels=("x", "y")) -> Field:
     return field
 
 
+def spec_field(spec, value, commit, tooltip) -> Field:
+    """The editor a HyperSpec calls for: a check box (bool), a list (choice), a pair (betas) or a
+    number (float, int: an int field refuses fractions)."""
+    if spec.kind == "bool":
+        box = QtWidgets.QCheckBox()
+        box.setChecked(bool(value))
+        field = Field(box, commit, tooltip)
+        box.toggled.connect(lambda on: field.apply(bool(on)))
+        return field
+    if spec.kind == "choice":
+        combo = QtWidgets.QComboBox()
+        combo.addItems(list(spec.choices))
+        combo.setCurrentText(str(value))
+        field = Field(combo, commit, tooltip)
+        combo.activated.connect(lambda i: field.apply(combo.itemText(i)))
+        return field
+    if spec.kind == "betas":
+        return pair_field(value, commit, tooltip, labels=("β₁", "β₂"))
+
+    def commit_number(v):
+        if spec.kind == "int":
+            if v != int(v):
+                raise ValueError(f"{spec.name} = {fmt(v)} must be a whole number")
+            v = int(v)
+        commit(v)
+
+    return number_field(value, commit_number, tooltip, placeholder=f"default {fmt(spec.default)}")
+
+
 def mono_font(delta: float = 0.0) -> QtGui.QFont:
     f = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
     if delta:

@@ -8,7 +8,7 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from optviz.app.panels.fields import Field, fmt, number_field, pair_field, parse_number
+from optviz.app.panels.fields import Field, fmt, number_field, pair_field, parse_number, spec_field
 
 
 class GroupEditor(QtWidgets.QScrollArea):
@@ -31,6 +31,17 @@ class GroupEditor(QtWidgets.QScrollArea):
             self._sync_gradient(errors=False)
         except RuntimeError:  # this editor's widgets are gone
             pass
+
+    def _new_schedule(self, kind: str) -> dict:
+        """The schedule a choice in the list starts from: the kind's defaults, and for a chain
+        the usual one, a linear warm-up over the first tenth of the run then a cosine decay."""
+        if kind != "sequential":
+            return {"kind": kind}
+        steps = self.doc.experiment.run.steps
+        warm = max(1, steps // 10)
+        return {"kind": "sequential", "milestones": [warm],
+                "schedules": [{"kind": "linear", "start_factor": 0.01, "total_iters": warm},
+                              {"kind": "cosine", "T_max": max(1, steps - warm)}]}
 
     def set_group(self, index: int):
         self.index = int(index)
@@ -76,25 +87,7 @@ class GroupEditor(QtWidgets.QScrollArea):
             overridden = h.name in g.hyper
             default = fmt(h.default) if h.kind != "betas" else list(h.default)
             tip = f"{h.name}: {h.doc}\nvalid: {h.range_text()}\ndefault: {default}"
-            def commit(v, n=h.name):
-                return (self.doc.set_hyper(self.index, n, v))
-            if h.kind == "bool":
-                cb = QtWidgets.QCheckBox()
-                cb.setChecked(bool(value))
-                field = Field(cb, commit, tip)
-                cb.toggled.connect(lambda on, f=field: f.apply(bool(on)))
-            elif h.kind == "choice":
-                combo = QtWidgets.QComboBox()
-                combo.addItems(list(h.choices))
-                combo.setCurrentText(str(value))
-                field = Field(combo, commit, tip)
-                combo.activated.connect(lambda i, c=combo, f=field: f.apply(c.itemText(i)))
-            elif h.kind == "betas":
-                field = pair_field(value, commit, tip, labels=("β₁", "β₂"))
-            else:
-                field = number_field(value, commit, tip, placeholder=f"default {fmt(h.default)}")
-                if h.kind == "int":
-                    pass
+            field = spec_field(h, value, lambda v, n=h.name: self.doc.set_hyper(self.index, n, v), tip)
             label = QtWidgets.QLabel(("● " if overridden else "") + h.name)
             label.setToolTip(tip + ("\n● changed from the default" if overridden else ""))
             form.addRow(label, field)
@@ -122,25 +115,24 @@ class GroupEditor(QtWidgets.QScrollArea):
             combo.setItemData(combo.count() - 1, s.formula, QtCore.Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(combo.findData(kind))
         sfield = Field(combo, lambda d: self.doc.set_schedule(self.index, d))
-        combo.activated.connect(lambda i: sfield.apply({"kind": combo.itemData(i)}))
+        combo.activated.connect(lambda i: sfield.apply(self._new_schedule(combo.itemData(i))))
         sform.addRow("Kind", sfield)
         self.fields["schedule"] = sfield
         sspec = SCHEDULES[kind]
         if kind != "constant":
-            f = QtWidgets.QLabel(f"lr_t = {sspec.formula}")
+            f = QtWidgets.QLabel(f"lr_t = {sspec.formula}" if kind != "sequential" else _chain_text(sched))
             f.setStyleSheet("color: #555; font-size: 11px;")
             f.setWordWrap(True)
+            if kind == "sequential":
+                f.setToolTip("Each schedule's own parameters are edited in the experiment file "
+                             "(schedule.schedules = [...]); the milestones here.")
             sform.addRow(f)
         for p in sspec.params:
             cur = sched.get(p.name, p.default)
             tip = f"{p.name}: {p.doc}\nvalid: {p.range_text() if p.kind != 'milestones' else 'increasing steps'}"
 
-            def commit(v, n=p.name, pkind=p.kind):
+            def commit(v, n=p.name):
                 d = dict(self.doc.group(self.index).schedule or {"kind": kind})
-                if pkind == "int":
-                    if v != int(v):
-                        raise ValueError(f"schedule.{n} = {v!r} must be an integer")
-                    v = int(v)
                 d[n] = v
                 self.doc.set_schedule(self.index, d)
 
@@ -161,7 +153,7 @@ class GroupEditor(QtWidgets.QScrollArea):
 
                 le.editingFinished.connect(done)
             else:
-                fld = number_field(cur, commit, tip)
+                fld = spec_field(p, cur, commit, tip)
             sform.addRow(p.name, fld)
             self.fields[f"schedule.{p.name}"] = fld
         outer.addWidget(sbox)
@@ -413,3 +405,16 @@ class GroupEditor(QtWidgets.QScrollArea):
         if kind == "uniform":
             return {"kind": "uniform", "low": [cx - 2 * s, cy - 2 * s], "high": [cx + 2 * s, cy + 2 * s], "count": n}
         return {"kind": "normal", "mean": [cx, cy], "std": [s, s], "count": n}
+
+
+def _chain_text(schedule: dict) -> str:
+    """'Linear warm-up (steps 0-100) → Cosine annealing (from 100)' for a sequential schedule."""
+    from optviz.core.schedules import SCHEDULES
+
+    starts = [0, *schedule.get("milestones", ())]
+    parts = []
+    for k, child in enumerate(schedule.get("schedules", ())):
+        title = SCHEDULES[child["kind"]].title if child.get("kind") in SCHEDULES else str(child.get("kind"))
+        span = f"steps {starts[k]}-{starts[k + 1]}" if k + 1 < len(starts) else f"from step {starts[k]}"
+        parts.append(f"{title} ({span})")
+    return " → ".join(parts)
