@@ -50,11 +50,11 @@ class WindowDriver:
     def ready(self) -> bool:
         """Built, the start positions shown and the kernels compiled (Play starts at once)."""
         w = self.window
-        return bool(w.ready and w.playback.n_frames > 0 and not w.kernel_progress.isVisible()
+        return bool(w.ready and w.playback.n_frames > 0 and not w.status.kernel_progress.isVisible()
                     and w.kernel_label.text() == "kernels ready")
 
     def press_play(self) -> None:
-        self.window.play_btn.click()
+        self.window.transport.play_btn.click()
 
     def step(self) -> int:
         return int(self.window.playback.step)

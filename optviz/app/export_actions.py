@@ -59,7 +59,9 @@ class ExportActions(QtCore.QObject):
                     side_plots=list(v.side_plots), view={"x": [x0, x1], "y": [y0, y1]})
 
     def export_figure_dialog(self):
-        path = self._ask_path("Export figure", "PNG image (*.png);;SVG vector (*.svg)", ".png")
+        from optviz.render.writer_registry import registry
+
+        path = self._ask_path("Export figure", registry.file_filter("figure"), registry.default("figure").extensions[0])
         if not path:
             return None
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)

@@ -186,8 +186,7 @@ class AnimationExportDialog(QtWidgets.QDialog):
     def _browse(self):
         from optviz.render.writer_registry import registry
 
-        filters = ";;".join(f"{w.title} ({' '.join('*' + ext for ext in w.extensions)})"
-                            for w in registry.writers("animation") if w.is_available())
+        filters = registry.file_filter("animation")
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export animation", self.path.text(), filters)
         if path:
             self.path.setText(path)

@@ -50,7 +50,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._start_path = path
         self.setWindowTitle("optviz")
         room = self.screen().availableGeometry()  # a small screen must still show the status bar
-        self.resize(min(1500, room.width()), min(940, room.height()))
+        self.resize(min(room.width(), max(1500, int(0.9 * room.width()))),
+                    min(room.height(), max(940, int(0.9 * room.height()))))
+        frame = self.frameGeometry()
+        frame.moveCenter(room.center())
+        self.move(max(frame.left(), room.left()), max(frame.top(), room.top()))
         self.loading = QtWidgets.QLabel("Loading optviz…")
         self.loading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)

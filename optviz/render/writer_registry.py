@@ -68,6 +68,11 @@ class WriterRegistry:
         """Every file ending accepted (for ``kind``), with the dot."""
         return [ext for w in self.writers(kind) for ext in w.extensions]
 
+    def file_filter(self, kind: str) -> str:
+        """A file dialog's filter of the available ``kind`` writers: "MP4 video (*.mp4);;GIF ..."."""
+        return ";;".join(f"{w.title} ({' '.join('*' + ext for ext in w.extensions)})"
+                         for w in self.writers(kind) if w.is_available())
+
     def default(self, kind: str) -> type[Writer]:
         """The first writer of ``kind`` (the CLI's default output ending)."""
         return self.writers(kind)[0]
