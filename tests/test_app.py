@@ -427,6 +427,8 @@ def test_presets_load_and_run(qtbot, win):
     for _title, path in items:
         assert win.open_path(path, as_preset=True)
         assert win.doc.path is None
+        # each preset plays at its own pace (a long race faster), whatever was set before
+        assert win.playback.speed == win.doc.experiment.view["speed"]
         # this preset's own frames (its kernels compile on first use: several families in the race)
         qtbot.waitUntil(lambda: win.live.exp is win.doc.experiment and win.display.generation == win.live.generation
                         and win.display.n >= 3, timeout=240_000)

@@ -80,6 +80,8 @@ def test_invalid_values_name_the_field_the_value_and_the_range(groups, expected)
         ({"seed": -1, "groups": [group()]}, ["seed", "-1"]),
         ({"colour": "red", "groups": [group()]}, ["'colour'"]),
         ({"groups": [group(color="red")]}, ["groups[0].color", "'red'"]),
+        ({"view": {"speed": 0}, "groups": [group()]}, ["view.speed = 0 must be an integer in [1, 1000]"]),
+        ({"view": {"speed": 2.5}, "groups": [group()]}, ["view.speed = 2.5"]),
     ],
 )
 def test_invalid_experiments_are_refused_clearly(data, expected):

@@ -300,6 +300,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_replaced(self):
         exp = self.doc.experiment
         self.view_controls.apply(self._opened_view(exp))
+        if "speed" in exp.view:  # the pace the experiment's story is told at
+            self.session.set_speed(exp.view["speed"])
         self.selection.particle = None
         self.session.load(exp, keep_playing=False)
         self.scene.set_experiment(exp)

@@ -53,6 +53,8 @@ MAX_DATA_VALUE = 1e6
 #: The longest title and group label (characters).
 MAX_TITLE_CHARS = 500
 MAX_LABEL_CHARS = 200
+#: The window's speed (optimizer steps per drawn frame) is at most this.
+MAX_SPEED = 1000
 #: The longest caption (characters): one or two lines under the title saying what to look for.
 MAX_CAPTION_CHARS = 300
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -375,11 +377,16 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Non
 
 
 def parse_view(value: Any) -> dict[str, Any]:
-    """The ``[view]`` table: kept as written, its view ranges ``x`` and ``y`` checked."""
+    """The ``[view]`` table: kept as written, its view ranges ``x`` and ``y`` and its ``speed``
+    (optimizer steps per drawn frame when the window opens the experiment) checked."""
     view = copy.deepcopy(dict(_table(value, "view")))
     for axis in ("x", "y"):
         if axis in view:
             check_view_range(view[axis], f"view.{axis}", (f"{axis}min", f"{axis}max"))
+    speed = view.get("speed", 1)
+    if not isinstance(speed, int) or isinstance(speed, bool) or not 1 <= speed <= MAX_SPEED:
+        raise ExperimentError(f"view.speed = {shown(speed)} must be an integer in [1, {MAX_SPEED}] (optimizer "
+                              "steps per drawn frame)", "view.speed")
     return view
 
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass, field, fields
 
 from psygnal import evented
 
+from optviz.experiment.model import MAX_SPEED
 from optviz.models import vocabulary
 
 __all__ = ["Playback", "Selection", "ViewOptions", "MAX_SPEED"]
-
-MAX_SPEED = 1000
 
 
 @evented
