@@ -682,3 +682,24 @@ def test_a_layout_saved_on_a_larger_screen_is_fitted_to_this_one(qtbot, tmp_path
     assert frame.width() <= max(room.width(), least.width()) and frame.height() <= max(room.height(), least.height())
     assert room.contains(frame.topLeft()), (room, frame)
     w.close()
+
+
+def test_solo_shows_only_the_selected_group_and_follows_the_selection(qtbot, win):
+    w = win
+    play_until(qtbot, w, 5)
+    particles = w.scene.particles
+    w.selection.group = 1
+    press(qtbot, w, Key.Key_S)
+    qtbot.waitUntil(lambda: w.selection.solo)
+    assert [c.isVisible() for c in particles.trails] == [False, True]
+    drawn = np.isfinite(particles.points.data["x"]).sum()  # hidden points are NaN
+    assert drawn == w.doc.experiment.particle_counts()[1]  # only Adam's points
+    grey = QtGui.QColor("#9a9a9a")
+    assert w.group_list.list.item(0).foreground().color() == grey
+    assert w.group_list.list.item(1).foreground().color() != grey
+    w.group_list.list.setCurrentRow(0)  # choosing another group solos that one
+    assert [c.isVisible() for c in particles.trails] == [True, False]
+    press(qtbot, w, Key.Key_S)
+    qtbot.waitUntil(lambda: not w.selection.solo)
+    assert [c.isVisible() for c in particles.trails] == [True, True]
+    assert not w.doc.dirty  # solo is a view of the moment, not an edit

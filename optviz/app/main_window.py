@@ -204,6 +204,10 @@ class MainWindow(QtWidgets.QMainWindow):
         a["place"] = self.view_controls.place_action
         self.addAction(a["place"])
         a["fit"] = self._action("Fit landscape", self.fit_view, "F")
+        a["solo"] = self._action("Solo the selected group",
+                                 lambda: setattr(self.selection, "solo", a["solo"].isChecked()), "S",
+                                 "Show only the selected group (its particles, trails and curves); again: all")
+        a["solo"].setCheckable(True)
         a["clear_inspect"] = self._action("Stop inspecting", lambda: setattr(self.selection, "particle", None),
                                           "Escape")
 
@@ -231,7 +235,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for k in ("play", "step", "step10", "back", "first", "last", "reset", "faster", "slower"):
             rm.addAction(a[k])
         vm = mb.addMenu("&View")
-        for k in ("place", "fit", "clear_inspect"):
+        for k in ("place", "fit", "solo", "clear_inspect"):
             vm.addAction(a[k])
         self.view_controls.fill_menu(vm)
         self.side_actions = self.view_controls.side_actions
@@ -252,6 +256,7 @@ class MainWindow(QtWidgets.QMainWindow):
         pb.events.playing.connect(lambda _p: self.status.show_run(s))
         sel.events.group.connect(self._on_group_selected)
         sel.events.particle.connect(self._on_particle_selected)
+        sel.events.solo.connect(self._on_solo)
         self._subscribe_document(doc)
         self.files.opened.connect(lambda as_preset: setattr(pb, "playing", True) if as_preset else None)
         self.group_list.currentChanged.connect(lambda i: setattr(sel, "group", i))
@@ -300,6 +305,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_replaced(self):
         exp = self.doc.experiment
         self.view_controls.apply(self._opened_view(exp))
+        self.selection.solo = False
         if "speed" in exp.view:  # the pace the experiment's story is told at
             self.session.set_speed(exp.view["speed"])
         self.selection.particle = None
@@ -335,7 +341,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_groups()
 
     def _show_groups(self):
+        """The scene shows the visible groups, or only the selected one while it is soloed."""
         groups = self.doc.experiment.groups
+        if self.selection.solo and 0 <= self.selection.group < len(groups):
+            self.scene.set_visible_groups([self.selection.group])
+            return
         hidden = [i for i, g in enumerate(groups) if not g.visible]
         self.scene.set_visible_groups(None if not hidden else [i for i in range(len(groups)) if i not in hidden])
 
@@ -378,7 +388,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_group_selected(self, g):
         self.group_list.set_current(g)
         self.scene.set_selected_group(g if g is not None and g >= 0 else None)
+        if self.selection.solo:
+            self._on_solo(True)
         self._refresh_editor()
+
+    def _on_solo(self, on):
+        self.actions_["solo"].setChecked(on)
+        self.group_list.set_solo(self.selection.group if on else None)
+        self._show_groups()
 
     def _on_particle_selected(self, p):
         self.session.inspect(p)

@@ -57,10 +57,12 @@ class Playback:
 @evented
 @dataclass
 class Selection:
-    """The group being edited and the particle being inspected (global index or None)."""
+    """The group being edited, the particle being inspected (global index or None), and
+    ``solo``: whether only the selected group is shown (a view of the moment, never saved)."""
 
     group: int = 0
     particle: int | None = None
+    solo: bool = False
 
 
 @evented

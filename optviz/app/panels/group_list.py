@@ -47,6 +47,12 @@ class GroupListPanel(QtWidgets.QWidget):
         self.error = ErrorLabel()
         lay.addWidget(self.error)
         self._colors = []
+        self._solo: int | None = None
+        self.refresh()
+
+    def set_solo(self, index: int | None) -> None:
+        """While group ``index`` is soloed the others are drawn greyed (None: no solo)."""
+        self._solo = index
         self.refresh()
 
     def current(self) -> int:
@@ -122,7 +128,7 @@ class GroupListPanel(QtWidgets.QWidget):
             self.list.clear()
             from optviz.core.initial import particle_count
 
-            for g, color in zip(exp.groups, self._colors, strict=False):
+            for k, (g, color) in enumerate(zip(exp.groups, self._colors, strict=False)):
                 pm = QtGui.QPixmap(14, 14)
                 pm.fill(QtGui.QColor(*color))
                 item = QtWidgets.QListWidgetItem(QtGui.QIcon(pm), g.label)
@@ -130,6 +136,8 @@ class GroupListPanel(QtWidgets.QWidget):
                 item.setCheckState(QtCore.Qt.CheckState.Checked if g.visible else QtCore.Qt.CheckState.Unchecked)
                 n = particle_count(g.init)
                 item.setToolTip(f"{g.label}: {g.optimizer}, {n:,} particle{'s' if n != 1 else ''}")
+                if self._solo is not None and k != self._solo:
+                    item.setForeground(QtGui.QColor("#9a9a9a"))
                 self.list.addItem(item)
             self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
             self.del_btn.setEnabled(len(exp.groups) > 1)
