@@ -214,14 +214,14 @@ class _OutputHelp:
 
 def add_render_commands(sub) -> None:
     """The `figure` and `export` subcommands (headless rendering, optviz.render)."""
-    from optviz.models.vocabulary import COLORMAPS
+    from optviz.models.vocabulary import COLORMAPS, SIDE_PLOTS
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("experiment", nargs="?", help="experiment file (TOML)")
     common.add_argument("--from", dest="from_file", metavar="OUTPUT",
                         help="regenerate from the experiment recorded in an earlier output")
     common.add_argument("--size", help="WIDTHxHEIGHT in pixels (default 1280x720)")
-    common.add_argument("--side-plots", help='comma-separated: loss,lr,bias_correction; "none" or "auto"')
+    common.add_argument("--side-plots", help="comma-separated: " + ",".join(SIDE_PLOTS) + '; "none" or "auto"')
     common.add_argument("--colormap", help=", ".join(COLORMAPS))
     common.add_argument("--trail-length", help='recorded frames per trail; -1 whole path, 0 none, "auto"')
     common.add_argument("--theme", help="light or dark")

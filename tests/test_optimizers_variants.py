@@ -17,9 +17,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from numpy_reference import landscape_value_grad, reference_run  # noqa: E402
+from numpy_reference import RefOptimizer, landscape_value_grad, reference_run  # noqa: E402
 from test_optimizers_torch import CASES as TORCH_CASES  # noqa: E402
 from test_optimizers_torch import first_mismatch, fixture, run_case  # noqa: E402
+
+from optviz.core.optimizers import OPTIMIZERS  # noqa: E402
 
 RTOL = 1e-10
 ATOL = 1e-12
@@ -263,3 +265,38 @@ def test_record_every_keeps_every_kth_step():
     res = run_case(c)
     np.testing.assert_array_equal(res.step, np.arange(0, 41, 5))
     compare_all(c, res)
+
+
+DECOUPLED = [n for n, s in OPTIMIZERS.items() if "decoupled_weight_decay" in {h.name for h in s.hypers}] + ["lion"]
+
+
+@pytest.mark.parametrize("name", DECOUPLED)
+def test_decoupled_decay_per_step_is_what_the_update_rule_shrinks(name):
+    """The spec's decay_per_step (what the weight_decay side plot draws) is, for decoupled
+    decay, exactly the difference the decay makes to each step of the NumPy twin."""
+    spec = OPTIMIZERS[name]
+    hyper = {"weight_decay": 0.3} | ({} if spec.decay == "decoupled" else {"decoupled_weight_decay": True})
+    rng = np.random.default_rng(7)
+    theta = rng.normal(size=(4, 2))
+    with_decay = RefOptimizer(name, hyper, theta)
+    without = RefOptimizer(name, hyper | {"weight_decay": 0.0}, theta)
+    resolved = spec.resolve(hyper)
+    assert spec.weight_decay_mode(resolved) == "decoupled"
+    for t in range(1, 6):
+        theta, g, lr = rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), 0.05 / t
+        a, pre = with_decay.step(theta.copy(), g.copy(), lr)
+        b, _ = without.step(theta.copy(), g.copy(), lr)
+        np.testing.assert_allclose(np.abs(a - b), spec.decay_per_step(resolved, lr, pre, theta), rtol=1e-12,
+                                   err_msg=f"{name}, step {t}")
+
+
+def test_l2_decay_per_step_of_plain_sgd_is_what_the_update_rule_adds():
+    """Plain SGD with L2: the decay moves θ by lr·λ|θ| = preconditioned LR·λ|θ| per step."""
+    spec = OPTIMIZERS["sgd"]
+    resolved = spec.resolve({"weight_decay": 0.3})
+    rng = np.random.default_rng(3)
+    theta, g = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    a, pre = RefOptimizer("sgd", {"weight_decay": 0.3}, theta).step(theta.copy(), g.copy(), 0.1)
+    b, _ = RefOptimizer("sgd", {}, theta).step(theta.copy(), g.copy(), 0.1)
+    assert spec.weight_decay_mode(resolved) == "l2"
+    np.testing.assert_allclose(np.abs(a - b), spec.decay_per_step(resolved, 0.1, pre, theta), rtol=1e-12)

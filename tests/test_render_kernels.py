@@ -5,7 +5,7 @@ import pytest
 
 from optviz.core.statistics import splat_density_frame, splat_density_live
 from optviz.render.kernels import contour_lines
-from optviz.render.side_plots import bias_correction_factors, group_quantiles, log_ticks
+from optviz.render.side_plots import group_quantiles, log_ticks
 
 
 def _edge_crossings(z, xs, ys, level):
@@ -155,13 +155,6 @@ def test_group_quantiles_equal_nanquantile():
                 warnings.simplefilter("ignore")
                 ref = np.nanquantile(w, [0.1, 0.5, 0.9], axis=1)
         np.testing.assert_allclose(q[g], ref, rtol=1e-12, equal_nan=True)
-
-
-def test_bias_correction_factors_match_reference_table():
-    c1, c2 = bias_correction_factors(np.array([0, 1, 5, 50, 100]), 0.9, 0.999)
-    assert np.isnan(c1[0]) and np.isnan(c2[0])
-    np.testing.assert_allclose(c1[1:], [10.0, 2.4419, 1.00518, 1.0000266], rtol=1e-4)
-    np.testing.assert_allclose(c2[1:], [1000.0, 200.40, 20.49, 10.50], rtol=1e-3)
 
 
 def test_log_ticks_label_decades_and_fill_short_ranges():

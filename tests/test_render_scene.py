@@ -144,3 +144,18 @@ def test_contour_lines_are_drawn_at_the_contour_levels(scene):
     assert finite.sum() > 100 and (~finite).sum() >= layer.n_contours  # polylines, NaN-separated
     (x0, x1), (y0, y1) = scene.view_range()
     assert np.all((x[finite] >= x0) & (x[finite] <= x1) & (y[finite] >= y0) & (y[finite] <= y1))
+
+
+def test_diagnostic_side_plots_ask_each_groups_optimizer(qtbot, run):
+    """All side plots on: the factors plot holds Adam's two factors only (SGD has none, named in a
+    legend); no group has weight decay, so there is no weight-decay plot."""
+    exp, res = run
+    scene = offscreen_scene(qtbot, exp, res, {"side_plots": "auto"}, size=(400, 300))
+    scene.show_frame(len(res.step) - 1)
+    assert "weight_decay" not in scene.side.names and "bias" in scene.side.names
+    legend = [label.text for _sample, label in scene.side.plots["bias"].legend.items]
+    assert legend == ["Adam: 1/(1−β₁ᵗ)", "Adam: 1/(1−β₂ᵗ)"]
+    (x1, y1), (x2, y2) = scene.side.drawn_curves("bias")
+    t = res.step[1:].astype(np.float64)
+    np.testing.assert_allclose(10 ** y1[1:], 1 / (1 - 0.9**t), rtol=1e-12)
+    np.testing.assert_allclose(10 ** y2[1:], 1 / (1 - 0.999**t), rtol=1e-12)

@@ -139,7 +139,7 @@ def _info(step):
         "steps": steps, "positions": np.zeros((n, 2)), "loss": np.ones(n), "grad": np.ones((n, 2)),
         "lr_preconditioned": np.ones((n, 2)), "lr_realized": np.ones((n, 2)), "step": step,
         "state": {"exp_avg": np.array([0.1, 0.2]), "exp_avg_sq": np.array([0.3, 0.4])},
-        "hyper": {"betas": (0.9, 0.999), "lr": 0.01}, "alive": True,
+        "optimizer": "adam", "hyper": {"betas": (0.9, 0.999), "lr": 0.01}, "alive": True,
     }
 
 

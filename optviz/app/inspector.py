@@ -2,10 +2,13 @@
 
 Everything shown is of one step, the cursor's: the values recorded in the
 history (position, loss, gradient, preconditioned and realized learning rate,
-last step) at the cursor's frame, and the optimizer state (m, v, their
-bias-corrected forms, accumulators) only when that frame is the live step,
-the one step the engine holds a state for; at any other step a line says so
-instead. The optimizer's update rule is shown beside them.
+last step) at the cursor's frame, and the optimizer state only when that frame
+is the live step, the one step the engine holds a state for; at any other step
+a line says so instead. The state is named as the optimizer's spec documents it
+(Adam's two ingredients, first moment m and second moment v, in the lecture
+notes' notation), followed by the spec's step-dependent factors (bias corrections,
+NAdam's μ_t, RAdam's r_t) and the corrected state they give (m̂, v̂). The
+optimizer's update rule is shown beside them.
 """
 
 from __future__ import annotations
@@ -17,19 +20,6 @@ from PySide6 import QtGui, QtWidgets
 
 __all__ = ["InspectorPanel", "inspection_rows"]
 
-STATE_DOC = {
-    "momentum_buffer": "momentum buffer b",
-    "sum": "accumulated squared gradients G",
-    "square_avg": "running mean of g² (v)",
-    "grad_avg": "running mean of g (ḡ, centered)",
-    "acc_delta": "running mean of Δ² (u)",
-    "exp_avg": "first moment m",
-    "exp_avg_sq": "second moment v",
-    "max_exp_avg_sq": "max of v (amsgrad v̄)",
-    "exp_inf": "infinity norm u",
-}
-
-
 def _f(v) -> str:
     v = float(v)
     if not np.isfinite(v):
@@ -40,9 +30,42 @@ def _f(v) -> str:
     return f"{v:.4e}" if a < 1e-3 or a >= 1e4 else f"{v:.6f}"
 
 
+def _particle_hyper(hyper: dict, index: int) -> dict:
+    """The hyperparameters of one particle: a swept one is an array of one value per particle."""
+    return {k: (v[index] if isinstance(v, np.ndarray) and v.ndim >= 1 else v) for k, v in hyper.items()}
+
+
+def _state_rows(spec, state: dict, hyper: dict, t: int) -> list[tuple[str, str, str]]:
+    """The optimizer's own diagnostics at step t: its state with the lecture notes' names, its
+    step-dependent factors and the state they correct (m̂, v̂), all from its spec."""
+    rows = []
+    for name, val in state.items():
+        try:
+            label = spec.state_doc(name).label if spec is not None else name
+        except KeyError:
+            label = name
+        rows.append((f"{label}  [{name}]", _f(val[0]), _f(val[1])))
+    if spec is None or not spec.factors or t < 1:
+        return rows
+    factors = {f.key: (f, float(v[0])) for f, v in spec.time_factors(hyper, [t])}
+    for f, value in factors.values():
+        state_text = "" if f.on(hyper) else f"  ({f.switch} off: 1)"
+        shown_value = _f(value) if np.isfinite(value) else "not acting yet"
+        rows.append((f"{f.symbol} = {f.meaning}{state_text}", shown_value, ""))
+    for c in spec.corrected:
+        if c.state in state and np.isfinite(factors[c.factor][1]):
+            v = np.asarray(state[c.state], dtype=np.float64) * factors[c.factor][1]
+            rows.append((f"{c.symbol} = {c.formula}", _f(v[0]), _f(v[1])))
+    return rows
+
+
 def inspection_rows(info: dict, cursor_step: int) -> tuple[int, list[tuple[str, str, str]]]:
-    """(shown step, rows of (quantity, x, y)) for the inspector at ``cursor_step``."""
-    from optviz.core.optimizers import bias_correction_factors
+    """(shown step, rows of (quantity, x, y)) for the inspector at ``cursor_step``.
+
+    The optimizer's state, factors and corrected state are named by its spec
+    (``info["optimizer"]``); without one, the state arrays by their names only.
+    """
+    from optviz.core.optimizers import get_optimizer
 
     steps = info["steps"]
     k = int(np.searchsorted(steps, cursor_step, side="right")) - 1
@@ -70,32 +93,9 @@ def inspection_rows(info: dict, cursor_step: int) -> tuple[int, list[tuple[str, 
             rows.append(("diverged at step", str(info.get("diverged_at")), ""))
         return shown, rows
     rows.append((f"optimizer state at step {t}", "", ""))
-    hyper = info.get("hyper", {})
-    for name, val in info["state"].items():
-        rows.append((f"{STATE_DOC.get(name, name)}  [{name}]", _f(val[0]), _f(val[1])))
-    state = info["state"]
-    if "exp_avg" in state and "betas" in hyper and t >= 1:
-        c1, c2 = bias_correction_factors(tuple(hyper["betas"]), [t])
-        c1, c2 = float(c1[0]), float(c2[0])
-        on = bool(hyper.get("bias_correction", True))
-        rows.append((f"bias corrections 1/(1-β₁ᵗ), 1/(1-β₂ᵗ){'' if on else ' (off)'}", _f(c1), _f(c2)))
-        m = state["exp_avg"]
-        rows.append(("m̂ = m / (1-β₁ᵗ)", _f(m[0] * c1), _f(m[1] * c1)))
-        if "exp_avg_sq" in state:
-            v = state["exp_avg_sq"]
-            rows.append(("v̂ = v / (1-β₂ᵗ)", _f(v[0] * c2), _f(v[1] * c2)))
-            eps = float(hyper.get("eps", 1e-8))
-            lr0 = float(hyper.get("lr", 1e-3))
-            vv = v * (c2 if on else 1.0)
-            with np.errstate(all="ignore"):
-                eff = lr0 / (np.sqrt(vv) + eps)
-            rows.append(("lr / (√v̂ + eps) now (base lr)", _f(eff[0]), _f(eff[1])))
-    if "sum" in state:
-        eps = float(hyper.get("eps", 1e-10))
-        lr0 = float(hyper.get("lr", 1e-2))
-        with np.errstate(all="ignore"):
-            eff = lr0 / (np.sqrt(state["sum"]) + eps)
-        rows.append(("lr / (√G + eps) now (base lr)", _f(eff[0]), _f(eff[1])))
+    spec = get_optimizer(info["optimizer"]) if "optimizer" in info else None
+    hyper = _particle_hyper(dict(info.get("hyper", {})), int(info.get("index", 0)))
+    rows += _state_rows(spec, info["state"], hyper, t)
     if not info.get("alive", True):
         rows.append(("diverged at step", str(info.get("diverged_at")), ""))
     return shown, rows

@@ -9,7 +9,8 @@ here. Each maps a name to the title a menu shows.
 SIDE_PLOTS = {
     "loss": "Loss",
     "lr": "Effective learning rates",
-    "bias_correction": "Adam bias correction",
+    "bias_correction": "Bias correction and other step factors",
+    "weight_decay": "Weight decay applied per step",
 }
 
 #: Perceptually uniform colormaps of the landscape image (pyqtgraph ships them).

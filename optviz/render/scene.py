@@ -57,7 +57,8 @@ Result-like data: attributes ``positions`` (F, N, 2), ``loss`` (F, N),
 :meth:`SidePlots.build`). Other attributes are ignored. Frame 0 is the initial state.
 
 Experiment-like input: ``title``, ``caption`` (optional), ``landscape_spec()``, ``landscape_params()``,
-``groups`` (``label``, ``optimizer``, ``hyper``, ``color``), ``run.steps``.
+``groups`` (``label``, ``optimizer``, ``color``, ``sweep_axes()``, ``resolved_hyper()``,
+``resolved_schedule()``), ``run.steps``.
 """
 
 from __future__ import annotations
@@ -68,31 +69,26 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.core.optimizers import get_optimizer
 from optviz.models.live import frame_for_step
 from optviz.models.vocabulary import FUTURE_ALIASES
 from optviz.render.colors import THEMES, group_colors
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, RenderOptions
 from optviz.render.particles import ParticleLayer
-from optviz.render.side_plots import ADAM_FAMILY, SidePlots
+from optviz.render.side_plots import GroupOptimizer, SidePlots
 
 __all__ = ["Scene", "SIDE_PLOTS"]
 
 _NEVER = np.iinfo(np.int64).max // 2
 
 
-def _betas(group):
-    """(beta1, beta2, bias_correction_on) for Adam-family groups, else None."""
-    name = str(getattr(group, "optimizer", "")).lower()
-    if name not in ADAM_FAMILY:
+def _optimizer(group) -> GroupOptimizer | None:
+    """What the side plots ask of a group's optimizer (its spec answers); None for a swept
+    group, whose hyperparameters differ per particle."""
+    if group.sweep_axes():
         return None
-    hyper = dict(getattr(group, "hyper", None) or {})
-    b = hyper.get("betas", (0.9, 0.999))
-    try:
-        b1, b2 = float(b[0]), float(b[1])
-    except (TypeError, ValueError, IndexError):
-        b1, b2 = 0.9, 0.999
-    return (b1, b2, bool(hyper.get("bias_correction", True)))
+    return GroupOptimizer(get_optimizer(group.optimizer), group.resolved_hyper(), group.resolved_schedule())
 
 
 class Scene(pg.GraphicsLayoutWidget):
@@ -211,7 +207,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self._minima_kinds = sorted({m.kind for m in minima})
         self._colors = group_colors(exp.groups)
         self._labels = [str(getattr(g, "label", f"group {i}")) for i, g in enumerate(exp.groups)]
-        self._betas = [_betas(g) for g in exp.groups]
+        self._optimizers = [_optimizer(g) for g in exp.groups]
         run = getattr(exp, "run", None)
         self._total_steps = getattr(run, "steps", None)
         self._update_title()
@@ -273,7 +269,7 @@ class Scene(pg.GraphicsLayoutWidget):
             self._colors += [parse_color(GROUP_PALETTE[i % len(GROUP_PALETTE)])
                              for i in range(ng, group.max() + 1)]
             self._labels += [f"group {i}" for i in range(ng, group.max() + 1)]
-            self._betas += [None] * (group.max() + 1 - ng)
+            self._optimizers += [None] * (group.max() + 1 - ng)
         if new_groups or not same_src or len(self._counts) != len(self._colors):
             self._counts = np.bincount(group, minlength=len(self._colors))
         if new_groups:
@@ -513,7 +509,8 @@ class Scene(pg.GraphicsLayoutWidget):
         self.side.build(names, dict(
             steps=np.asarray(d.step, dtype=np.int64), loss=d.loss,
             lr_pre=d.lr_preconditioned, lr_real=d.lr_realized, group=np.asarray(d.group),
-            colors=self._colors, labels=self._labels, betas=self._betas,
+            colors=self._colors, labels=self._labels, optimizers=self._optimizers,
+            positions=getattr(d, "positions", None),
             stats=getattr(d, "side_stats", None),
         ))
         self.side.set_visible_groups(self._visible_groups)

@@ -1,4 +1,5 @@
-"""Time-linked side plots: loss, per-parameter effective learning rate, bias correction.
+"""Time-linked side plots: loss, per-parameter effective learning rate, bias correction,
+weight decay.
 
 :class:`SidePlots` owns up to four ``pg.PlotItem``s stacked in one column of the
 scene's layout, all sharing the x axis (optimizer step) and each with a
@@ -9,8 +10,14 @@ vertical time cursor (``InfiniteLine``) that :meth:`SidePlots.set_step` moves:
 * ``lr`` — two plots: the preconditioned LR (the optimizer's own per-parameter
   step size) and the realized LR ``|Δθ_i| / |g_i|``, medians per group,
   parameter x solid and y dashed, log scale;
-* ``bias_correction`` — for Adam-family groups with bias correction on:
-  ``1/(1-β1^t)`` solid and ``1/(1-β2^t)`` dashed, log scale.
+* ``bias_correction`` — each group's own step-dependent factors, as its optimizer's
+  spec gives them (Adam: ``1/(1-β1^t)`` and ``1/(1-β2^t)``; NAdam: μ_t and
+  ``1/(1-β2^t)``; RAdam: ``1/(1-β1^t)`` and r_t from the step it acts; Adamax:
+  ``1/(1-β1^t)``), a legend naming each, log scale;
+* ``weight_decay`` — per group with weight decay, the median over its particles of
+  the change of θ per step that the decay alone causes (the spec's
+  ``decay_per_step``: L2 scaled by the preconditioned LR, decoupled by lr_t),
+  parameter x solid and y dashed, log scale.
 
 Curves are computed once per :meth:`SidePlots.build`; building again with
 the same plots and groups updates the curves in place (no new items).
@@ -30,36 +37,39 @@ redrawing costs the same at step 10,000 as at step 10.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.core.optimizers import DECAY_TEXT, OptimizerSpec
+from optviz.core.schedules import learning_rates
 from optviz.core.statistics import group_quantiles
 from optviz.models.vocabulary import FUTURE_MODES
 
-__all__ = ["SidePlots", "group_quantiles", "bias_correction_factors", "ADAM_FAMILY", "FUTURE_MODES",
-           "decimation_index"]
+__all__ = ["SidePlots", "GroupOptimizer", "group_quantiles", "FUTURE_MODES", "decimation_index"]
 
 #: What the side plots show after the cursor: nothing, or the whole curves as faint ghosts.
-
-#: Optimizers whose update is divided by a bias-corrected second moment.
-ADAM_FAMILY = {"adam", "adamw", "nadam", "radam"}
 
 AXIS_WIDTH = 62
 _CACHE = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
-def bias_correction_factors(steps: np.ndarray, beta1: float, beta2: float):
-    """``1/(1-β1^t)`` and ``1/(1-β2^t)`` at optimizer steps ``t`` (step 0 -> NaN)."""
-    from optviz.core.optimizers import bias_correction_factors as factors
+@dataclass(frozen=True)
+class GroupOptimizer:
+    """A group's optimizer as the side plots ask it: its spec, resolved hyperparameters and
+    resolved learning-rate schedule (one value each: a swept group has none)."""
 
-    t = np.asarray(steps, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c1, c2 = factors((beta1, beta2), t)
-    c1[t <= 0] = np.nan
-    c2[t <= 0] = np.nan
-    return c1, c2
+    spec: OptimizerSpec
+    hyper: dict
+    schedule: dict
+
+
+#: Line styles of a group's curves in a plot, in order (first factor solid, second dashed, ...).
+_STYLES = (QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.DotLine)
+#: Particles per group whose weight-decay term is computed (an even sample of larger groups).
+_DECAY_SAMPLE = 2000
 
 
 def _fmt_pow(v: float) -> str:
@@ -267,11 +277,12 @@ class SidePlots:
         return p
 
     def build(self, names, data) -> None:
-        """Show the plots ``names`` (subset of loss, lr, bias_correction) for ``data``.
+        """Show the plots ``names`` (subset of loss, lr, bias_correction, weight_decay) for ``data``.
 
         ``data``: dict with ``steps`` (F,), ``loss`` (F, N), ``lr_pre`` and
-        ``lr_real`` (F, N, 2), ``group`` (N,), ``colors``, ``labels``, and
-        ``betas``: per group (beta1, beta2, bias_correction_on) or None.
+        ``lr_real`` (F, N, 2), ``group`` (N,), ``colors``, ``labels``,
+        ``optimizers``: per group a :class:`GroupOptimizer` or None, and ``positions``
+        (F, N, 2) or None (the weight-decay plot needs them).
         Optional ``stats``: per-frame group statistics computed elsewhere (the
         app keeps them incrementally), a dict of ``loss_q`` (G, 3, F: 10 %, 50 %,
         90 % quantiles), ``lr_pre`` and ``lr_real`` (G, 2, F: medians of x, y);
@@ -294,9 +305,12 @@ class SidePlots:
             specs.append("loss")
         if "lr" in names:
             specs += ["lr_pre", "lr_real"]
-        betas = data.get("betas") or [None] * ng
-        if "bias_correction" in names and any(b is not None for b in betas):
+        optimizers = list(data.get("optimizers") or ()) + [None] * ng
+        if "bias_correction" in names and any(o is not None and o.spec.factors for o in optimizers[:ng]):
             specs.append("bias")
+        if "weight_decay" in names and data.get("positions") is not None and any(
+                o is not None and o.spec.weight_decay_mode(o.hyper) for o in optimizers[:ng]):
+            specs.append("weight_decay")
         counts = np.bincount(group, minlength=ng) if len(group) else np.zeros(ng, int)
         # series per plot: title, log, curves [(group, style, y)], bands [(group, lo, hi)]
         series = {}
@@ -308,10 +322,14 @@ class SidePlots:
                          else "effective LR, realized |Δθ|/|g|   (— x,  ‐ ‐ y)")
                 med = None if stats is None else stats.get(key)
                 series[key] = self._lr_series(title, data[key], group, colors, med)
+            elif key == "bias":
+                series[key] = self._factor_series(steps, optimizers, data.get("labels"), ng)
             else:
-                series[key] = self._bias_series(steps, betas, colors)
+                series[key] = self._decay_series(steps, data["positions"], data["lr_pre"], group, optimizers,
+                                                 data.get("labels"), ng)
         struct = (tuple(colors), tuple(
-            (k, tuple((g, st) for g, st, _ in s["curves"]), tuple(g for g, _, _ in s["bands"]))
+            (k, tuple((g, st) for g, st, _ in s["curves"]), tuple(g for g, _, _ in s["bands"]),
+             tuple(s.get("legend", ())))
             for k, s in series.items()))
         if struct != self._struct:
             self._create(series, colors)
@@ -331,6 +349,9 @@ class SidePlots:
                 "bands": [(np.clip(np.asarray(blo, dtype=np.float64), a, b),
                            np.clip(np.asarray(bhi, dtype=np.float64), a, b)) for _g, blo, bhi in s["bands"]],
             }
+        for key, s in series.items():
+            if s.get("legend"):
+                self._place_legend(key, steps)
         self._steps = steps
         self._cut = -1
         self._draw_ghosts()
@@ -393,6 +414,7 @@ class SidePlots:
                 self._ghost_ids.add(id(ghost))
                 ghosts.append(ghost)
             self._items[key] = {"curves": curves, "bands": bands, "ghosts": ghosts}
+            self._set_legend(p, [(curves[i], text) for i, text in s.get("legend", ())])
         if not reuse:
             first = None
             for p in self.plots.values():
@@ -449,26 +471,92 @@ class SidePlots:
         # spikes where |g| ~ 0 (sign methods: Lion): the range follows the bulk of the values
         return dict(title=title + ", log scale", log=True, curves=curves, bands=[], robust=True)
 
-    def _bias_series(self, steps, betas, colors):
-        curves = []
-        seen = set()
-        for g, c in enumerate(colors):
-            b = betas[g]
-            if b is None:
+    def _set_legend(self, p, entries) -> None:
+        """Show ``entries`` ((curve, text) pairs) in a legend at the plot's top right, or none."""
+        if not entries and p.legend is None:
+            return
+        if p.legend is None:
+            p.addLegend(offset=(-4, 4), verSpacing=-6, brush=pg.mkBrush(*self.theme["panel"]),
+                        labelTextColor=self.theme["foreground"],
+                        labelTextSize=f"{max(self.font_px - 3, 8)}px")
+        p.legend.clear()
+        for curve, text in entries:
+            p.legend.addItem(curve, text)
+        p.legend.setVisible(bool(entries))
+
+    def _place_legend(self, key: str, steps: np.ndarray) -> None:
+        """Put plot ``key``'s legend in the corner its curves (the whole run's) cross least."""
+        legend = self.plots[key].legend
+        lo, hi = self._yranges.get(key, (0.0, 1.0))
+        fx = np.asarray(steps, dtype=np.float64) / max(self._xmax, 1.0)
+        counts = {}
+        for corner in ((-4, 4), (4, 4), (-4, -4), (4, -4)):  # top right first: ties keep it
+            in_x = fx > 0.55 if corner[0] < 0 else fx < 0.45
+            n = 0
+            for y in self._drawn[key]["curves"]:
+                fy = (y - lo) / max(hi - lo, 1e-12)
+                n += int(np.count_nonzero(in_x & ((fy > 0.6) if corner[1] > 0 else (fy < 0.4))))
+            counts[corner] = n
+        best = min(counts, key=counts.get)
+        if legend.opts.get("offset") != best:
+            legend.setOffset(best)
+
+    @staticmethod
+    def _names(optimizers, labels, drawn):
+        """Per group in ``drawn``: its optimizer's title, or its label where two drawn groups share the title."""
+        titles = {g: optimizers[g].spec.title for g in drawn}
+        shared = [t for t in titles.values() if list(titles.values()).count(t) > 1]
+        labels = list(labels or ())
+        return {g: (labels[g] if t in shared and g < len(labels) else t) for g, t in titles.items()}
+
+    def _factor_series(self, steps, optimizers, labels, ng):
+        """Each group's own step-dependent factors (its spec's), one style per factor, named in a legend."""
+        curves, legend = [], []
+        names = self._names(optimizers, labels, [g for g in range(ng) if optimizers[g] is not None])
+        for g in range(ng):
+            o = optimizers[g]
+            if o is None:
                 continue
-            b1, b2, corrected = b
-            c1, c2 = bias_correction_factors(steps, b1, b2)
-            if not corrected:  # bias_correction = false: the factors are 1
-                c1 = np.where(np.isfinite(c1), 1.0, np.nan)
-                c2 = np.where(np.isfinite(c2), 1.0, np.nan)
-            key = (b, tuple(c))
-            if key in seen:
+            for k, (factor, values) in enumerate(o.spec.time_factors(o.hyper, steps)):
+                off = "" if factor.on(o.hyper) else " (off: 1)"
+                legend.append((len(curves), f"{names[g]}: {factor.symbol}{off}"))
+                curves.append((g, _STYLES[k % len(_STYLES)], _log10(values)))
+        return dict(title="bias correction and other step factors, log scale", log=True, curves=curves, bands=[],
+                    legend=legend)
+
+    def _decay_series(self, steps, positions, lr_pre, group, optimizers, labels, ng):
+        """Per group with weight decay: the median over its particles of |Δθ| per step from the decay alone.
+
+        The decay of step t acts on θ_(t-1): the frame of step t - 1, or where it is not
+        recorded the nearest one, step t's. Frame 0 (no step led there) has none.
+        """
+        n_frames = len(steps)
+        prev = np.arange(n_frames)
+        if n_frames > 1:
+            prev[1:] = np.where(steps[:-1] == steps[1:] - 1, prev[:-1], prev[1:])
+        curves, legend = [], []
+        names = self._names(optimizers, labels, [g for g in range(ng) if optimizers[g] is not None
+                                                 and optimizers[g].spec.weight_decay_mode(optimizers[g].hyper)])
+        for g in range(ng):
+            o = optimizers[g]
+            mode = o.spec.weight_decay_mode(o.hyper) if o is not None else None
+            idx = np.flatnonzero(group == g)
+            if mode is None or not len(idx):
                 continue
-            seen.add(key)
-            curves.append((g, QtCore.Qt.PenStyle.SolidLine, _log10(c1)))
-            curves.append((g, QtCore.Qt.PenStyle.DashLine, _log10(c2)))
-        return dict(title="Adam bias correction  (— 1/(1−β₁ᵗ),  ‐ ‐ 1/(1−β₂ᵗ)), log scale", log=True,
-                    curves=curves, bands=[])
+            if len(idx) > _DECAY_SAMPLE:
+                idx = idx[np.linspace(0, len(idx) - 1, _DECAY_SAMPLE).round().astype(np.int64)]
+            theta = np.asarray(positions[:, idx], dtype=np.float64)[prev]
+            pre = np.asarray(lr_pre[:, idx], dtype=np.float64)
+            lr_t = learning_rates(o.hyper["lr"], o.schedule, np.maximum(steps, 1))
+            with np.errstate(all="ignore"):
+                decay = o.spec.decay_per_step(o.hyper, lr_t[:, None, None], pre, theta)
+            decay[steps < 1] = np.nan
+            legend.append((len(curves), f"{names[g]}: {DECAY_TEXT[mode]}"))
+            for axis in (0, 1):
+                med = group_quantiles(decay[:, :, axis], np.zeros(len(idx), np.int64), 1, qs=(0.5,))[0, 0]
+                curves.append((g, _STYLES[axis], _log10(med)))
+        return dict(title="weight decay: |Δθ| per step from the decay alone   (— x,  ‐ ‐ y), log scale", log=True,
+                    curves=curves, bands=[], legend=legend)
 
     def _set_yrange(self, p, key, arrays, log, clip=None, robust=False):
         lo, hi = _range(arrays, log, robust=robust)

@@ -12,11 +12,14 @@ by names, not positions:
   may keep across steps (NAdam's μ product), 1.0 before the first step.
 - ``rule(theta, grad, *STATE, *COLUMNS, *COEFFICIENTS)``: one parameter's update,
   returning ``(new theta, *new STATE, preconditioned LR)``.
+
+Each module also owns its diagnostics, carried by its specs (see optviz.core.optimizers.spec):
+``UPDATE_RULE`` (text, data: it survives ``python -OO``), ``STATE_DOCS`` (the state in the
+lecture notes' notation) and, where the rule has step-dependent factors, ``FACTORS`` with
+``factor_values(h, t)`` and ``CORRECTED``.
 """
 
 from types import ModuleType
-
-import numpy as np
 
 from optviz.core.inputs import shown
 from optviz.core.optimizers import (
@@ -30,7 +33,16 @@ from optviz.core.optimizers import (
     rmsprop,
     sgd,
 )
-from optviz.core.optimizers.spec import HyperparameterError, HyperSpec, OptimizerSpec
+from optviz.core.optimizers.adam import bias_correction_factors
+from optviz.core.optimizers.spec import (
+    DECAY_TEXT,
+    Corrected,
+    Factor,
+    HyperparameterError,
+    HyperSpec,
+    OptimizerSpec,
+    StateDoc,
+)
 
 #: The one table of optimizer families: name -> module. Dispatch and kernel generation read it.
 FAMILIES: dict[str, ModuleType] = {
@@ -42,11 +54,15 @@ ALIASES = {"gd": "sgd"}
 
 __all__ = [
     "ALIASES",
+    "Corrected",
+    "DECAY_TEXT",
     "FAMILIES",
+    "Factor",
     "OPTIMIZERS",
     "HyperSpec",
     "HyperparameterError",
     "OptimizerSpec",
+    "StateDoc",
     "bias_correction_factors",
     "get_optimizer",
 ]
@@ -61,7 +77,3 @@ def get_optimizer(name: str, where: str = "optimizer") -> OptimizerSpec:
     return OPTIMIZERS[key]
 
 
-def bias_correction_factors(betas: tuple[float, float], steps) -> tuple[np.ndarray, np.ndarray]:
-    """Adam's bias-correction factors 1/(1 - β₁ᵗ) and 1/(1 - β₂ᵗ) at the given steps t >= 1."""
-    t = np.asarray(steps, dtype=np.float64)
-    return 1.0 / (1.0 - betas[0] ** t), 1.0 / (1.0 - betas[1] ** t)

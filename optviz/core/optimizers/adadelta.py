@@ -11,6 +11,7 @@ from optviz.core.optimizers.common import flush, weight_decay_columns, weight_de
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
+    StateDoc,
     decoupled_weight_decay,
     eps,
     lr,
@@ -30,6 +31,11 @@ u ← ρ u + (1 - ρ) Δ²
 θ ← θ - lr_t Δ
 """
 
+STATE_DOCS = (
+    StateDoc("square_avg", "v", "running mean of g²", "the scale of the gradients"),
+    StateDoc("acc_delta", "u", "running mean of Δ²", "the scale of the updates"),
+)
+
 SPECS = (
     OptimizerSpec(
         "adadelta", "Adadelta", FAMILY, "Adadelta",
@@ -44,6 +50,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t √(u + eps) / √(v + eps) per parameter",
         "Step sizes from the ratio of running RMS of updates and of gradients.",
+        state_docs=STATE_DOCS,
     ),
 )
 

@@ -11,6 +11,7 @@ from optviz.core.optimizers.common import eps_split, flush, weight_decay_columns
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
+    StateDoc,
     decoupled_weight_decay,
     eps,
     eps_placement,
@@ -32,6 +33,8 @@ G ← G + g²                                   (G₀ = initial_accumulator_valu
 t = 1, 2, ... is the step.
 """
 
+STATE_DOCS = (StateDoc("sum", "G", "sum of squared gradients", "only grows, so the step size only shrinks"),)
+
 SPECS = (
     OptimizerSpec(
         "adagrad", "AdaGrad", FAMILY, "Adagrad",
@@ -49,6 +52,7 @@ SPECS = (
         UPDATE_RULE,
         "clr / (√G + eps) per parameter; it only decreases",
         "Per-parameter step sizes from the running sum of squared gradients.",
+        state_docs=STATE_DOCS,
     ),
 )
 

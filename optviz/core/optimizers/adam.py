@@ -9,8 +9,11 @@ import numpy as np
 from optviz.core.jit import CALLEE_OPTIONS, INLINE_OPTIONS, njit
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
+    Corrected,
+    Factor,
     HyperSpec,
     OptimizerSpec,
+    StateDoc,
     betas,
     bias_correction,
     decoupled_weight_decay,
@@ -52,11 +55,45 @@ m̂ = m / (1 - β₁ᵗ)              v̂ = v / (1 - β₂ᵗ)          (bias_co
 t = 1, 2, ... is the step.
 """
 
+#: The state with the lecture notes' notation: m and v are Adam's two ingredients.
+STATE_DOCS = (
+    StateDoc("exp_avg", "m", "first moment", "ingredient 1, the direction (momentum's average of g)"),
+    StateDoc("exp_avg_sq", "v", "second moment", "ingredient 2, the scale (RMSProp's average of g²)"),
+    StateDoc("max_exp_avg_sq", "v̄", "running maximum of v", "AMSGrad divides by it instead of v"),
+)
+
+FACTORS = (
+    Factor("bc1", "1/(1−β₁ᵗ)", "bias correction of m", switch="bias_correction"),
+    Factor("bc2", "1/(1−β₂ᵗ)", "bias correction of v", switch="bias_correction"),
+)
+
+CORRECTED = (
+    Corrected("m̂", "m / (1−β₁ᵗ)", "exp_avg", "bc1"),
+    Corrected("v̂", "v / (1−β₂ᵗ)", "exp_avg_sq", "bc2"),
+)
+
+
+def bias_correction_factors(betas: tuple[float, float], steps) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's bias-correction factors 1/(1 - β₁ᵗ) and 1/(1 - β₂ᵗ) at the given steps t >= 1."""
+    t = np.asarray(steps, dtype=np.float64)
+    return 1.0 / (1.0 - betas[0] ** t), 1.0 / (1.0 - betas[1] ** t)
+
+
+def factor_values(h, t: np.ndarray) -> dict:
+    """1/(1 - β₁ᵗ) and 1/(1 - β₂ᵗ) at steps t (as if bias correction were on)."""
+    bc1, bc2 = bias_correction_factors(h["betas"], t)
+    return {"bc1": bc1, "bc2": bc2}
+
+
+def _spec(name: str, title: str, wd: float, decoupled: bool, summary: str) -> OptimizerSpec:
+    return OptimizerSpec(name, title, FAMILY, title, _hypers(wd, decoupled), STATE, UPDATE_RULE, _EFFECTIVE,
+                         summary, state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values,
+                         corrected=CORRECTED)
+
+
 SPECS = (
-    OptimizerSpec("adam", "Adam", FAMILY, "Adam", _hypers(0.0, False), STATE,
-                  UPDATE_RULE, _EFFECTIVE, "Momentum on the gradient, RMSProp-style scaling, bias correction."),
-    OptimizerSpec("adamw", "AdamW", FAMILY, "AdamW", _hypers(1e-2, True), STATE,
-                  UPDATE_RULE, _EFFECTIVE, "Adam with weight decay applied to the weights, not the gradient."),
+    _spec("adam", "Adam", 0.0, False, "Momentum on the gradient, RMSProp-style scaling, bias correction."),
+    _spec("adamw", "AdamW", 1e-2, True, "Adam with weight decay applied to the weights, not the gradient."),
 )
 
 

@@ -9,7 +9,10 @@ from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers.adam import bias_terms
 from optviz.core.optimizers.common import flush, lerp, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
+    Corrected,
+    Factor,
     OptimizerSpec,
+    StateDoc,
     betas,
     bias_correction,
     decoupled_weight_decay,
@@ -30,6 +33,21 @@ u ← max(β₂ u, |g| + eps)
 θ ← θ - lr_t / (1 - β₁ᵗ) · m / u             (bias_correction = false: no 1/(1 - β₁ᵗ))
 """
 
+STATE_DOCS = (
+    StateDoc("exp_avg", "m", "first moment", "the direction"),
+    StateDoc("exp_inf", "u", "infinity norm", "the scale: running maximum of |g|"),
+)
+
+FACTORS = (Factor("bc1", "1/(1−β₁ᵗ)", "bias correction of m", switch="bias_correction"),)
+
+CORRECTED = (Corrected("m̂", "m / (1−β₁ᵗ)", "exp_avg", "bc1"),)
+
+
+def factor_values(h, t: np.ndarray) -> dict:
+    """1/(1 - β₁ᵗ) at steps t (u needs no correction: a maximum is not biased toward 0)."""
+    return {"bc1": 1.0 / (1.0 - h["betas"][0] ** t)}
+
+
 SPECS = (
     OptimizerSpec(
         "adamax", "Adamax", FAMILY, "Adamax",
@@ -38,6 +56,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t / u per parameter",
         "Adam with the running maximum of |g| in place of the RMS.",
+        state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values, corrected=CORRECTED,
     ),
 )
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers.common import flush, sign
-from optviz.core.optimizers.spec import HyperSpec, OptimizerSpec, lr, weight_decay
+from optviz.core.optimizers.spec import HyperSpec, OptimizerSpec, StateDoc, lr, weight_decay
 
 FAMILY = "lion"
 
@@ -19,6 +19,8 @@ c = sign(β₁ m + (1 - β₁) g)
 m ← β₂ m + (1 - β₂) g
 θ ← θ - lr_t (c + λθ)                        (weight decay is always decoupled)
 """
+
+STATE_DOCS = (StateDoc("exp_avg", "m", "momentum", "its sign, mixed with g, is the step's direction"),)
 
 SPECS = (
     OptimizerSpec(
@@ -34,6 +36,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t per parameter: every step moves each parameter by exactly lr_t",
         "Moves each parameter by ±lr along the sign of an interpolated momentum.",
+        state_docs=STATE_DOCS, decay="decoupled",
     ),
 )
 

@@ -8,8 +8,11 @@ import numpy as np
 from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
+    Corrected,
+    Factor,
     HyperSpec,
     OptimizerSpec,
+    StateDoc,
     betas,
     decoupled_weight_decay,
     eps,
@@ -33,6 +36,25 @@ s = √(v / (1 - β₂ᵗ)) + eps                   (eps_placement = "inside": �
 ψ = momentum_decay, t = 1, 2, ... the step.
 """
 
+STATE_DOCS = (
+    StateDoc("exp_avg", "m", "first moment", "the direction, mixed with g by the μ schedule"),
+    StateDoc("exp_avg_sq", "v", "second moment", "the scale"),
+)
+
+FACTORS = (
+    Factor("mu", "μ_t", "momentum weight β₁(1 − ½·0.96^(tψ)), rising from β₁/2 toward β₁"),
+    Factor("bc2", "1/(1−β₂ᵗ)", "bias correction of v"),
+)
+
+CORRECTED = (Corrected("v̂", "v / (1−β₂ᵗ)", "exp_avg_sq", "bc2"),)
+
+
+def factor_values(h, t: np.ndarray) -> dict:
+    """μ_t = β₁ (1 - ½·0.96^(tψ)) and 1/(1 - β₂ᵗ) at steps t."""
+    beta1, beta2 = h["betas"]
+    return {"mu": beta1 * (1.0 - 0.5 * 0.96 ** (t * h["momentum_decay"])), "bc2": 1.0 / (1.0 - beta2**t)}
+
+
 SPECS = (
     OptimizerSpec(
         "nadam", "NAdam", FAMILY, "NAdam",
@@ -46,6 +68,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t / (√v̂ + eps) per parameter",
         "Adam whose momentum looks ahead, as Nesterov's does.",
+        state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values, corrected=CORRECTED,
     ),
 )
 

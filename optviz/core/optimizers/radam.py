@@ -9,7 +9,10 @@ import numpy as np
 from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
+    Corrected,
+    Factor,
     OptimizerSpec,
+    StateDoc,
     betas,
     decoupled_weight_decay,
     eps,
@@ -32,6 +35,41 @@ m ← β₁ m + (1 - β₁) g        v ← β₂ v + (1 - β₂) g²        m̂ 
 otherwise θ ← θ - lr_t m̂                       (plain momentum while the variance is unreliable)
 """
 
+STATE_DOCS = (
+    StateDoc("exp_avg", "m", "first moment", "the direction"),
+    StateDoc("exp_avg_sq", "v", "second moment", "the scale, used once r_t switches on"),
+)
+
+FACTORS = (
+    Factor("bc1", "1/(1−β₁ᵗ)", "bias correction of m"),
+    Factor("r", "r_t", "rectification: absent (plain momentum step) while ρ_t ≤ 5, then rising toward 1"),
+)
+
+CORRECTED = (Corrected("m̂", "m / (1−β₁ᵗ)", "exp_avg", "bc1"),)
+
+
+def factor_values(h, t: np.ndarray) -> dict:
+    """1/(1 - β₁ᵗ) and the rectification r_t at steps t (NaN while ρ_t <= 5: not rectified)."""
+    beta1, beta2 = h["betas"]
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    rho_t = rho_inf - 2.0 * t * beta2**t / (1.0 - beta2**t)
+    on = rho_t > 5.0
+    with np.errstate(invalid="ignore"):
+        r = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    return {"bc1": 1.0 / (1.0 - beta1**t), "r": np.where(on, r, np.nan)}
+
+
+def first_rectified_step(h) -> int | None:
+    """The first step t at which r_t acts (ρ_t > 5), None if it never does (β₂ too small)."""
+    beta2 = h["betas"][1]
+    if 2.0 / (1.0 - beta2) - 1.0 <= 5.0:
+        return None
+    t = 1
+    while not np.isfinite(factor_values(h, np.array([float(t)]))["r"][0]):
+        t += 1
+    return t
+
+
 SPECS = (
     OptimizerSpec(
         "radam", "RAdam", FAMILY, "RAdam",
@@ -40,6 +78,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t r √(1 - β₂ᵗ)/(√v + eps) once rectified, lr_t before",
         "Adam that behaves like momentum SGD until the variance estimate is reliable.",
+        state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values, corrected=CORRECTED,
     ),
 )
 

@@ -11,6 +11,7 @@ from optviz.core.optimizers.common import eps_split, flush, lerp, weight_decay_c
 from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
+    StateDoc,
     decoupled_weight_decay,
     eps,
     eps_placement,
@@ -32,6 +33,12 @@ momentum μ > 0:  b ← μ b + g / s,  θ ← θ - lr_t b
 otherwise:       θ ← θ - lr_t g / s
 """
 
+STATE_DOCS = (
+    StateDoc("square_avg", "v", "running mean of g²", "the scale; it forgets, unlike AdaGrad's sum"),
+    StateDoc("grad_avg", "ḡ", "running mean of g", "centered only: v - ḡ² is the variance"),
+    StateDoc("momentum_buffer", "b", "momentum buffer", "momentum > 0 only"),
+)
+
 SPECS = (
     OptimizerSpec(
         "rmsprop", "RMSProp", FAMILY, "RMSprop",
@@ -51,6 +58,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t / (√v + eps) per parameter (centered: lr_t / (√(v - ḡ²) + eps))",
         "Per-parameter step sizes from a running average of squared gradients.",
+        state_docs=STATE_DOCS,
     ),
 )
 

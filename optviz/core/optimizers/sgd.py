@@ -11,6 +11,7 @@ from optviz.core.optimizers.spec import (
     HyperparameterError,
     HyperSpec,
     OptimizerSpec,
+    StateDoc,
     decoupled_weight_decay,
     lr,
     weight_decay,
@@ -67,15 +68,19 @@ d = g + μ b_t if nesterov else b_t          (d = g when μ = 0)
 g is the loss gradient, t = 1, 2, ... the step.
 """
 
+STATE_DOCS = (StateDoc("momentum_buffer", "b", "momentum buffer", "the velocity: a running sum of gradients"),)
+
+
+def _spec(name: str, title: str, momentum: float, nesterov: bool, summary: str) -> OptimizerSpec:
+    return OptimizerSpec(name, title, FAMILY, "SGD", _hypers(momentum, nesterov), STATE, UPDATE_RULE, _EFFECTIVE,
+                         summary, (_check_nesterov,), state_docs=STATE_DOCS)
+
+
 SPECS = (
-    OptimizerSpec("sgd", "SGD (gradient descent)", FAMILY, "SGD", _hypers(0.0, False), STATE,
-                  UPDATE_RULE, _EFFECTIVE, "Steps against the gradient; optional momentum, Nesterov, weight decay.",
-                  (_check_nesterov,)),
-    OptimizerSpec("momentum", "Momentum", FAMILY, "SGD", _hypers(0.9, False), STATE,
-                  UPDATE_RULE, _EFFECTIVE, "SGD with a velocity that accumulates past gradients (μ = 0.9).",
-                  (_check_nesterov,)),
-    OptimizerSpec("nesterov", "Nesterov momentum", FAMILY, "SGD", _hypers(0.9, True), STATE,
-                  UPDATE_RULE, _EFFECTIVE, "Momentum that looks ahead along the velocity.", (_check_nesterov,)),
+    _spec("sgd", "SGD (gradient descent)", 0.0, False,
+          "Steps against the gradient; optional momentum, Nesterov, weight decay."),
+    _spec("momentum", "Momentum", 0.9, False, "SGD with a velocity that accumulates past gradients (μ = 0.9)."),
+    _spec("nesterov", "Nesterov momentum", 0.9, True, "Momentum that looks ahead along the velocity."),
 )
 
 

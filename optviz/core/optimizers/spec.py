@@ -1,17 +1,25 @@
-"""How an optimizer is described: its hyperparameters, their defaults and valid ranges.
+"""How an optimizer is described: its hyperparameters, their defaults and valid ranges,
+and its diagnostics.
 
 An :class:`OptimizerSpec` is the single source of truth that the experiment file,
-the command line (`optviz list`) and the app's group editor are built from.
-Hyperparameter names and defaults are torch.optim's; optviz's textbook variants
-are extra options that are off by default.
+the command line (`optviz list`), the app's group editor, the inspector and the side
+plots are built from. Hyperparameter names and defaults are torch.optim's; optviz's
+textbook variants are extra options that are off by default.
+
+Diagnostics, owned by each optimizer's module: its state arrays with the lecture
+notes' notation (:class:`StateDoc`), its step-dependent factors (:class:`Factor`:
+bias corrections, NAdam's μ_t, RAdam's r_t) with their values, the state they
+rescale (:class:`Corrected`: m̂, v̂), and how its weight decay acts.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from optviz.core.inputs import shown
 
@@ -103,12 +111,67 @@ class HyperSpec:
 
 
 @dataclass(frozen=True)
+class StateDoc:
+    """One per-parameter state array: torch's name, the lecture notes' symbol, what it is."""
+
+    name: str  # the kernel's and torch's state key, e.g. "exp_avg"
+    symbol: str  # the notation of the lecture notes and the update rule, e.g. "m"
+    meaning: str  # e.g. "first moment"
+    role: str = ""  # what it does in the update, e.g. "the direction (momentum)"
+
+    @property
+    def label(self) -> str:
+        """How the inspector names it: "first moment m: the direction (momentum)"."""
+        return f"{self.meaning} {self.symbol}" + (f": {self.role}" if self.role else "")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A scalar of the update rule that depends on the step t only (and hyperparameters).
+
+    ``switch``: a bool hyperparameter that turns the factor off (it is then 1), e.g.
+    Adam's ``bias_correction``; "" when it is always on.
+    """
+
+    key: str  # the name the module's factor function returns it under, e.g. "bc1"
+    symbol: str  # e.g. "1/(1−β₁ᵗ)" or "μ_t"
+    meaning: str  # e.g. "bias correction of m"
+    switch: str = ""
+
+    def on(self, hyper: Mapping[str, Any]) -> bool:
+        return not self.switch or bool(hyper.get(self.switch, True))
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A state array rescaled by a factor, e.g. m̂ = m · 1/(1−β₁ᵗ)."""
+
+    symbol: str  # e.g. "m̂"
+    formula: str  # e.g. "m / (1−β₁ᵗ)"
+    state: str  # the state array, e.g. "exp_avg"
+    factor: str  # the :class:`Factor` key, e.g. "bc1"
+
+
+#: How weight decay acts: "selectable" (L2, λθ added to the gradient, unless the
+#: ``decoupled_weight_decay`` hyperparameter is true) or "decoupled" (always, as Lion's).
+DECAY_FORMS = ("selectable", "decoupled")
+
+#: What each weight-decay mode moves θ by per step (see :meth:`OptimizerSpec.decay_per_step`).
+DECAY_TEXT = {"l2": "L2, preconditioned LR·λ|θ|", "decoupled": "decoupled, lr·λ|θ|"}
+
+
+@dataclass(frozen=True)
 class OptimizerSpec:
-    """An optimizer as users see it: name, torch class, hyperparameters, documentation.
+    """An optimizer as users see it: name, torch class, hyperparameters, documentation, diagnostics.
 
     ``family`` names the module whose update rule runs it (several names share a
     family: "momentum" and "nesterov" are SGD with other defaults).
-    ``state`` names the per-parameter state arrays, in kernel order.
+    ``state`` names the per-parameter state arrays, in kernel order; ``state_docs``
+    documents each of them, in the same order.
+    ``factors`` are the step-dependent factors of the update rule and
+    ``factor_values(hyper, t)`` their values at steps ``t`` (an array, t >= 1) by key,
+    the closed forms of what the kernel's coefficients use; ``corrected`` the state
+    arrays they rescale. ``decay`` is one of :data:`DECAY_FORMS`.
     """
 
     name: str
@@ -121,12 +184,69 @@ class OptimizerSpec:
     effective_lr: str
     summary: str
     constraints: tuple = field(default=(), compare=False)
+    state_docs: tuple[StateDoc, ...] = ()
+    factors: tuple[Factor, ...] = ()
+    factor_values: Callable[[Mapping[str, Any], np.ndarray], dict[str, np.ndarray]] | None = field(
+        default=None, compare=False)
+    corrected: tuple[Corrected, ...] = ()
+    decay: str = "selectable"
 
     def hyper(self, name: str) -> HyperSpec:
         for h in self.hypers:
             if h.name == name:
                 return h
         raise KeyError(name)
+
+    def state_doc(self, name: str) -> StateDoc:
+        """The documentation of state array ``name`` (KeyError if it has none)."""
+        for doc in self.state_docs:
+            if doc.name == name:
+                return doc
+        raise KeyError(name)
+
+    def time_factors(self, hyper: Mapping[str, Any], steps) -> list[tuple[Factor, np.ndarray]]:
+        """Each factor with its values at ``steps`` (NaN at t < 1; 1 where its switch is off).
+
+        NaN also where the factor does not act at that step (RAdam's r_t before it switches on).
+        """
+        if not self.factors:
+            return []
+        t = np.asarray(steps, dtype=np.float64)
+        valid = t >= 1.0
+        with np.errstate(all="ignore"):
+            values = self.factor_values(hyper, np.where(valid, t, 1.0))
+        out = []
+        for f in self.factors:
+            v = np.where(valid, np.asarray(values[f.key], dtype=np.float64), np.nan)
+            if not f.on(hyper):
+                v = np.where(valid, 1.0, np.nan)
+            out.append((f, v))
+        return out
+
+    def weight_decay_mode(self, hyper: Mapping[str, Any]) -> str | None:
+        """How the weight decay of ``hyper`` acts: "l2" (λθ added to the gradient, then scaled
+        by the preconditioned LR like the gradient), "decoupled" (θ shrunk by lr_t·λ) or None
+        (λ = 0 for every particle)."""
+        lam = np.asarray(hyper.get("weight_decay", 0.0), dtype=np.float64)
+        if not np.any(lam > 0.0):
+            return None
+        if self.decay == "decoupled" or bool(hyper.get("decoupled_weight_decay", False)):
+            return "decoupled"
+        return "l2"
+
+    def decay_per_step(self, hyper: Mapping[str, Any], lr_t, lr_preconditioned, theta):
+        """|change of θ| per step caused by the weight decay alone, per parameter.
+
+        L2: λθ joins the gradient and is scaled as the gradient is, so it moves θ by
+        lr_preconditioned · λ|θ| (Adam: lr_t λ|θ| / (√v̂ + eps), small where gradients are
+        large; a momentum average of λθ counts as λθ, θ moving little over its memory);
+        decoupled: lr_t · λ|θ|, whatever the gradients. ``theta`` is the position the step
+        started from. Arrays broadcast; zeros where the group has no decay.
+        """
+        lam = np.asarray(hyper.get("weight_decay", 0.0), dtype=np.float64)
+        mode = self.weight_decay_mode(hyper)
+        rate = lr_preconditioned if mode == "l2" else lr_t
+        return np.asarray(rate, dtype=np.float64) * lam * np.abs(np.asarray(theta, dtype=np.float64))
 
     @property
     def defaults(self) -> dict[str, Any]:
