@@ -703,3 +703,20 @@ def test_solo_shows_only_the_selected_group_and_follows_the_selection(qtbot, win
     qtbot.waitUntil(lambda: not w.selection.solo)
     assert [c.isVisible() for c in particles.trails] == [True, True]
     assert not w.doc.dirty  # solo is a view of the moment, not an edit
+
+
+def test_the_weight_decay_plot_is_drawn_live_in_the_window(qtbot, win):
+    """Story 5 in the window: the decay actually applied per parameter, for L2 and for AdamW."""
+    from optviz.app.main_window import PRESET_DIR
+
+    w = win
+    assert w.open_path(PRESET_DIR / "05_adam_l2_vs_adamw.toml", as_preset=True)
+    qtbot.waitUntil(lambda: w.live.exp is w.doc.experiment and w.kernel_label.text() == "kernels ready",
+                    timeout=240_000)
+    play_until(qtbot, w, 30)
+    w.session.scrub_to_newest()
+    qtbot.wait(50)
+    curves = [y for _x, y in w.scene.side.drawn_curves("weight_decay") if np.isfinite(y).any()]
+    assert len(curves) == 4  # Adam + L2 and AdamW, parameters x and y; Adam without decay draws none
+    l2, decoupled = np.nanmedian(curves[:2]), np.nanmedian(curves[2:])  # log10 of |Δθ| per step
+    assert decoupled - l2 > 1  # AdamW's decay more than ten times L2's: what the preset is about

@@ -521,9 +521,10 @@ class DisplayBuffer:
         # only [:n] is ever read: no need to fill (filling 100 MB costs ~0.5 s)
         self._store = np.empty((C, N, 2), np.float32)
         self._slots = np.arange(C, dtype=np.int64)  # logical frame -> slot of _store
-        cap = int(self.side_mb * 2**20 // max(Ns * 20 + G * 56 + 8, 1))
+        cap = int(self.side_mb * 2**20 // max(Ns * 28 + G * 56 + 8, 1))
         self.side_capacity = S = max(4, min(cap, self.max_frames))
         self.side_steps = np.zeros(S, np.int64)
+        self.side_positions = np.empty((S, Ns, 2), np.float32)  # the weight-decay plot needs θ
         self.loss = np.empty((S, Ns), np.float32)
         self.lr_pre = np.empty((S, Ns, 2), np.float32)
         self.lr_real = np.empty((S, Ns, 2), np.float32)
@@ -603,9 +604,11 @@ class DisplayBuffer:
         self._store[self._slots[s]] = pos
         self.n += len(st)
         # side-plot data
-        st, (loss, lr_pre, lr_real) = self._make_room("ns", "side_capacity", self._thin_side, steps, arrays[1:])
+        side = [arrays[0][:, self.side_index], *arrays[1:]]
+        st, (side_pos, loss, lr_pre, lr_real) = self._make_room("ns", "side_capacity", self._thin_side, steps, side)
         s = slice(self.ns, self.ns + len(st))
         self.side_steps[s] = st
+        self.side_positions[s] = side_pos
         self.loss[s] = loss
         self.lr_pre[s] = lr_pre
         self.lr_real[s] = lr_real
@@ -655,7 +658,7 @@ class DisplayBuffer:
     def _thin_side(self) -> None:
         """Halve the side-plot frames."""
         keep = self._keep(self.ns)
-        for arr in (self.side_steps, self.loss, self.lr_pre, self.lr_real,
+        for arr in (self.side_steps, self.side_positions, self.loss, self.lr_pre, self.lr_real,
                     self.loss_q, self.lr_pre_med, self.lr_real_med):
             arr[: len(keep)] = arr[keep]
         self.ns = len(keep)
@@ -672,11 +675,11 @@ class DisplayBuffer:
                      diverged_at=self.diverged_at, diverged_index=self.diverged_index)
 
     def side_result(self):
-        """The side-plot sample: loss and learning rates of ``side_index`` with their
+        """The side-plot sample: positions, loss and learning rates of ``side_index`` with their
         statistics, over the side plots' own (longer) history of frames."""
         n = self.ns
         stats = {"loss_q": self.loss_q[:n].transpose(1, 2, 0), "lr_pre": self.lr_pre_med[:n].transpose(1, 2, 0),
                  "lr_real": self.lr_real_med[:n].transpose(1, 2, 0)}
-        return _View(positions=None, loss=self.loss[:n], lr_preconditioned=self.lr_pre[:n],
+        return _View(positions=self.side_positions[:n], loss=self.loss[:n], lr_preconditioned=self.lr_pre[:n],
                      lr_realized=self.lr_real[:n], step=self.side_steps[:n], group=self.side_group,
                      diverged_at=self.diverged_at[self.side_index], side_stats=stats)
