@@ -35,8 +35,7 @@ from optviz.core.expressions.grammar import parse_expression
 from optviz.core.expressions.symbolic import Abs2, Max2, Min2, X, Y, to_sympy
 
 __all__ = ["hessian", "hessian_entries", "eigen", "sharpness", "preconditioned_sharpness", "curvature_along",
-           "symbolic_hessian",
-           "StabilityThreshold", "THRESHOLDS", "ADAPTIVE_FAMILIES", "stability_threshold"]
+           "symbolic_hessian", "StabilityThreshold", "THRESHOLDS", "ADAPTIVE_FAMILIES", "stability_threshold"]
 
 #: Points evaluated per NumPy pass: every temporary of a pass stays in the CPU's cache.
 CHUNK_POINTS = 1 << 14
@@ -200,7 +199,7 @@ def eigen(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     h = np.asarray(h, dtype=np.float64)
     a, b, c = h[..., 0, 0], h[..., 1, 0], h[..., 1, 1]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):
         big, small = _eigenvalues(a, b, c)
         angle = 0.5 * np.arctan2(2.0 * b, a - c)  # direction of the larger eigenvalue
     cos, sin = np.cos(angle), np.sin(angle)
