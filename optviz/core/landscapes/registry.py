@@ -34,6 +34,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-2.0, 2.0), (-1.0, 3.0)),
             log_scale=True,
             minima_fn=_m.rosenbrock_minima,
+            expression="(a - x)**2 + b*(y - x**2)**2",
         ),
         dict(
             name="beale",
@@ -47,6 +48,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-4.5, 4.5), (-4.5, 4.5)),
             log_scale=True,
             minima_fn=_m.beale_minima,
+            expression="(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
         ),
         dict(
             name="himmelblau",
@@ -60,6 +62,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-5.0, 5.0), (-5.0, 5.0)),
             log_scale=True,
             minima_fn=_m.himmelblau_minima,
+            expression="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
         ),
         dict(
             name="rastrigin",
@@ -73,6 +76,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-5.12, 5.12), (-5.12, 5.12)),
             log_scale=False,
             minima_fn=_m.rastrigin_minima,
+            expression="2*A + x**2 - A*cos(2*pi*x) + y**2 - A*cos(2*pi*y)",
         ),
         dict(
             name="ackley",
@@ -93,6 +97,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-5.0, 5.0), (-5.0, 5.0)),
             log_scale=False,
             minima_fn=_m.ackley_minima,
+            expression="-a*exp(-b*sqrt((x**2 + y**2)/2)) - exp((cos(c*x) + cos(c*y))/2) + a + e",
         ),
         dict(
             name="booth",
@@ -106,6 +111,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-10.0, 10.0), (-10.0, 10.0)),
             log_scale=True,
             minima_fn=_m.booth_minima,
+            expression="(x + 2*y - 7)**2 + (2*x + y - 5)**2",
         ),
         dict(
             name="goldstein_price",
@@ -122,6 +128,10 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-2.0, 2.0), (-2.0, 2.0)),
             log_scale=True,
             minima_fn=_m.goldstein_price_minima,
+            expression=(
+                "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))"
+                "*(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))"
+            ),
         ),
         dict(
             name="six_hump_camel",
@@ -135,6 +145,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-2.5, 2.5), (-1.5, 1.5)),
             log_scale=True,
             minima_fn=_m.six_hump_camel_minima,
+            expression="(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2",
         ),
         dict(
             name="three_hump_camel",
@@ -148,6 +159,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-2.5, 2.5), (-2.5, 2.5)),
             log_scale=True,
             minima_fn=_m.three_hump_camel_minima,
+            expression="2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
         ),
         dict(
             name="matyas",
@@ -161,6 +173,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-10.0, 10.0), (-10.0, 10.0)),
             log_scale=True,
             minima_fn=_m.matyas_minima,
+            expression="0.26*(x**2 + y**2) - 0.48*x*y",
         ),
         dict(
             name="styblinski_tang",
@@ -174,6 +187,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-5.0, 5.0), (-5.0, 5.0)),
             log_scale=False,
             minima_fn=_m.styblinski_tang_minima,
+            expression="0.5*(x**4 - 16*x**2 + 5*x + y**4 - 16*y**2 + 5*y)",
         ),
         dict(
             name="levy13",
@@ -190,6 +204,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-4.0, 6.0), (-4.0, 6.0)),
             log_scale=True,
             minima_fn=_m.levy13_minima,
+            expression="sin(3*pi*x)**2 + (x - 1)**2*(1 + sin(3*pi*y)**2) + (y - 1)**2*(1 + sin(2*pi*y)**2)",
         ),
         dict(
             name="saddle",
@@ -203,6 +218,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-2.0, 2.0), (-2.0, 2.0)),
             log_scale=False,
             minima_fn=_m.saddle_minima,
+            expression="x**2 - y**2",
         ),
         dict(
             name="monkey_saddle",
@@ -216,6 +232,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-2.0, 2.0), (-2.0, 2.0)),
             log_scale=False,
             minima_fn=_m.monkey_saddle_minima,
+            expression="x**3 - 3*x*y**2",
         ),
         dict(
             name="ravine",
@@ -237,6 +254,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-3.0, 3.0), (-3.0, 3.0)),
             log_scale=False,
             minima_fn=_m.ravine_minima,
+            expression="0.5*(x**2 + y**2) + 0.5*(condition - 1)*(cos(angle*pi/180)*y - sin(angle*pi/180)*x)**2",
         ),
         dict(
             name="plateau",
@@ -258,6 +276,7 @@ def _table() -> dict[str, LandscapeSpec]:
             bounds=((-4.0, 4.0), (-3.0, 3.0)),
             log_scale=False,
             minima_fn=_m.plateau_minima,
+            expression="(1 - exp(-((x - 2)**2 + y**2)/(2*width**2)))*(1 + height*(1 - tanh(steepness*x/2))/2)",
         ),
     ]
     return {s["name"]: LandscapeSpec(id=i, **s) for i, s in enumerate(specs)}

@@ -87,6 +87,10 @@ class LandscapeSpec:
     minima_fn: Callable[[np.ndarray], tuple[Minimum, ...]] = field(
         default=lambda params: (), repr=False, compare=False
     )
+    #: f(x, y) in optviz's expression grammar (explicit ``*`` and ``**``, parameters by name):
+    #: the symbolic form that exact Hessians are derived from (optviz.core.curvature). It must
+    #: agree with the compiled landscape; tests/test_curvature.py checks value and gradient.
+    expression: str = ""
 
     def __post_init__(self) -> None:
         if len(self.params) > MAX_LANDSCAPE_PARAMS:
