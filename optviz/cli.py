@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", required=True, help="output file (.npz)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     run.add_argument("--compress", action="store_true", help="deflate the .npz (smaller, much slower to write)")
+    run.add_argument("--curvature", action="store_true",
+                     help="also record sharpness and preconditioned_sharpness (frames, N): the largest Hessian "
+                          "eigenvalue at each recorded position (costs up to a few times the run)")
     run.set_defaults(handler=run_command)
 
     listing = sub.add_parser("list", help="show landscapes, optimizers and schedules with their defaults, "
@@ -119,7 +122,7 @@ def run_command(args: argparse.Namespace) -> int:
         check_render_table(experiment.render, experiment.run.steps)
     except RenderOptionError as error:
         raise CommandError(f"{args.experiment}: [render] {error}") from None
-    check_memory(memory_estimate(experiment, run_frames(experiment)))  # before the progress bar shows
+    check_memory(memory_estimate(experiment, run_frames(experiment), curvature=args.curvature))  # before the bar
     total = experiment.run.steps
     n_particles = sum(experiment.particle_counts())
     bar = None
@@ -133,7 +136,7 @@ def run_command(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
     try:
-        result = run_experiment(experiment, progress=progress)
+        result = run_experiment(experiment, progress=progress, curvature=args.curvature)
     finally:
         if bar is not None:
             bar.close()

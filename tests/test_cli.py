@@ -31,6 +31,20 @@ def test_run_writes_the_npz(tmp_path, capsys):
         assert data["positions"].shape == (41, 50, 2)
 
 
+def test_run_records_the_curvature_when_asked(tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXPERIMENT)
+    plain, curved = tmp_path / "plain.npz", tmp_path / "curved.npz"
+    assert main(["run", str(exp), "-o", str(plain)]) == 0
+    assert main(["run", str(exp), "-o", str(curved), "--curvature"]) == 0
+    with np.load(plain) as data:
+        assert "sharpness" not in data
+    with np.load(curved) as data:
+        assert data["sharpness"].shape == data["preconditioned_sharpness"].shape == (41, 50)
+        finite = np.isfinite(data["sharpness"])
+        assert finite[0].all() and (data["sharpness"][finite] > 0).any()
+
+
 def test_bad_input_exits_2_with_one_clear_line(tmp_path, capsys):
     exp = tmp_path / "exp.toml"
     exp.write_text(EXPERIMENT.replace("lr = 0.05", "lr = -1"))
