@@ -25,6 +25,7 @@ Drive it with a few calls (all cheap unless noted)::
     scene.set_side_plots(["loss", "lr"])    # subset of SIDE_PLOTS; [] hides the column
     scene.set_particle_mode("auto")         # "points" | "density" | "auto" (density above 20,000)
     scene.set_future("ghost")               # side plots after the cursor: "hide" (default) | "ghost"
+    scene.set_step_axis("log")              # side plots' step axis: "linear" (default) | "log" (from step 1)
     scene.set_selected_group(3)             # its particles and trail above all others; None
     scene.apply_options(render_options)     # everything of a RenderOptions at once
     img = scene.render_array()              # (H, W, 4) uint8 BGRA of the widget as it is now
@@ -72,7 +73,7 @@ from optviz.models.live import frame_for_step
 from optviz.models.vocabulary import FUTURE_ALIASES
 from optviz.render.colors import THEMES, group_colors
 from optviz.render.landscape_image import LandscapeLayer
-from optviz.render.options import SIDE_PLOTS, RenderOptions
+from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
 from optviz.render.particles import ParticleLayer
 from optviz.render.side_plots import ADAM_FAMILY, SidePlots
 
@@ -214,6 +215,10 @@ class Scene(pg.GraphicsLayoutWidget):
         self._betas = [_betas(g) for g in exp.groups]
         run = getattr(exp, "run", None)
         self._total_steps = getattr(run, "steps", None)
+        # the story's step axis travels with the experiment (the window applies no [render] table)
+        render = getattr(exp, "render", None)
+        axis = render.get("step_axis", "linear") if isinstance(render, dict) else "linear"
+        self.side.step_axis = axis.lower() if isinstance(axis, str) and axis.lower() in STEP_AXES else "linear"
         self._update_title()
         self._data = None
         self._side_source = None
@@ -301,6 +306,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self.legend.setVisible(self._legend_visible)
         self._update_title()
         self.set_trail_length(opts.trail_length)
+        self.side.step_axis = opts.step_axis
         side = opts.side_plots
         self._side_names = tuple(SIDE_PLOTS) if side == "auto" else tuple(side)
         self._layout_columns()
@@ -367,6 +373,11 @@ class Scene(pg.GraphicsLayoutWidget):
         self.side.future = FUTURE_ALIASES.get(mode, mode)
         if self._data is not None:
             self.side.set_step(float(self._steps[self._frame]))
+
+    def set_step_axis(self, mode: str) -> None:
+        """The side plots' step axis: "linear" or "log" (log10 of the step: step 0 cannot
+        be shown, so the axis and every curve start at step 1)."""
+        self.side.step_axis = mode
 
     def set_selected_group(self, group: int | None) -> None:
         """Draw group ``group``'s particles and trail above all others (``None``: no group)."""
