@@ -84,7 +84,7 @@ class RenderOptions:
     duration: float | None = None
     steps_per_frame: float | None = None
     side_plots: tuple[str, ...] | str = "auto"
-    step_axis: str = "linear"
+    step_axis: str | None = None  # None: the experiment's own (its [render] table), else "linear"
     trail_length: int | str = "auto"
     particle_mode: str = "auto"
     colormap: str = "viridis"

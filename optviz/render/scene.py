@@ -96,6 +96,14 @@ def _betas(group):
     return (b1, b2, bool(hyper.get("bias_correction", True)))
 
 
+def _experiment_step_axis(exp) -> str:
+    """The experiment's ``[render] step_axis`` ("linear" when absent or not one of STEP_AXES:
+    ``optviz run``/``figure``/``export`` reject a bad one with a message)."""
+    render = getattr(exp, "render", None)
+    axis = render.get("step_axis", "linear") if isinstance(render, dict) else "linear"
+    return axis.lower() if isinstance(axis, str) and axis.lower() in STEP_AXES else "linear"
+
+
 class Scene(pg.GraphicsLayoutWidget):
     """The landscape + particles + side plots view. See the module docstring."""
 
@@ -137,6 +145,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self._div_frame_set = np.zeros(0, dtype=np.int64)
         self._view = ((0.0, 1.0), (0.0, 1.0))
         self._title_override = None
+        self._step_axis = None  # chosen by options or set_step_axis (None: the experiment's)
 
         self.title = pg.LabelItem("", color=self.theme["foreground"], size=f"{self.font_px + 3}px")
         self.title.item.document().setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
@@ -215,10 +224,9 @@ class Scene(pg.GraphicsLayoutWidget):
         self._betas = [_betas(g) for g in exp.groups]
         run = getattr(exp, "run", None)
         self._total_steps = getattr(run, "steps", None)
-        # the story's step axis travels with the experiment (the window applies no [render] table)
-        render = getattr(exp, "render", None)
-        axis = render.get("step_axis", "linear") if isinstance(render, dict) else "linear"
-        self.side.step_axis = axis.lower() if isinstance(axis, str) and axis.lower() in STEP_AXES else "linear"
+        # the story's step axis travels with the experiment (the window applies no [render]
+        # table), unless options or set_step_axis chose one
+        self.side.step_axis = self._step_axis or _experiment_step_axis(exp)
         self._update_title()
         self._data = None
         self._side_source = None
@@ -306,7 +314,8 @@ class Scene(pg.GraphicsLayoutWidget):
         self.legend.setVisible(self._legend_visible)
         self._update_title()
         self.set_trail_length(opts.trail_length)
-        self.side.step_axis = opts.step_axis
+        if opts.step_axis is not None:
+            self.set_step_axis(opts.step_axis)
         side = opts.side_plots
         self._side_names = tuple(SIDE_PLOTS) if side == "auto" else tuple(side)
         self._layout_columns()
@@ -374,10 +383,13 @@ class Scene(pg.GraphicsLayoutWidget):
         if self._data is not None:
             self.side.set_step(float(self._steps[self._frame]))
 
-    def set_step_axis(self, mode: str) -> None:
+    def set_step_axis(self, mode: str | None) -> None:
         """The side plots' step axis: "linear" or "log" (log10 of the step: step 0 cannot
-        be shown, so the axis and every curve start at step 1)."""
-        self.side.step_axis = mode
+        be shown, so the axis and every curve start at step 1); kept over later
+        :meth:`set_experiment` calls, which otherwise use the experiment's ``[render]
+        step_axis``. ``None``: the experiment's again."""
+        self.side.step_axis = mode or _experiment_step_axis(self._exp)
+        self._step_axis = mode
 
     def set_selected_group(self, group: int | None) -> None:
         """Draw group ``group``'s particles and trail above all others (``None``: no group)."""

@@ -48,9 +48,8 @@ from optviz.core.statistics import group_quantiles
 from optviz.models.vocabulary import FUTURE_MODES
 from optviz.render.options import STEP_AXES
 
-__all__ = ["SidePlots", "group_quantiles", "bias_correction_factors", "ADAM_FAMILY", "FUTURE_MODES",
-           "decimation_index", "decimation_split", "settled_frames",
-           "STEP_AXES"]
+__all__ = ["SidePlots", "loss_floor", "LOSS_DECADES", "group_quantiles", "bias_correction_factors", "ADAM_FAMILY",
+           "FUTURE_MODES", "decimation_index", "decimation_split", "settled_frames", "STEP_AXES"]
 
 #: What the side plots show after the cursor: nothing, or the whole curves as faint ghosts.
 
@@ -107,6 +106,31 @@ def _log10(a):
         out = np.log10(a)
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+#: A log loss plot spans at most this many decades below its top (see :func:`loss_floor`).
+LOSS_DECADES = 12.0
+
+
+def loss_floor(curves, decades: float = LOSS_DECADES) -> float | None:
+    """The lower end (log10) of a log loss plot that keeps every curve readable: half a
+    decade below the lowest of each curve's 10th percentile over time and its last value,
+    and at most ``decades`` below the highest value. A curve's brief plunge (a lucky step
+    of a sign method to 1e-26) or one run converging to 1e-28 then runs off the bottom
+    instead of squashing everyone else's curves into the top of the plot; every curve's
+    value at the end stays in view unless it lies more than ``decades`` below the top.
+    ``curves``: log10 loss per frame, NaN where undefined. None without finite values."""
+    lows, top = [], -math.inf
+    for y in curves:
+        y = np.asarray(y, dtype=np.float64)
+        finite = y[np.isfinite(y)]
+        if not finite.size:
+            continue
+        lows.append(min(float(np.percentile(finite, 10)), float(finite[-1])))
+        top = max(top, float(finite.max()))
+    if not lows:
+        return None
+    return max(min(lows) - 0.5, top - decades)
 
 
 def _range(arrays, log, pad=0.06, robust=False):
@@ -388,7 +412,8 @@ class SidePlots:
                 self._titles[key] = s["title"]
                 p.setTitle(s["title"], color=self.theme["foreground"], size=f"{self.font_px}px")
             arrays = [y for _g, _st, y in s["curves"]] + [a for _g, lo, hi in s["bands"] for a in (lo, hi)]
-            lo, hi = self._set_yrange(p, key, arrays, s["log"], clip=s.get("clip"), robust=s.get("robust", False))
+            lo, hi = self._set_yrange(p, key, arrays, s["log"], clip=s.get("clip"), robust=s.get("robust", False),
+                                      floor=s.get("floor"))
             # keep every curve within a few plot heights: huge off-plot values would make
             # Qt's item cache ask for an enormous pixmap
             a, b = lo - 2 * (hi - lo), hi + 2 * (hi - lo)
@@ -520,7 +545,8 @@ class SidePlots:
                 bands.append((g, lo, hi))
                 curves.append((g, solid, med))
         return dict(title=title + (", log scale" if log else ""), log=log, curves=curves, bands=bands,
-                    clip=self.loss_clip if not log else None)
+                    clip=self.loss_clip if not log else None,
+                    floor=loss_floor([y for _g, _st, y in curves]) if log else None)
 
     def _lr_series(self, title, lr, group, colors, med):
         curves = []
@@ -559,8 +585,10 @@ class SidePlots:
         return dict(title="Adam bias correction  (— 1/(1−β₁ᵗ),  ‐ ‐ 1/(1−β₂ᵗ)), log scale", log=True,
                     curves=curves, bands=[])
 
-    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False):
+    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False, floor=None):
         lo, hi = _range(arrays, log, robust=robust)
+        if floor is not None and lo < floor < hi:  # a plunge of one curve runs off the bottom
+            lo = floor
         if clip is not None and all(map(math.isfinite, clip)) and clip[1] > clip[0]:
             # a run-away particle (e.g. down an unbounded saddle) must not squash the plot
             span = clip[1] - clip[0]
