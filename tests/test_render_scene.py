@@ -260,3 +260,43 @@ def test_race_loss_plot_shows_every_group_readably(qtbot):
     # the lowest group's final loss sits in the bottom quarter, not squashed into the top
     assert (min(finals) - lo) / (hi - lo) < 0.25
     assert np.log10(np.nanmin(res.loss[res.loss > 0])) < lo  # the plunge runs off the bottom
+
+
+class _Prefix:
+    """The first ``n`` frames of a result-like object (what a live run has recorded so far)."""
+
+    def __init__(self, full, n: int, scale: float = 1.0):
+        for name in ("positions", "lr_preconditioned", "lr_realized", "step"):
+            setattr(self, name, getattr(full, name)[:n])
+        self.loss = full.loss[:n] * scale
+        self.group, self.diverged_at = full.group, full.diverged_at
+
+
+def test_live_rebuilds_keep_settled_curves_and_redraw_changed_ones(qtbot):
+    """A live run rebuilds its side plots a few times per second as frames arrive: the
+    settled parts are not redrawn, yet the plots show exactly what a fresh build shows;
+    a different run with the same steps is redrawn."""
+    exp = Experiment.from_toml(TOML)
+    full = _History(3_001)
+    opts = {"side_plots": ["loss", "lr"], "trail_length": 30}
+    scene = offscreen_scene(qtbot, exp, _Prefix(full, 2_000), opts, size=(640, 400))
+    scene.side.y_hysteresis = True  # as in the window: the y ranges stay while the data fit
+    scene.set_data(_Prefix(full, 2_000), frame=-1)
+    calls = []
+    for it in scene.side._items.values():
+        for c in it["curves"]:
+            c.setData = lambda *a, _orig=c.setData, **k: (calls.append(1), _orig(*a, **k))
+        for b in it["bands"]:
+            b.set_data = lambda *a, _orig=b.set_data: (calls.append(1), _orig(*a))
+    scene.set_data(_Prefix(full, 2_010), frame=-1)
+    assert not calls  # the settled parts were left as they were
+    fresh = offscreen_scene(qtbot, exp, _Prefix(full, 2_010), opts, size=(640, 400))
+    fresh.show_frame(-1)
+    for key in scene.side.plots:
+        for (xa, ya), (xb, yb) in zip(scene.side.drawn_curves(key), fresh.side.drawn_curves(key), strict=True):
+            assert np.array_equal(xa, xb) and np.allclose(ya, yb, equal_nan=True)
+    # another run, same steps, other values: nothing of the old one stays on screen
+    scene.set_data(_Prefix(full, 2_010, scale=3.0), frame=-1)
+    (x, y), *_ = scene.side.drawn_curves("loss")
+    (_x, y_old), *_ = fresh.side.drawn_curves("loss")
+    assert not np.allclose(y, y_old, equal_nan=True)

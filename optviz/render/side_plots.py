@@ -257,6 +257,21 @@ class _Band(QtWidgets.QGraphicsPathItem):
         self.setPath(path)
 
 
+def _same_prefix(drawn: dict, old: dict, n: int) -> bool:
+    """Whether every curve and band of ``drawn`` equals ``old``'s over the first ``n`` frames."""
+    if drawn.keys() != old.keys():
+        return False
+    for key, d in drawn.items():
+        o = old[key]
+        new_arrays = d["curves"] + [a for pair in d["bands"] for a in pair]
+        old_arrays = o["curves"] + [a for pair in o["bands"] for a in pair]
+        if len(new_arrays) != len(old_arrays) or not all(
+                len(a) >= n and len(b) >= n and np.array_equal(a[:n], b[:n], equal_nan=True)
+                for a, b in zip(new_arrays, old_arrays, strict=True)):
+            return False
+    return True
+
+
 def _set_curve(curve: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray) -> None:
     """Replace a curve's points; NaN splits it (the faster unsplit path when there is none)."""
     connect = "all" if np.isfinite(y).all() and np.isfinite(x).all() else "finite"
@@ -403,7 +418,9 @@ class SidePlots:
         struct = (tuple(colors), tuple(
             (k, tuple((g, st) for g, st, _ in s["curves"]), tuple(g for g, _, _ in s["bands"]))
             for k, s in series.items()))
-        if struct != self._struct:
+        old_steps, old_ranges, same_items = self._steps, dict(self._yranges), struct == self._struct
+        old_drawn = dict(self._drawn)
+        if not same_items:
             self._create(series, colors)
             self._struct = struct
         for key, s in series.items():
@@ -422,10 +439,19 @@ class SidePlots:
                 "bands": [(np.clip(np.asarray(blo, dtype=np.float64), a, b),
                            np.clip(np.asarray(bhi, dtype=np.float64), a, b)) for _g, blo, bhi in s["bands"]],
             }
+        # live use rebuilds a few times per second with frames appended: the settled parts
+        # still show what they would be redrawn with when the items, the y ranges, the bin
+        # grid and the settled frames' steps and values are unchanged
+        s_end = self._settled
+        keep = (same_items and s_end > 0 and self._yranges == old_ranges and len(steps) >= s_end
+                and _bin_width(len(steps), self._bins()) == _bin_width(len(old_steps), self._bins())
+                and np.array_equal(steps[:s_end], old_steps[:s_end])
+                and _same_prefix(self._drawn, old_drawn, s_end))
         self._steps = steps
         self._x = self._to_x(steps)
         self._cut = -1
-        self._settled = -1
+        if not keep:
+            self._settled = -1
         self._draw_ghosts()
         self._draw_until_cursor()
         xr = self._xmax
