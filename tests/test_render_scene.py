@@ -159,3 +159,159 @@ def test_diagnostic_side_plots_ask_each_groups_optimizer(qtbot, run):
     t = res.step[1:].astype(np.float64)
     np.testing.assert_allclose(10 ** y1[1:], 1 / (1 - 0.9**t), rtol=1e-12)
     np.testing.assert_allclose(10 ** y2[1:], 1 / (1 - 0.999**t), rtol=1e-12)
+
+
+class _History:
+    """A result-like history of ``frames`` frames: 2 clouds of 10 particles drifting apart."""
+
+    def __init__(self, frames: int, n: int = 20):
+        rng = np.random.default_rng(0)
+        t = np.arange(frames, dtype=np.float64)
+        self.step = np.arange(frames, dtype=np.int64)
+        self.group = np.repeat(np.arange(2), n // 2)
+        walk = np.cumsum(rng.normal(0, 0.01, (frames, n, 2)), axis=0)
+        self.positions = (walk + np.array([-1.0, 1.5])).astype(np.float32)
+        self.loss = (np.exp(-t / 3000.0)[:, None] * (1.0 + rng.random((frames, n)))).astype(np.float32)
+        lr = (0.01 / np.sqrt(1.0 + t))[:, None, None] * (1.0 + rng.random((frames, n, 2)))
+        self.lr_preconditioned = lr.astype(np.float32)
+        self.lr_realized = lr.astype(np.float32)
+        self.diverged_at = np.full(n, -1, dtype=np.int64)
+
+
+def _vertices_per_frame(scene, frames) -> float:
+    """Mean number of points handed to the side plots' and trails' items per drawn frame."""
+    count = [0]
+    items = [c for it in scene.side._items.values() for k in ("curves", "tails") for c in it[k]]
+    bands = [b for it in scene.side._items.values() for k in ("bands", "band_tails") for b in it[k]]
+    items += scene.particles.trails
+    for c in items:
+        def counted(x, y=None, *a, _orig=c.setData, **k):
+            count[0] += len(x)
+            return _orig(x, y, *a, **k)
+        c.setData = counted
+    for b in bands:
+        def counted_band(x, lo, hi, _orig=b.set_data):
+            count[0] += 2 * len(x)
+            return _orig(x, lo, hi)
+        b.set_data = counted_band
+    for f in frames:
+        scene.show_frame(f)
+    return count[0] / len(frames)
+
+
+def test_a_frame_deep_in_a_run_redraws_no_more_than_early_on(qtbot):
+    """Frame work does not grow with the history: scrubbing at step 10,000 hands the side
+    plots and trails no more points per frame than scrubbing at step 1,000."""
+    exp = Experiment.from_toml(TOML)
+    per_frame = {}
+    for frames in (1_001, 10_001):
+        scene = offscreen_scene(qtbot, exp, _History(frames), {"side_plots": ["loss", "lr"], "trail_length": 30},
+                                size=(640, 400))
+        scene.show_frame(frames - 130)
+        per_frame[frames] = _vertices_per_frame(scene, range(frames - 129, frames))
+    assert per_frame[10_001] <= per_frame[1_001]
+    # and in absolute terms: a few points per curve and frame, not a redrawn history
+    assert per_frame[10_001] < 30 * 20 + 40 * 2 * 10
+
+
+def test_step_axis_log_starts_at_step_one_and_follows_the_cursor(qtbot, run):
+    exp, res = run
+    scene = offscreen_scene(qtbot, exp, res, {"side_plots": ["loss", "lr"], "step_axis": "log"}, size=(640, 400))
+    assert scene.side.step_axis == "log"
+    last = list(scene.side.plots.values())[-1]
+    assert "log" in last.getAxis("bottom").labelText
+    (x0, x1), _ = last.viewRange()
+    assert x0 <= 0.0 < x1 and 10 ** x1 >= 30  # step 1 (log10 = 0) to past the last step
+    scene.show_frame(10)
+    for key in ("loss", "lr_pre"):
+        drawn = [x for x, _y in scene.side.drawn_curves(key) if len(x)]
+        assert drawn
+        first = min(np.nanmin(x) for x in drawn)
+        assert 10 ** first >= 1  # step 0 has no logarithm: nothing before step 1
+        assert max(np.nanmax(x) for x in drawn) <= np.log10(10) + 1e-9  # nothing after the cursor
+    assert scene.side.cursors[0].value() == pytest.approx(1.0)
+    scene.set_step_axis("linear")
+    scene.show_frame(10)
+    drawn = [x for x, _y in scene.side.drawn_curves("loss") if len(x)]
+    assert min(x.min() for x in drawn) == 0 and max(x.max() for x in drawn) == 10
+
+
+def test_step_axis_comes_with_the_experiment(qtbot, run):
+    """The window shows an experiment with set_experiment only: its [render] step_axis applies."""
+    exp, res = run
+    data = exp.to_dict()
+    data["render"] = {"step_axis": "log"}
+    logged = Experiment.from_dict(data)
+    scene = offscreen_scene(qtbot, logged, res, None, size=(400, 300))
+    scene.set_experiment(logged)
+    scene.set_data(res)
+    assert scene.side.step_axis == "log"
+    scene.set_experiment(exp)
+    assert scene.side.step_axis == "linear"
+
+
+def test_bad_step_axis_is_named_with_what_is_allowed():
+    from optviz.render.options import RenderOptionError, resolve_options
+
+    assert resolve_options({"step_axis": "LOG"}).step_axis == "log"
+    with pytest.raises(RenderOptionError) as err:
+        resolve_options({"step_axis": "logarithmic"})
+    assert str(err.value) == "step_axis: 'logarithmic' is not allowed; one of 'linear', 'log'"
+
+
+def test_race_loss_plot_shows_every_group_readably(qtbot):
+    """In the race one curve plunges to ~1e-26 for a few steps; the loss plot's range must
+    hold every group's loss at the end and not spend its height on that plunge."""
+    from pathlib import Path
+
+    import optviz
+
+    exp = Experiment.load(Path(optviz.__file__).parent / "presets" / "09_race_rosenbrock.toml")
+    res = run_experiment(exp)
+    scene = offscreen_scene(qtbot, exp, res, {"side_plots": ["loss"]}, size=(900, 500))
+    lo, hi = scene.side._yranges["loss"]
+    finals = [np.log10(np.median(res.loss[-1, res.group == g])) for g in range(len(exp.groups))]
+    assert all(lo <= v <= hi for v in finals)
+    # the lowest group's final loss sits in the bottom quarter, not squashed into the top
+    assert (min(finals) - lo) / (hi - lo) < 0.25
+    assert np.log10(np.nanmin(res.loss[res.loss > 0])) < lo  # the plunge runs off the bottom
+
+
+class _Prefix:
+    """The first ``n`` frames of a result-like object (what a live run has recorded so far)."""
+
+    def __init__(self, full, n: int, scale: float = 1.0):
+        for name in ("positions", "lr_preconditioned", "lr_realized", "step"):
+            setattr(self, name, getattr(full, name)[:n])
+        self.loss = full.loss[:n] * scale
+        self.group, self.diverged_at = full.group, full.diverged_at
+
+
+def test_live_rebuilds_keep_settled_curves_and_redraw_changed_ones(qtbot):
+    """A live run rebuilds its side plots a few times per second as frames arrive: the
+    settled parts are not redrawn, yet the plots show exactly what a fresh build shows;
+    a different run with the same steps is redrawn."""
+    exp = Experiment.from_toml(TOML)
+    full = _History(3_001)
+    opts = {"side_plots": ["loss", "lr"], "trail_length": 30}
+    scene = offscreen_scene(qtbot, exp, _Prefix(full, 2_000), opts, size=(640, 400))
+    scene.side.y_hysteresis = True  # as in the window: the y ranges stay while the data fit
+    scene.set_data(_Prefix(full, 2_000), frame=-1)
+    calls = []
+    for it in scene.side._items.values():
+        for c in it["curves"]:
+            c.setData = lambda *a, _orig=c.setData, **k: (calls.append(1), _orig(*a, **k))
+        for b in it["bands"]:
+            b.set_data = lambda *a, _orig=b.set_data: (calls.append(1), _orig(*a))
+    scene.set_data(_Prefix(full, 2_010), frame=-1)
+    assert not calls  # the settled parts were left as they were
+    fresh = offscreen_scene(qtbot, exp, _Prefix(full, 2_010), opts, size=(640, 400))
+    fresh.show_frame(-1)
+    for key in scene.side.plots:
+        for (xa, ya), (xb, yb) in zip(scene.side.drawn_curves(key), fresh.side.drawn_curves(key), strict=True):
+            assert np.array_equal(xa, xb) and np.allclose(ya, yb, equal_nan=True)
+    # another run, same steps, other values: nothing of the old one stays on screen
+    scene.set_data(_Prefix(full, 2_010, scale=3.0), frame=-1)
+    (x, y), *_ = scene.side.drawn_curves("loss")
+    (_x, y_old), *_ = fresh.side.drawn_curves("loss")
+    assert not np.allclose(y, y_old, equal_nan=True)

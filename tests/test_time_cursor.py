@@ -186,3 +186,22 @@ def test_long_curves_and_trails_are_thinned_without_losing_the_cursor():
     frames = trail_frames(0, 9_999, 1000)
     assert len(frames) <= 1000 and frames[0] == 0 and frames[-1] == 9_999 and np.all(np.diff(frames) > 0)
     assert set(trail_frames(0, 9_999, 1000)) <= set(trail_frames(0, 10_040, 1000)) | {9_999}
+
+
+def test_settled_part_and_tail_draw_the_same_points_and_settle_in_blocks():
+    from optviz.render.side_plots import decimation_index, decimation_split, settled_frames
+
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=10_001)
+    lo = y - rng.random(10_001)
+    for n in (1, 17, 600, 601, 602, 5_000, 10_001):
+        for band in (None, lo):
+            head, tail = decimation_split(y, n, 300, lo=band)
+            assert np.array_equal(np.union1d(head, tail), decimation_index(y, n, 300, lo=band))
+            assert tail[-1] == n - 1 and (not len(head) or tail[0] == head[-1])
+    # the settled part changes only when the cursor crosses a block, never within one
+    ends = [settled_frames(10_001, n, 300) for n in range(5_000, 5_200)]
+    assert len(set(ends)) <= 200 // 16 + 1 and all(e < n for e, n in zip(ends, range(5_000, 5_200), strict=True))
+    same = [n for n in range(5_000, 5_200) if settled_frames(10_001, n, 300) == ends[0]]
+    assert len(same) >= 16
+    assert np.array_equal(decimation_split(y, same[0], 300)[0], decimation_split(y, same[-1], 300)[0])

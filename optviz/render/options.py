@@ -19,6 +19,7 @@ Options (all optional in ``[render]``)::
     duration = 10.0             # ... or its length in seconds (frames = duration * fps)
     steps_per_frame = 2         # optimizer steps advanced per animation frame
     side_plots = ["loss", "lr", "bias_correction", "weight_decay"]   # or "auto", or [] / false for none
+    step_axis = "linear"        # the side plots' step axis: "linear" or "log" (log starts at step 1)
     trail_length = 30           # recorded frames of trail per particle; -1 = whole path; 0 = none
     particle_mode = "auto"      # "points", "density" or "auto" (density above 20,000 particles)
     colormap = "viridis"        # perceptually uniform: viridis, cividis, magma, inferno, plasma
@@ -47,6 +48,7 @@ __all__ = [
     "RenderOptionError",
     "RenderOptions",
     "SIDE_PLOTS",
+    "STEP_AXES",
     "COLORMAPS",
     "FIGURE_FORMATS",
     "ANIMATION_FORMATS",
@@ -60,6 +62,8 @@ SIDE_PLOTS = tuple(vocabulary.SIDE_PLOTS)
 COLORMAPS = tuple(vocabulary.COLORMAPS)
 PARTICLE_MODES = tuple(vocabulary.PARTICLE_MODES)
 THEMES = ("light", "dark")
+#: Scales of the side plots' step axis (log: from step 1, since step 0 has no logarithm).
+STEP_AXES = ("linear", "log")
 FIGURE_FORMATS = ("png", "svg")
 ANIMATION_FORMATS = ("mp4", "gif", "webp")
 
@@ -80,6 +84,7 @@ class RenderOptions:
     duration: float | None = None
     steps_per_frame: float | None = None
     side_plots: tuple[str, ...] | str = "auto"
+    step_axis: str | None = None  # None: the experiment's own (its [render] table), else "linear"
     trail_length: int | str = "auto"
     particle_mode: str = "auto"
     colormap: str = "viridis"
@@ -235,6 +240,7 @@ _VALIDATORS = {
     "duration": lambda v: _as_float("duration", v, 0.0, 3600.0),
     "steps_per_frame": lambda v: _as_float("steps_per_frame", v, 0.0),
     "side_plots": _side_plots,
+    "step_axis": lambda v: _choice("step_axis", v, STEP_AXES),
     "trail_length": lambda v: "auto"
     if v == "auto"
     else _as_int("trail_length", v, -1, MAX_STEPS,

@@ -25,6 +25,7 @@ Drive it with a few calls (all cheap unless noted)::
     scene.set_side_plots(["loss", "lr"])    # subset of SIDE_PLOTS; [] hides the column
     scene.set_particle_mode("auto")         # "points" | "density" | "auto" (density above 20,000)
     scene.set_future("ghost")               # side plots after the cursor: "hide" (default) | "ghost"
+    scene.set_step_axis("log")              # side plots' step axis: "linear" (default) | "log" (from step 1)
     scene.set_selected_group(3)             # its particles and trail above all others; None
     scene.apply_options(render_options)     # everything of a RenderOptions at once
     img = scene.render_array()              # (H, W, 4) uint8 BGRA of the widget as it is now
@@ -74,7 +75,7 @@ from optviz.models.live import frame_for_step
 from optviz.models.vocabulary import FUTURE_ALIASES
 from optviz.render.colors import THEMES, group_colors
 from optviz.render.landscape_image import LandscapeLayer
-from optviz.render.options import SIDE_PLOTS, RenderOptions
+from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
 from optviz.render.particles import ParticleLayer
 from optviz.render.side_plots import GroupOptimizer, SidePlots
 
@@ -89,6 +90,14 @@ def _optimizer(group) -> GroupOptimizer | None:
     if group.sweep_axes():
         return None
     return GroupOptimizer(get_optimizer(group.optimizer), group.resolved_hyper(), group.resolved_schedule())
+
+
+def _experiment_step_axis(exp) -> str:
+    """The experiment's ``[render] step_axis`` ("linear" when absent or not one of STEP_AXES:
+    ``optviz run``/``figure``/``export`` reject a bad one with a message)."""
+    render = getattr(exp, "render", None)
+    axis = render.get("step_axis", "linear") if isinstance(render, dict) else "linear"
+    return axis.lower() if isinstance(axis, str) and axis.lower() in STEP_AXES else "linear"
 
 
 class Scene(pg.GraphicsLayoutWidget):
@@ -125,13 +134,13 @@ class Scene(pg.GraphicsLayoutWidget):
         self._colors: list[tuple[int, int, int]] = []
         self._counts = np.zeros(0, dtype=np.int64)
         self._legend_key = None
-        self._legend_texts: list = []
         self._group_src = None
         self._group_i64 = np.zeros(0, dtype=np.int64)
         self._div_frame_buf = None
         self._div_frame_set = np.zeros(0, dtype=np.int64)
         self._view = ((0.0, 1.0), (0.0, 1.0))
         self._title_override = None
+        self._step_axis = None  # chosen by options or set_step_axis (None: the experiment's)
 
         self.title = pg.LabelItem("", color=self.theme["foreground"], size=f"{self.font_px + 3}px")
         self.title.item.document().setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
@@ -210,6 +219,9 @@ class Scene(pg.GraphicsLayoutWidget):
         self._optimizers = [_optimizer(g) for g in exp.groups]
         run = getattr(exp, "run", None)
         self._total_steps = getattr(run, "steps", None)
+        # the story's step axis travels with the experiment (the window applies no [render]
+        # table), unless options or set_step_axis chose one
+        self.side.step_axis = self._step_axis or _experiment_step_axis(exp)
         self._update_title()
         self._data = None
         self._side_source = None
@@ -297,6 +309,8 @@ class Scene(pg.GraphicsLayoutWidget):
         self.legend.setVisible(self._legend_visible)
         self._update_title()
         self.set_trail_length(opts.trail_length)
+        if opts.step_axis is not None:
+            self.set_step_axis(opts.step_axis)
         side = opts.side_plots
         self._side_names = tuple(SIDE_PLOTS) if side == "auto" else tuple(side)
         self._layout_columns()
@@ -363,6 +377,14 @@ class Scene(pg.GraphicsLayoutWidget):
         self.side.future = FUTURE_ALIASES.get(mode, mode)
         if self._data is not None:
             self.side.set_step(float(self._steps[self._frame]))
+
+    def set_step_axis(self, mode: str | None) -> None:
+        """The side plots' step axis: "linear" or "log" (log10 of the step: step 0 cannot
+        be shown, so the axis and every curve start at step 1); kept over later
+        :meth:`set_experiment` calls, which otherwise use the experiment's ``[render]
+        step_axis``. ``None``: the experiment's again."""
+        self.side.step_axis = mode or _experiment_step_axis(self._exp)
+        self._step_axis = mode
 
     def set_selected_group(self, group: int | None) -> None:
         """Draw group ``group``'s particles and trail above all others (``None``: no group)."""
@@ -544,16 +566,12 @@ class Scene(pg.GraphicsLayoutWidget):
             if nd:
                 text += f"  · {nd:,} diverged"
             texts.append(text)
-        # the entries (samples, order) rebuild the legend; changed counts only re-set texts
-        key = (tuple(shown), tuple(self._labels), tuple(map(tuple, self._colors)), any_div, kinds)
+        # any change rebuilds the legend: a label given a shorter text would leave the box at its
+        # widest size, so a frame would look different after a later frame was shown
+        key = (tuple(shown), tuple(texts), tuple(map(tuple, self._colors)), any_div, kinds)
         if key == self._legend_key and len(self.legend.items) >= len(texts):
-            for (_sample, label), old, new in zip(self.legend.items, self._legend_texts, texts, strict=False):
-                if old != new:
-                    label.setText(new)
-            self._legend_texts = texts
             return
         self._legend_key = key
-        self._legend_texts = texts
         self.legend.clear()
         n_entries = len(self._labels) + any_div + len(kinds)
         self.legend.setColumnCount(2 if n_entries > 6 else 1)

@@ -28,10 +28,19 @@ while the axes stay fixed (ranges are those of the whole data: no jitter).
 ``future="ghost"`` adds the whole curves as faint lines behind them (off by
 default: it gives a race away).
 
+Step axis (:attr:`SidePlots.step_axis`, ``[render] step_axis``): "linear" (default)
+or "log" (log10 of the step, for stories that happen in the first steps, such as
+AdaGrad's vanishing rate); a log axis cannot show step 0, so it and every curve
+start at step 1.
+
 Speed: every curve drawn is decimated to at most ``max_points`` points (a
 min/max pair per bin of a fixed grid of the recorded frames, about two per
 pixel column, and always the cursor's frame), so moving the cursor or
-redrawing costs the same at step 10,000 as at step 10.
+redrawing costs the same at step 10,000 as at step 10. Each curve is two items: a
+settled part, replaced only when the cursor crosses a block of bins (about every
+16 frames or more), and a short tail replaced on every move, so the settled
+parts are blitted from Qt's item cache and a frame's work does not grow with the
+history.
 """
 
 from __future__ import annotations
@@ -47,8 +56,10 @@ from optviz.core.optimizers import DECAY_TEXT, OptimizerSpec
 from optviz.core.schedules import learning_rates
 from optviz.core.statistics import group_quantiles
 from optviz.models.vocabulary import FUTURE_MODES
+from optviz.render.options import STEP_AXES
 
-__all__ = ["SidePlots", "GroupOptimizer", "group_quantiles", "FUTURE_MODES", "decimation_index"]
+__all__ = ["SidePlots", "GroupOptimizer", "loss_floor", "LOSS_DECADES", "group_quantiles", "FUTURE_MODES",
+           "decimation_index", "decimation_split", "settled_frames", "STEP_AXES"]
 
 #: What the side plots show after the cursor: nothing, or the whole curves as faint ghosts.
 
@@ -108,6 +119,31 @@ def _log10(a):
     return out
 
 
+#: A log loss plot spans at most this many decades below its top (see :func:`loss_floor`).
+LOSS_DECADES = 12.0
+
+
+def loss_floor(curves, decades: float = LOSS_DECADES) -> float | None:
+    """The lower end (log10) of a log loss plot that keeps every curve readable: half a
+    decade below the lowest of each curve's 10th percentile over time and its last value,
+    and at most ``decades`` below the highest value. A curve's brief plunge (a lucky step
+    of a sign method to 1e-26) or one run converging to 1e-28 then runs off the bottom
+    instead of squashing everyone else's curves into the top of the plot; every curve's
+    value at the end stays in view unless it lies more than ``decades`` below the top.
+    ``curves``: log10 loss per frame, NaN where undefined. None without finite values."""
+    lows, top = [], -math.inf
+    for y in curves:
+        y = np.asarray(y, dtype=np.float64)
+        finite = y[np.isfinite(y)]
+        if not finite.size:
+            continue
+        lows.append(min(float(np.percentile(finite, 10)), float(finite[-1])))
+        top = max(top, float(finite.max()))
+    if not lows:
+        return None
+    return max(min(lows) - 0.5, top - decades)
+
+
 def _range(arrays, log, pad=0.06, robust=False):
     vals = [a[np.isfinite(a)] for a in arrays if a is not None and np.size(a)]
     vals = [v for v in vals if v.size]
@@ -131,29 +167,73 @@ def _range(arrays, log, pad=0.06, robust=False):
     return (lo - d, hi + d)
 
 
+def _bin_width(total: int, bins: int) -> int:
+    """Frames per bin of the decimation grid of a series of ``total`` frames (1: every frame)."""
+    return 1 if total <= 2 * bins + 1 else -(-total // bins)
+
+
+def _extrema(y, lo, a: int, b: int, width: int) -> np.ndarray:
+    """Indices of the minimum (of ``lo`` when given) and maximum of ``y`` in every bin of
+    ``width`` frames of ``[a, b)`` (``a`` on the grid; the last bin may be partial)."""
+    if b <= a:
+        return np.zeros(0, dtype=np.int64)
+    if width == 1:
+        return np.arange(a, b, dtype=np.int64)
+    full = a + ((b - a) // width) * width
+    out = []
+    if full > a:
+        hi_v = np.asarray(y[a:full], dtype=np.float64).reshape(-1, width)
+        lo_v = hi_v if lo is None else np.asarray(lo[a:full], dtype=np.float64).reshape(-1, width)
+        base = np.arange(a, full, width)
+        out += [np.argmin(np.where(np.isnan(lo_v), np.inf, lo_v), axis=1) + base,
+                np.argmax(np.where(np.isnan(hi_v), -np.inf, hi_v), axis=1) + base]
+    if b > full:  # a partial bin: its minimum and maximum so far
+        t_hi = np.asarray(y[full:b], dtype=np.float64)
+        t_lo = t_hi if lo is None else np.asarray(lo[full:b], dtype=np.float64)
+        out.append(np.array([full + np.argmin(np.where(np.isnan(t_lo), np.inf, t_lo)),
+                             full + np.argmax(np.where(np.isnan(t_hi), -np.inf, t_hi))]))
+    return np.concatenate(out).astype(np.int64)
+
+
 def decimation_index(y: np.ndarray, n: int, bins: int, lo: np.ndarray | None = None) -> np.ndarray:
     """Indices (ascending) of at most ``2 * bins + 1`` of the first ``n`` points of ``y``
     that keep its shape: per bin of a grid fixed by ``len(y)`` (so the kept points do not
     change as ``n`` grows), the minimum and the maximum, and always point ``n - 1``.
     With ``lo``, the minimum is taken of ``lo`` (a band: low and high edges)."""
-    total = len(y)
-    n = int(min(max(n, 0), total))
-    if n <= 2 * bins + 1:
-        return np.arange(n)
-    width = -(-total // bins)  # points per bin, from the whole series
-    full = (n // width) * width
-    hi_v = np.asarray(y[:full], dtype=np.float64).reshape(-1, width)
-    lo_v = hi_v if lo is None else np.asarray(lo[:full], dtype=np.float64).reshape(-1, width)
-    base = np.arange(0, full, width)
-    amin = np.argmin(np.where(np.isnan(lo_v), np.inf, lo_v), axis=1) + base
-    amax = np.argmax(np.where(np.isnan(hi_v), -np.inf, hi_v), axis=1) + base
-    tail = []
-    if n > full:  # the bin the cursor is in: its minimum and maximum so far
-        t_hi = np.asarray(y[full:n], dtype=np.float64)
-        t_lo = t_hi if lo is None else np.asarray(lo[full:n], dtype=np.float64)
-        tail = [full + np.argmin(np.where(np.isnan(t_lo), np.inf, t_lo)),
-                full + np.argmax(np.where(np.isnan(t_hi), -np.inf, t_hi))]
-    return np.unique(np.concatenate([amin, amax, tail, [n - 1]]).astype(np.int64))
+    n = int(min(max(n, 0), len(y)))
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    width = _bin_width(len(y), bins)
+    return np.unique(np.concatenate([_extrema(y, lo, 0, n, width), [n - 1]]))
+
+
+def settled_frames(total: int, n: int, bins: int, block: int = 16) -> int:
+    """Where the settled part of a curve of ``total`` frames drawn up to ``n`` ends: a
+    multiple of whole bins (at least ``block`` frames) at or before ``n - 1``, so it only
+    moves when the cursor crosses such a boundary."""
+    width = _bin_width(total, bins)
+    chunk = width * max(1, -(-block // width))
+    return max(0, ((int(n) - 1) // chunk) * chunk)
+
+
+def decimation_split(y: np.ndarray, n: int, bins: int, lo: np.ndarray | None = None,
+                     block: int = 16, settled: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`decimation_index` in two parts: the settled indices (whole bins before
+    :func:`settled_frames`, which change only when the cursor crosses a block) and the
+    tail (the rest, starting with the settled part's last index so the line is unbroken).
+    Their union is ``decimation_index(y, n, bins, lo)``. ``settled``: the settled indices
+    of an earlier call with the same settled end, reused (the tail costs O(block))."""
+    n = int(min(max(n, 0), len(y)))
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    width = _bin_width(len(y), bins)
+    s = settled_frames(len(y), n, bins, block)
+    if settled is None:
+        settled = np.unique(_extrema(y, lo, 0, s, width))
+    tail = np.unique(np.concatenate([_extrema(y, lo, s, n, width), [n - 1]]))
+    if len(settled):
+        tail = np.concatenate([settled[-1:], tail])
+    return settled, tail
 
 
 class _Band(QtWidgets.QGraphicsPathItem):
@@ -170,7 +250,7 @@ class _Band(QtWidgets.QGraphicsPathItem):
         lo = np.asarray(lo, dtype=np.float64)
         hi = np.asarray(hi, dtype=np.float64)
         self.x, self.lo, self.hi = x, lo, hi
-        ok = np.isfinite(lo) & np.isfinite(hi)
+        ok = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi)
         # runs of finite values, each one polygon (hi forwards, lo backwards), built by one
         # vectorized call; a fill closes every subpath
         edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
@@ -186,6 +266,27 @@ class _Band(QtWidgets.QGraphicsPathItem):
         else:
             path = QtGui.QPainterPath()
         self.setPath(path)
+
+
+def _same_prefix(drawn: dict, old: dict, n: int) -> bool:
+    """Whether every curve and band of ``drawn`` equals ``old``'s over the first ``n`` frames."""
+    if drawn.keys() != old.keys():
+        return False
+    for key, d in drawn.items():
+        o = old[key]
+        new_arrays = d["curves"] + [a for pair in d["bands"] for a in pair]
+        old_arrays = o["curves"] + [a for pair in o["bands"] for a in pair]
+        if len(new_arrays) != len(old_arrays) or not all(
+                len(a) >= n and len(b) >= n and np.array_equal(a[:n], b[:n], equal_nan=True)
+                for a, b in zip(new_arrays, old_arrays, strict=True)):
+            return False
+    return True
+
+
+def _set_curve(curve: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray) -> None:
+    """Replace a curve's points; NaN splits it (the faster unsplit path when there is none)."""
+    connect = "all" if np.isfinite(y).all() and np.isfinite(x).all() else "finite"
+    curve.setData(x, y, connect=connect, skipFiniteCheck=True)
 
 
 class SidePlots:
@@ -204,7 +305,10 @@ class SidePlots:
         self.max_points = 600
         self._step = math.inf  # the cursor's optimizer step
         self._cut = -1  # frames drawn (those at or before the cursor)
+        self._settled = -1  # frames in the settled part of each curve (see settled_frames)
+        self._heads: dict = {}  # the settled part's indices per curve and band
         self._steps = np.zeros(0)
+        self._x = np.zeros(0)  # the x coordinate of each frame (its step, or log10 of it)
         self._drawn: dict[str, dict] = {}  # per plot: full (clipped) arrays of its curves and bands
         self._visible = None  # visible groups (None: all)
         self._ghost_ids: set[int] = set()
@@ -219,6 +323,7 @@ class SidePlots:
         #: the y range only changes when the data leave it or shrink well inside it, so a
         #: playing run does not re-layout the axes on every update (None: exact ranges)
         self.x_headroom: float | None = None
+        self._step_axis = "linear"
         self.y_hysteresis = False
         self._xr = None
         self._items: dict[str, dict] = {}
@@ -234,6 +339,7 @@ class SidePlots:
         self._items = {}
         self._drawn = {}
         self._cut = -1
+        self._settled = -1
         self._group_items = []
         self._yranges = {}
         self._ticks = {}
@@ -261,7 +367,7 @@ class SidePlots:
         p.showGrid(x=True, y=True, alpha=0.15)
         bottom = p.getAxis("bottom")
         if last:
-            p.setLabel("bottom", "step", color=fg, size=f"{max(self.font_px - 2, 8)}px")
+            p.setLabel("bottom", self._x_label(), color=fg, size=f"{max(self.font_px - 2, 8)}px")
             bottom.setHeight(int(self.font_px * 2.6))
         else:
             bottom.setStyle(showValues=False)
@@ -331,7 +437,9 @@ class SidePlots:
             (k, tuple((g, st) for g, st, _ in s["curves"]), tuple(g for g, _, _ in s["bands"]),
              tuple(s.get("legend", ())))
             for k, s in series.items()))
-        if struct != self._struct:
+        old_steps, old_ranges, same_items = self._steps, dict(self._yranges), struct == self._struct
+        old_drawn = dict(self._drawn)
+        if not same_items:
             self._create(series, colors)
             self._struct = struct
         for key, s in series.items():
@@ -340,7 +448,8 @@ class SidePlots:
                 self._titles[key] = s["title"]
                 p.setTitle(s["title"], color=self.theme["foreground"], size=f"{self.font_px}px")
             arrays = [y for _g, _st, y in s["curves"]] + [a for _g, lo, hi in s["bands"] for a in (lo, hi)]
-            lo, hi = self._set_yrange(p, key, arrays, s["log"], clip=s.get("clip"), robust=s.get("robust", False))
+            lo, hi = self._set_yrange(p, key, arrays, s["log"], clip=s.get("clip"), robust=s.get("robust", False),
+                                      floor=s.get("floor"))
             # keep every curve within a few plot heights: huge off-plot values would make
             # Qt's item cache ask for an enormous pixmap
             a, b = lo - 2 * (hi - lo), hi + 2 * (hi - lo)
@@ -352,8 +461,19 @@ class SidePlots:
         for key, s in series.items():
             if s.get("legend"):
                 self._place_legend(key, steps)
+        # live use rebuilds a few times per second with frames appended: the settled parts
+        # still show what they would be redrawn with when the items, the y ranges, the bin
+        # grid and the settled frames' steps and values are unchanged
+        s_end = self._settled
+        keep = (same_items and s_end > 0 and self._yranges == old_ranges and len(steps) >= s_end
+                and _bin_width(len(steps), self._bins()) == _bin_width(len(old_steps), self._bins())
+                and np.array_equal(steps[:s_end], old_steps[:s_end])
+                and _same_prefix(self._drawn, old_drawn, s_end))
         self._steps = steps
+        self._x = self._to_x(steps)
         self._cut = -1
+        if not keep:
+            self._settled = -1
         self._draw_ghosts()
         self._draw_until_cursor()
         xr = self._xmax
@@ -363,7 +483,20 @@ class SidePlots:
                 xr = max(self._xmax * self.x_headroom, 20.0)
         if xr != self._xr and self.plots:
             self._xr = xr
-            next(iter(self.plots.values())).setXRange(0, xr, padding=0.02)  # the others are linked
+            self._apply_xrange()
+
+    def _apply_xrange(self) -> None:
+        """The shared x range (0 to ``_xr``; from step 1 on a log axis) and its ticks."""
+        first = next(iter(self.plots.values()))  # the others are linked
+        if self._step_axis == "log":
+            hi = math.log10(max(self._xr, 10.0))
+            first.setXRange(0.0, hi, padding=0.02)
+            ticks = log_ticks(0.0, hi)
+        else:
+            first.setXRange(0, self._xr, padding=0.02)
+            ticks = None
+        for p in self.plots.values():
+            p.getAxis("bottom").setTicks(ticks)
 
     def _create(self, series, colors) -> None:
         """(Re)create the items for ``series``: the plots themselves only when the set of
@@ -372,7 +505,8 @@ class SidePlots:
         if keys == list(self.plots):
             for key, items in self._items.items():
                 p = self.plots[key]
-                for it in items["curves"] + items["bands"] + items["ghosts"]:
+                for it in items["curves"] + items["bands"] + items["ghosts"] + items["tails"] \
+                        + items["band_tails"]:
                     p.removeItem(it)
             reuse = True
         else:
@@ -389,21 +523,27 @@ class SidePlots:
             else:
                 p = self._new_plot(key, s["title"], s["log"], self.row0 + i, i == len(keys) - 1)
                 self._titles[key] = s["title"]
-            curves, bands, ghosts = [], [], []
+            curves, bands, ghosts, tails, band_tails = [], [], [], [], []
             for g, _lo, _hi in s["bands"]:
-                band = _Band(colors[g])
-                band.setZValue(-5)
-                band.setCacheMode(_CACHE)
-                p.addItem(band, ignoreBounds=True)
-                self._group_items[g].append(band)
-                bands.append(band)
+                for out in (bands, band_tails):  # settled part (cached) and tail (changes every frame)
+                    band = _Band(colors[g])
+                    band.setZValue(-5)
+                    if out is bands:
+                        band.setCacheMode(_CACHE)
+                    p.addItem(band, ignoreBounds=True)
+                    self._group_items[g].append(band)
+                    out.append(band)
             for g, style, _y in s["curves"]:
                 pen = pg.mkPen(*colors[g], 255, width=1.0, style=style)  # wider: Qt strokes 10x slower
-                curve = pg.PlotCurveItem(pen=pen, connect="finite", antialias=True)
-                curve.setCacheMode(_CACHE)  # static between updates: only the cursor and the veil move
-                p.addItem(curve)
-                self._group_items[g].append(curve)
-                curves.append(curve)
+                for out in (curves, tails):
+                    # the settled part is static between bin crossings (its cache is blitted);
+                    # only the short tail, the cursor and the veil change from frame to frame
+                    curve = pg.PlotCurveItem(pen=pen, connect="finite", antialias=True)
+                    if out is curves:
+                        curve.setCacheMode(_CACHE)
+                    p.addItem(curve)
+                    self._group_items[g].append(curve)
+                    out.append(curve)
                 ghost = pg.PlotCurveItem(pen=pg.mkPen(*colors[g], 70, width=1.0, style=style),
                                          connect="finite", antialias=True)
                 ghost.setZValue(-6)
@@ -413,7 +553,8 @@ class SidePlots:
                 self._group_items[g].append(ghost)
                 self._ghost_ids.add(id(ghost))
                 ghosts.append(ghost)
-            self._items[key] = {"curves": curves, "bands": bands, "ghosts": ghosts}
+            self._items[key] = {"curves": curves, "bands": bands, "ghosts": ghosts, "tails": tails,
+                                "band_tails": band_tails}
             self._set_legend(p, [(curves[i], text) for i, text in s.get("legend", ())])
         if not reuse:
             first = None
@@ -453,7 +594,8 @@ class SidePlots:
                 bands.append((g, lo, hi))
                 curves.append((g, solid, med))
         return dict(title=title + (", log scale" if log else ""), log=log, curves=curves, bands=bands,
-                    clip=self.loss_clip if not log else None)
+                    clip=self.loss_clip if not log else None,
+                    floor=loss_floor([y for _g, _st, y in curves]) if log else None)
 
     def _lr_series(self, title, lr, group, colors, med):
         curves = []
@@ -558,8 +700,10 @@ class SidePlots:
         return dict(title="weight decay: |Δθ| per step from the decay alone   (— x,  ‐ ‐ y), log scale", log=True,
                     curves=curves, bands=[], legend=legend)
 
-    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False):
+    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False, floor=None):
         lo, hi = _range(arrays, log, robust=robust)
+        if floor is not None and lo < floor < hi:  # a plunge of one curve runs off the bottom
+            lo = floor
         if clip is not None and all(map(math.isfinite, clip)) and clip[1] > clip[0]:
             # a run-away particle (e.g. down an unbounded saddle) must not squash the plot
             span = clip[1] - clip[0]
@@ -596,38 +740,95 @@ class SidePlots:
         self._future = mode
         self._draw_ghosts()
 
+    @property
+    def step_axis(self) -> str:
+        """The shared x axis: "linear" (steps from 0) or "log" (log10 of the step; step 0
+        cannot be shown, so the axis and every curve start at step 1)."""
+        return self._step_axis
+
+    @step_axis.setter
+    def step_axis(self, mode: str) -> None:
+        if mode not in STEP_AXES:
+            raise ValueError(f"step_axis: {mode!r} is not allowed; one of {', '.join(STEP_AXES)}")
+        if mode == self._step_axis:
+            return
+        self._step_axis = mode
+        self._x = self._to_x(self._steps)
+        if self.plots:
+            last = list(self.plots.values())[-1]
+            last.setLabel("bottom", self._x_label(), color=self.theme["foreground"],
+                          size=f"{max(self.font_px - 2, 8)}px")
+            if self._xr is not None:
+                self._apply_xrange()
+        self._cut = -1
+        self._settled = -1
+        self._draw_ghosts()
+        self.set_step(self._step)
+
+    def _x_label(self) -> str:
+        return "step, log scale" if self._step_axis == "log" else "step"
+
+    def _to_x(self, steps) -> np.ndarray:
+        """The x coordinate of optimizer steps: the step, or log10 of it (step 0: NaN, not drawn)."""
+        steps = np.asarray(steps, dtype=np.float64)
+        if self._step_axis != "log":
+            return steps
+        out = np.full(steps.shape, np.nan)
+        pos = steps >= 1
+        out[pos] = np.log10(steps[pos])
+        return out
+
     def set_step(self, step: float) -> None:
         """Move the time cursor to optimizer step ``step``; curves end at the last frame at or
-        before it."""
+        before it (on a log step axis the cursor stays at step 1 until the run passes it)."""
         self._step = float(step)
-        for cursor in self.cursors:
-            cursor.setValue(step)
+        if math.isfinite(self._step):
+            x = self._step if self._step_axis != "log" else math.log10(max(self._step, 1.0))
+            for cursor in self.cursors:
+                cursor.setValue(x)
         self._draw_until_cursor()
 
     def _bins(self) -> int:
         return max(self.max_points // 2, 1)
 
     def _draw_until_cursor(self) -> None:
+        """Curves up to the cursor: each in a settled part, replaced only when the cursor
+        crosses a block of bins (:func:`settled_frames`), and a short tail replaced on every
+        move, so a frame's work does not grow with the history."""
         steps = self._steps
         cut = int(np.searchsorted(steps, self._step, side="right"))
         if cut == self._cut:
             return
         self._cut = cut
         bins = self._bins()
+        settled = settled_frames(len(steps), cut, bins)
+        redo = settled != self._settled
+        self._settled = settled
+        x = self._x
+        if redo:
+            self._heads = {}
+        heads = self._heads
         for key, drawn in self._drawn.items():
             items = self._items.get(key)
             if items is None:
                 continue
-            for y, curve in zip(drawn["curves"], items["curves"], strict=True):
-                idx = decimation_index(y, cut, bins)
-                curve.setData(steps[idx], y[idx], connect="finite", skipFiniteCheck=True)
-            for (lo, hi), band in zip(drawn["bands"], items["bands"], strict=True):
-                idx = decimation_index(hi, cut, bins, lo=lo)
-                band.set_data(steps[idx], lo[idx], hi[idx])
+            for i, (y, curve, tail) in enumerate(zip(drawn["curves"], items["curves"], items["tails"],
+                                                     strict=True)):
+                head, rest = decimation_split(y, cut, bins, settled=heads.get((key, "c", i)))
+                if redo:
+                    heads[(key, "c", i)] = head
+                    _set_curve(curve, x[head], y[head])
+                _set_curve(tail, x[rest], y[rest])
+            for i, ((lo, hi), band, tail) in enumerate(zip(drawn["bands"], items["bands"], items["band_tails"],
+                                                           strict=True)):
+                head, rest = decimation_split(hi, cut, bins, lo=lo, settled=heads.get((key, "b", i)))
+                if redo:
+                    heads[(key, "b", i)] = head
+                    band.set_data(x[head], lo[head], hi[head])
+                tail.set_data(x[rest], lo[rest], hi[rest])
 
     def _draw_ghosts(self) -> None:
         ghost = self._future == "ghost"
-        steps = self._steps
         bins = self._bins()
         for key, items in self._items.items():
             drawn = self._drawn.get(key)
@@ -635,7 +836,7 @@ class SidePlots:
                 if ghost and drawn is not None:
                     y = drawn["curves"][i]
                     idx = decimation_index(y, len(y), bins)
-                    item.setData(steps[idx], y[idx], connect="finite", skipFiniteCheck=True)
+                    _set_curve(item, self._x[idx], y[idx])
                 elif not ghost:
                     item.setData([], [])
         self.set_visible_groups(getattr(self, "_visible", None))
@@ -643,10 +844,22 @@ class SidePlots:
     def drawn_curves(self, key: str) -> list[tuple[np.ndarray, np.ndarray]]:
         """(x, y) of every curve and band edge drawn now in plot ``key`` (ghosts excluded)."""
         items = self._items.get(key, {})
-        out = [(np.asarray(c.xData if c.xData is not None else []), np.asarray(c.yData if c.yData is not None
-                                                                                  else []))
-               for c in items.get("curves", [])]
-        out += [(b.x, b.lo) for b in items.get("bands", [])] + [(b.x, b.hi) for b in items.get("bands", [])]
+
+        def data(c):
+            return (np.asarray(c.xData if c.xData is not None else [], dtype=np.float64),
+                    np.asarray(c.yData if c.yData is not None else [], dtype=np.float64))
+
+        def joined(a, b):  # settled part and tail as one series (the joint point once)
+            (xa, ya), (xb, yb) = a, b
+            if len(xa) and len(xb) and xa[-1] == xb[0]:
+                xb, yb = xb[1:], yb[1:]
+            return np.concatenate([xa, xb]), np.concatenate([ya, yb])
+
+        out = [joined(data(c), data(t)) for c, t in zip(items.get("curves", []), items.get("tails", []),
+                                                          strict=True)]
+        bands = list(zip(items.get("bands", []), items.get("band_tails", []), strict=True))
+        out += [joined((b.x, b.lo), (t.x, t.lo)) for b, t in bands]
+        out += [joined((b.x, b.hi), (t.x, t.hi)) for b, t in bands]
         return out
 
     def set_visible_groups(self, groups) -> None:
