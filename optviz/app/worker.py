@@ -73,6 +73,7 @@ class DataExport(QtCore.QThread):
 
     progress = QtCore.Signal(int, int)
     ended = QtCore.Signal(str, str)
+    _finished_in_thread = QtCore.Signal(str, str)
 
     def __init__(self, experiment, path, parent=None):
         super().__init__(parent)
@@ -81,10 +82,16 @@ class DataExport(QtCore.QThread):
         self.outcome: str | None = None
         self.message = ""
         self._cancel = threading.Event()
+        self._finished_in_thread.connect(self._end)  # queued: runs in the window's thread
 
     @property
     def running(self) -> bool:
+        """True until the window has heard the outcome (``ended`` has been handled)."""
         return self.outcome is None
+
+    def _end(self, outcome: str, message: str) -> None:
+        self.outcome, self.message = outcome, message
+        self.ended.emit(outcome, message)
 
     def cancel(self) -> None:
         """Stop after the slice of steps being computed (about a quarter of a second)."""
@@ -114,5 +121,4 @@ class DataExport(QtCore.QThread):
             outcome = "done"
             message = (f"Exported {name}: {result.n_frames:,} frames of {result.positions.shape[1]:,} particles "
                        f"(steps 0-{int(result.step[-1]):,})")
-        self.outcome, self.message = outcome, message
-        self.ended.emit(outcome, message)
+        self._finished_in_thread.emit(outcome, message)
