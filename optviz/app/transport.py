@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from optviz.models.playback import MAX_SPEED
+
 __all__ = ["TransportBar"]
 
 
@@ -43,8 +45,9 @@ class TransportBar(QtWidgets.QWidget):
         h.addSpacing(8)
         h.addWidget(QtWidgets.QLabel("speed"))
         self.speed = QtWidgets.QSpinBox()
-        self.speed.setRange(1, 1000)
-        self.speed.setSuffix(" steps/frame")
+        self.speed.setRange(1, MAX_SPEED)
+        self.speed.setSuffix(" step/frame")
+        self.speed.valueChanged.connect(lambda v: self.speed.setSuffix(" step/frame" if v == 1 else " steps/frame"))
         self.speed.setToolTip("Optimizer steps computed per drawn frame ([ slower, ] faster)")
         h.addWidget(self.speed)
         h.addSpacing(8)

@@ -489,9 +489,11 @@ class Scene(pg.GraphicsLayoutWidget):
             t = getattr(self._exp, "title", "") or ""
             if self._exp is not None:
                 try:
-                    t = f"{t}  —  {self._exp.landscape_spec().title}" if t else self._exp.landscape_spec().title
+                    land = self._exp.landscape_spec().title
                 except Exception:  # noqa: BLE001
-                    pass
+                    land = ""
+                if land.lower() not in t.lower():  # "... on Rosenbrock" needs no "— Rosenbrock"
+                    t = f"{t}  —  {land}" if t else land
         caption = getattr(self._exp, "caption", "") or ""
         text = html.escape(t)
         if caption:
