@@ -4,6 +4,7 @@ at step 0 and deep into a run (step 10,000), against the targets (55 fps, 50 ms)
     PYTHONPATH=. .venv/bin/python scripts/bench_app.py     # 5 interleaved rounds, all scenarios
     .venv/bin/python scripts/bench_app.py --rounds 1 --json out.json   # one round, figures to a file
     .venv/bin/python scripts/bench_app.py --quick          # shorter measurements, 2 rounds
+    .venv/bin/python scripts/bench_app.py --report r1.json r2.json ...   # medians of saved rounds
 
 Scenarios: 10,000 particles drawn as points with trails (30 frames, on a
 sample of 600 particles), and 1,000,000 drawn as a density image, both with the
@@ -266,7 +267,17 @@ def main():
     ap.add_argument("--scenario", action="append", choices=list(SCENARIOS), help="only these (repeatable)")
     ap.add_argument("--json", help="also write every round's figures to this file")
     ap.add_argument("--no-startup", action="store_true")
+    ap.add_argument("--report", nargs="+", metavar="JSON",
+                    help="print the medians of rounds saved with --json (e.g. rounds run in separate processes, "
+                         "interleaved with another build) and exit")
     args = ap.parse_args()
+    if args.report:
+        rounds = []
+        for path in args.report:
+            with open(path) as f:
+                rounds += json.load(f)
+        report(rounds, args.deep)
+        return
     from PySide6 import QtCore
 
     from optviz.app.main_window import MainWindow
