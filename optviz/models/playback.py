@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 
 from psygnal import evented
 
@@ -111,5 +111,3 @@ class ViewOptions:
                 continue
             setattr(self, key, value)
 
-
-_ = (field, fields)

@@ -50,8 +50,6 @@ __all__ = [
     "SIDE_PLOTS",
     "STEP_AXES",
     "COLORMAPS",
-    "FIGURE_FORMATS",
-    "ANIMATION_FORMATS",
     "resolve_options",
     "check_render_table",
     "parse_size",
@@ -64,8 +62,6 @@ PARTICLE_MODES = tuple(vocabulary.PARTICLE_MODES)
 THEMES = ("light", "dark")
 #: Scales of the side plots' step axis (log: from step 1, since step 0 has no logarithm).
 STEP_AXES = ("linear", "log")
-FIGURE_FORMATS = ("png", "svg")
-ANIMATION_FORMATS = ("mp4", "gif", "webp")
 
 MIN_SIDE, MAX_SIDE = 16, 7680
 MAX_FRAMES = 100_000
