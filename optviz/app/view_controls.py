@@ -61,22 +61,21 @@ class ViewControls(QtCore.QObject):
         view.events.place_mode.connect(self._on_place_mode)
         view.events.future.connect(self._on_future)
 
+    def _choice_menu(self, menu: QtWidgets.QMenu, choices: dict, group: QtGui.QActionGroup, option: str) -> None:
+        """One checkable entry per choice {value: text}, setting the view option ``option``."""
+        for value, text in choices.items():
+            act = menu.addAction(text)
+            act.setCheckable(True)
+            act.setData(value)
+            group.addAction(act)
+            act.triggered.connect(lambda _=False, v=value: setattr(self.view, option, v))
+
     def fill_menu(self, menu: QtWidgets.QMenu) -> None:
         """The View menu's entries for how particles, trails and side plots are drawn."""
-        sub = menu.addMenu("Particles drawn as")
-        for mode, text in vocabulary.PARTICLE_MODES.items():
-            act = sub.addAction(text)
-            act.setCheckable(True)
-            act.setData(mode)
-            self.mode_group.addAction(act)
-            act.triggered.connect(lambda _=False, m=mode: setattr(self.view, "particle_mode", m))
-        sub = menu.addMenu("Colormap")
-        for name in vocabulary.COLORMAPS:
-            act = sub.addAction(name)
-            act.setCheckable(True)
-            act.setData(name)
-            self.cmap_group.addAction(act)
-            act.triggered.connect(lambda _=False, n=name: setattr(self.view, "colormap", n))
+        self._choice_menu(menu.addMenu("Particles drawn as"), vocabulary.PARTICLE_MODES, self.mode_group,
+                          "particle_mode")
+        self._choice_menu(menu.addMenu("Colormap"), {n: n for n in vocabulary.COLORMAPS}, self.cmap_group,
+                          "colormap")
         sub = menu.addMenu("Side plots")
         for key, text in vocabulary.SIDE_PLOTS.items():
             act = sub.addAction(text)
