@@ -315,3 +315,137 @@ def test_live_rebuilds_keep_settled_curves_and_redraw_changed_ones(qtbot):
     (x, y), *_ = scene.side.drawn_curves("loss")
     (_x, y_old), *_ = fresh.side.drawn_curves("loss")
     assert not np.allclose(y, y_old, equal_nan=True)
+
+
+BOOTH = """
+title = "curvature test"
+seed = 1
+[landscape]
+name = "booth"
+[run]
+steps = 40
+[[groups]]
+label = "GD"
+optimizer = "sgd"
+hyper = { lr = 0.02 }
+init = { kind = "normal", mean = [-4.0, 6.0], std = [1.0, 1.0], count = 12 }
+[[groups]]
+label = "Adam"
+optimizer = "adam"
+hyper = { lr = 0.2, betas = [0.8, 0.99] }
+init = { kind = "normal", mean = [-4.0, 6.0], std = [1.0, 1.0], count = 12 }
+[[groups]]
+label = "Lion"
+optimizer = "lion"
+hyper = { lr = 0.05 }
+init = { kind = "normal", mean = [-4.0, 6.0], std = [1.0, 1.0], count = 12 }
+"""
+
+
+def _finite(curves):
+    """The drawn points of each curve (NaN, such as step 0 of a rate, is a gap)."""
+    return [(x[np.isfinite(y)], y[np.isfinite(y)]) for x, y in curves]
+
+
+@pytest.fixture(scope="module")
+def booth():
+    exp = Experiment.from_toml(BOOTH)
+    return exp, run_experiment(exp)
+
+
+def test_sharpness_plot_shows_each_groups_sharpness_against_its_threshold(qtbot, booth):
+    """Booth's Hessian is [[10, 8], [8, 10]] everywhere: GD's median sharpness is 18 at every
+    frame, against 2/lr; Adam's is the preconditioned sharpness against (2 + 2β1)/((1 - β1) lr),
+    both as optviz.core.curvature computes them; Lion has no threshold."""
+    from optviz.core.curvature import hessian, preconditioned_sharpness, stability_threshold
+
+    exp, res = booth
+    scene = offscreen_scene(qtbot, exp, res, {"side_plots": ["loss", "sharpness"]}, size=(640, 400))
+    scene.show_frame(-1)
+    legend = [label.text for _sample, label in scene.side.plots["sharpness"].legend.items]
+    adam = stability_threshold("adam", exp.groups[1].resolved_hyper())
+    assert legend == ["SGD (gradient descent): sharpness vs 2/lr",
+                      f"Adam: preconditioned sharpness vs {adam.formula}", "Lion: sharpness (no threshold)"]
+    (xs, gd), (xt, gd_line), (xa, adam_s), (xl, adam_line), (_x, lion) = _finite(scene.side.drawn_curves("sharpness"))
+    steps = res.step.astype(np.float64)
+    assert np.array_equal(xs, steps) and np.array_equal(xt, steps)
+    np.testing.assert_allclose(10 ** gd, 18.0, rtol=1e-9)
+    np.testing.assert_allclose(10 ** lion, 18.0, rtol=1e-9)
+    np.testing.assert_allclose(10 ** gd_line, 2 / 0.02, rtol=1e-12)
+    # Adam: P = lr_t / the recorded preconditioned LR, from step 1 on (no preconditioner before)
+    part = res.group_slice(1)
+    pos = res.positions[1:, part].astype(np.float64)
+    p = 0.2 / res.lr_preconditioned[1:, part].astype(np.float64)
+    want = np.median(preconditioned_sharpness(hessian(exp.landscape_spec(), pos[..., 0], pos[..., 1]), p), axis=1)
+    assert np.array_equal(xa, steps[1:]) and np.array_equal(xl, steps[1:])
+    np.testing.assert_allclose(10 ** adam_s, want, rtol=1e-9)
+    np.testing.assert_allclose(10 ** adam_line, adam.value, rtol=1e-12)
+    assert adam.value == pytest.approx((2 + 2 * 0.8) / ((1 - 0.8) * 0.2))
+
+
+def test_sharpness_plot_of_a_live_run_computes_only_its_new_frames(qtbot, booth, monkeypatch):
+    """Rebuilt as frames arrive, the sharpness plot evaluates the Hessian at the new frames'
+    points only; a different run (a new group array) is computed afresh."""
+    import optviz.core.curvature as curvature
+
+    exp, res = booth
+    points = []
+    real = curvature.curvature_along
+
+    def counted(surface, x, y, preconditioner=None):
+        points.append(np.size(x))
+        return real(surface, x, y, preconditioner)
+
+    monkeypatch.setattr(curvature, "curvature_along", counted)
+    scene = offscreen_scene(qtbot, exp, _Prefix(res, 30), {"side_plots": ["sharpness"]}, size=(400, 300))
+    assert sum(points) == 30 * 36
+    points.clear()
+    scene.set_data(_Prefix(res, 32), frame=-1)
+    assert sum(points) == 2 * 36
+    before = [y.copy() for _x, y in scene.side.drawn_curves("sharpness")]
+    points.clear()
+    other = _Prefix(res, 32)
+    other.group = res.group.copy()
+    scene.set_data(other, frame=-1)
+    assert sum(points) == 32 * 36
+    for (_x, y), y0 in zip(scene.side.drawn_curves("sharpness"), before, strict=True):
+        np.testing.assert_allclose(y, y0, rtol=1e-12)
+
+
+def test_schedule_plot_draws_each_groups_learning_rate(qtbot):
+    """A warm-up then cosine chain (torch's SequentialLR) is drawn as learning_rates gives it,
+    at every drawn step from step 1; a group with a constant rate is a flat line."""
+    from optviz.core.schedules import learning_rates
+
+    chain = ('schedule = { kind = "sequential", milestones = [10], schedules = '
+             '[{ kind = "linear", start_factor = 0.1, total_iters = 10 }, { kind = "cosine", T_max = 20 }] }')
+    exp = Experiment.from_toml(TOML.replace('hyper = { lr = 0.05 }', 'hyper = { lr = 0.05 }\n' + chain))
+    res = run_experiment(exp)
+    scene = offscreen_scene(qtbot, exp, res, {"side_plots": ["loss", "schedule"]}, size=(640, 400))
+    scene.show_frame(-1)
+    legend = [label.text for _sample, label in scene.side.plots["schedule"].legend.items]
+    assert legend == ["Adam: linear → cosine", "SGD too fast: constant"]
+    (x, y), (x2, y2) = _finite(scene.side.drawn_curves("schedule"))
+    assert x[0] == 1 and x[-1] == 30
+    np.testing.assert_allclose(10 ** y, learning_rates(0.05, exp.groups[0].resolved_schedule(), x), rtol=1e-12)
+    assert 10 ** y[0] == pytest.approx(0.005) and 10 ** y.max() == pytest.approx(0.05)
+    np.testing.assert_allclose(10 ** y2, 0.01, rtol=1e-12)
+    # no group with a schedule: no schedule plot
+    plain = offscreen_scene(qtbot, Experiment.from_toml(TOML), res, {"side_plots": ["loss", "schedule"]})
+    assert plain.side.names == ["loss"]
+
+
+def test_curvature_and_schedule_frames_deep_in_a_run_redraw_no_more_than_early_on(qtbot):
+    """As for the other plots: scrubbing at step 10,000 hands the sharpness and schedule plots
+    no more points per frame than at step 1,000."""
+    exp = Experiment.from_toml(TOML.replace('hyper = { lr = 0.05 }',
+                                            'hyper = { lr = 0.05 }\nschedule = { kind = "cosine", T_max = 12000 }'))
+    per_frame = {}
+    for frames in (1_001, 10_001):
+        scene = offscreen_scene(qtbot, exp, _History(frames), {"side_plots": ["sharpness", "schedule"],
+                                                               "trail_length": 0}, size=(640, 400))
+        assert scene.side.names == ["sharpness", "schedule"]
+        scene.show_frame(frames - 130)
+        per_frame[frames] = _vertices_per_frame(scene, range(frames - 129, frames))
+    assert per_frame[10_001] <= per_frame[1_001]
+    assert per_frame[10_001] < 6 * 20

@@ -8,7 +8,9 @@ here. Each maps a name to the title a menu shows.
 #: Side plots beside the landscape, in the order they are stacked.
 SIDE_PLOTS = {
     "loss": "Loss",
+    "sharpness": "Sharpness vs stability threshold",
     "lr": "Effective learning rates",
+    "schedule": "Learning-rate schedule",
     "bias_correction": "Bias correction and other step factors",
     "weight_decay": "Weight decay applied per step",
 }

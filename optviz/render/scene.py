@@ -59,7 +59,7 @@ Result-like data: attributes ``positions`` (F, N, 2), ``loss`` (F, N),
 
 Experiment-like input: ``title``, ``caption`` (optional), ``landscape_spec()``, ``landscape_params()``,
 ``groups`` (``label``, ``optimizer``, ``color``, ``sweep_axes()``, ``resolved_hyper()``,
-``resolved_schedule()``), ``run.steps``.
+``resolved_schedule()``, ``particle_hyper()`` for a swept group's schedule), ``run.steps``.
 """
 
 from __future__ import annotations
@@ -90,6 +90,15 @@ def _optimizer(group) -> GroupOptimizer | None:
     if group.sweep_axes():
         return None
     return GroupOptimizer(get_optimizer(group.optimizer), group.resolved_hyper(), group.resolved_schedule())
+
+
+def _schedule(group) -> tuple[float, dict]:
+    """What the schedule plot asks of a group: (lr, resolved schedule); a swept lr: the median
+    over its cells (every cell holds as many particles)."""
+    lr = group.resolved_hyper()["lr"]
+    if group.sweep_axes():
+        lr = float(np.median(np.asarray(group.particle_hyper(1)["lr"], dtype=np.float64)))
+    return float(lr), group.resolved_schedule()
 
 
 def _experiment_step_axis(exp) -> str:
@@ -217,6 +226,8 @@ class Scene(pg.GraphicsLayoutWidget):
         self._colors = group_colors(exp.groups)
         self._labels = [str(getattr(g, "label", f"group {i}")) for i, g in enumerate(exp.groups)]
         self._optimizers = [_optimizer(g) for g in exp.groups]
+        self._schedules = [_schedule(g) for g in exp.groups]
+        self._surface = spec
         run = getattr(exp, "run", None)
         self._total_steps = getattr(run, "steps", None)
         # the story's step axis travels with the experiment (the window applies no [render]
@@ -282,6 +293,7 @@ class Scene(pg.GraphicsLayoutWidget):
                              for i in range(ng, group.max() + 1)]
             self._labels += [f"group {i}" for i in range(ng, group.max() + 1)]
             self._optimizers += [None] * (group.max() + 1 - ng)
+            self._schedules += [None] * (group.max() + 1 - ng)
         if new_groups or not same_src or len(self._counts) != len(self._colors):
             self._counts = np.bincount(group, minlength=len(self._colors))
         if new_groups:
@@ -536,6 +548,7 @@ class Scene(pg.GraphicsLayoutWidget):
             colors=self._colors, labels=self._labels, optimizers=self._optimizers,
             positions=getattr(d, "positions", None),
             stats=getattr(d, "side_stats", None),
+            surface=getattr(self, "_surface", None), schedules=getattr(self, "_schedules", None),
         ))
         self.side.set_visible_groups(self._visible_groups)
         # landscape spans all side plot rows

@@ -1,5 +1,5 @@
-"""Time-linked side plots: loss, per-parameter effective learning rate, bias correction,
-weight decay.
+"""Time-linked side plots: loss, sharpness, per-parameter effective learning rate, the
+learning-rate schedule, bias correction, weight decay.
 
 :class:`SidePlots` owns up to four ``pg.PlotItem``s stacked in one column of the
 scene's layout, all sharing the x axis (optimizer step) and each with a
@@ -10,6 +10,21 @@ vertical time cursor (``InfiniteLine``) that :meth:`SidePlots.set_step` moves:
 * ``lr`` — two plots: the preconditioned LR (the optimizer's own per-parameter
   step size) and the realized LR ``|Δθ_i| / |g_i|``, medians per group,
   parameter x solid and y dashed, log scale;
+* ``sharpness`` — per group, the median over its particles (an even sample of at most
+  2,000) of the largest Hessian eigenvalue at each frame, or for adaptive optimizers the
+  preconditioned sharpness (``optviz.core.curvature``; P = lr_t / the recorded
+  preconditioned LR, as ``optviz run --curvature`` derives it), log scale, with the
+  group's stability threshold threshold(lr_t) dashed in its colour and a legend naming
+  both ("Adam: preconditioned sharpness vs (2 + 2β1)/((1 - β1) lr)"); NAdam and Lion
+  have no threshold (no line); a swept group (hyperparameters per particle) is not
+  drawn. NaN (no Hessian there, a diverged particle, an adaptive method's step 0) and
+  values <= 0 leave gaps. Each frame's medians are computed once and kept (per step,
+  for the same landscape, groups and particle sample), so a run growing in the window
+  costs only its new frames;
+* ``schedule`` — each group's learning rate lr_t at every recorded step
+  (``learning_rates`` of its resolved schedule; a swept lr: the median over its cells,
+  exact as every schedule is affine in lr with a non-negative slope), log scale, shown
+  when some group's schedule is not constant;
 * ``bias_correction`` — each group's own step-dependent factors, as its optimizer's
   spec gives them (Adam: ``1/(1-β1^t)`` and ``1/(1-β2^t)``; NAdam: μ_t and
   ``1/(1-β2^t)``; RAdam: ``1/(1-β1^t)`` and r_t from the step it acts; Adamax:
@@ -81,6 +96,22 @@ class GroupOptimizer:
 _STYLES = (QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.DotLine)
 #: Particles per group whose weight-decay term is computed (an even sample of larger groups).
 _DECAY_SAMPLE = 2000
+#: Particles per group whose sharpness is computed (an even sample of larger groups).
+_SHARPNESS_SAMPLE = 2000
+
+
+def _root(a):
+    """The array that owns ``a``'s memory (``a`` itself when it owns it, or is no view)."""
+    while isinstance(getattr(a, "base", None), np.ndarray):
+        a = a.base
+    return a
+
+
+def _even_sample(idx: np.ndarray, limit: int) -> np.ndarray:
+    """At most ``limit`` of ``idx``, evenly spaced (the same ones on every call)."""
+    if len(idx) <= limit:
+        return idx
+    return idx[np.linspace(0, len(idx) - 1, limit).round().astype(np.int64)]
 
 
 def _fmt_pow(v: float) -> str:
@@ -328,6 +359,8 @@ class SidePlots:
         self._xr = None
         self._items: dict[str, dict] = {}
         self._group_items: list[list] = []
+        #: per-frame sharpness medians kept between builds (see _sharpness_medians)
+        self._sharpness_cache: dict | None = None
 
     # --- building ---------------------------------------------------------------
     def clear(self) -> None:
@@ -383,12 +416,15 @@ class SidePlots:
         return p
 
     def build(self, names, data) -> None:
-        """Show the plots ``names`` (subset of loss, lr, bias_correction, weight_decay) for ``data``.
+        """Show the plots ``names`` (subset of ``SIDE_PLOTS``) for ``data``.
 
         ``data``: dict with ``steps`` (F,), ``loss`` (F, N), ``lr_pre`` and
         ``lr_real`` (F, N, 2), ``group`` (N,), ``colors``, ``labels``,
         ``optimizers``: per group a :class:`GroupOptimizer` or None, and ``positions``
-        (F, N, 2) or None (the weight-decay plot needs them).
+        (F, N, 2) or None (the weight-decay and sharpness plots need them).
+        The sharpness plot also needs ``surface`` (the landscape: a
+        ``optviz.core.surface.Surface``), the schedule plot ``schedules``: per group
+        (lr, resolved schedule) or None, lr the median of a swept one.
         Optional ``stats``: per-frame group statistics computed elsewhere (the
         app keeps them incrementally), a dict of ``loss_q`` (G, 3, F: 10 %, 50 %,
         90 % quantiles), ``lr_pre`` and ``lr_real`` (G, 2, F: medians of x, y);
@@ -407,11 +443,17 @@ class SidePlots:
             stats = None
         self._xmax = float(max(steps[-1], 1.0)) if len(steps) else 1.0
         specs = []
+        optimizers = list(data.get("optimizers") or ()) + [None] * ng
+        schedules = list(data.get("schedules") or ()) + [None] * ng
         if "loss" in names:
             specs.append("loss")
+        if "sharpness" in names and data.get("surface") is not None and data.get("positions") is not None \
+                and any(o is not None and np.any(group == g) for g, o in enumerate(optimizers[:ng])):
+            specs.append("sharpness")
         if "lr" in names:
             specs += ["lr_pre", "lr_real"]
-        optimizers = list(data.get("optimizers") or ()) + [None] * ng
+        if "schedule" in names and any(s is not None and s[1]["kind"] != "constant" for s in schedules[:ng]):
+            specs.append("schedule")
         if "bias_correction" in names and any(o is not None and o.spec.factors for o in optimizers[:ng]):
             specs.append("bias")
         if "weight_decay" in names and data.get("positions") is not None and any(
@@ -430,6 +472,10 @@ class SidePlots:
                 series[key] = self._lr_series(title, data[key], group, colors, med)
             elif key == "bias":
                 series[key] = self._factor_series(steps, optimizers, data.get("labels"), ng)
+            elif key == "sharpness":
+                series[key] = self._sharpness_series(steps, data, group, optimizers, ng)
+            elif key == "schedule":
+                series[key] = self._schedule_series(steps, schedules, data.get("labels"), ng)
             else:
                 series[key] = self._decay_series(steps, data["positions"], data["lr_pre"], group, optimizers,
                                                  data.get("labels"), ng)
@@ -449,7 +495,7 @@ class SidePlots:
                 p.setTitle(s["title"], color=self.theme["foreground"], size=f"{self.font_px}px")
             arrays = [y for _g, _st, y in s["curves"]] + [a for _g, lo, hi in s["bands"] for a in (lo, hi)]
             lo, hi = self._set_yrange(p, key, arrays, s["log"], clip=s.get("clip"), robust=s.get("robust", False),
-                                      floor=s.get("floor"))
+                                      floor=s.get("floor"), headroom=s.get("headroom", 0.0))
             # keep every curve within a few plot heights: huge off-plot values would make
             # Qt's item cache ask for an enormous pixmap
             a, b = lo - 2 * (hi - lo), hi + 2 * (hi - lo)
@@ -700,8 +746,98 @@ class SidePlots:
         return dict(title="weight decay: |Δθ| per step from the decay alone   (— x,  ‐ ‐ y), log scale", log=True,
                     curves=curves, bands=[], legend=legend)
 
-    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False, floor=None):
+    def _sharpness_medians(self, steps, data, group, optimizers, drawn) -> np.ndarray:
+        """(G, F): per drawn group and frame the median (pre)conditioned sharpness of its sample.
+
+        Frames already computed for the same landscape, group array, optimizers and arrays
+        (the same objects: a live run's buffers keep their identity while it grows and a new
+        run brings a new group array) are taken from the cache, keyed by their step; only the
+        others are computed, and the cache keeps only the frames given now.
+        """
+        from optviz.core.curvature import ADAPTIVE_FAMILIES, curvature_along  # SymPy: only when asked
+
+        surface, positions = data["surface"], data["positions"]
+        key = (surface, data["group"], _root(positions), _root(data["lr_pre"]), *optimizers)
+        cache = self._sharpness_cache
+        n_frames = len(steps)
+        out = np.full((len(optimizers), n_frames), np.nan)
+        todo = np.arange(n_frames)
+        if cache is not None and len(cache["key"]) == len(key) and all(
+                a is b for a, b in zip(cache["key"], key, strict=True)):
+            at = np.minimum(np.searchsorted(cache["steps"], steps), max(len(cache["steps"]) - 1, 0))
+            hit = (cache["steps"][at] == steps) if len(cache["steps"]) else np.zeros(n_frames, bool)
+            out[:, hit] = cache["values"][:, at[hit]]
+            todo = np.flatnonzero(~hit)
+        if len(todo):
+            t = np.maximum(steps[todo], 1)
+            for g in drawn:
+                o = optimizers[g]
+                idx = _even_sample(np.flatnonzero(group == g), _SHARPNESS_SAMPLE)
+                pos = np.asarray(positions[np.ix_(todo, idx)], dtype=np.float64)
+                preconditioner = None
+                if o.spec.family in ADAPTIVE_FAMILIES:
+                    lr_t = learning_rates(o.hyper["lr"], o.schedule, t)
+                    pre = np.asarray(data["lr_pre"][np.ix_(todo, idx)], dtype=np.float64)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        preconditioner = lr_t[:, None, None] / pre
+                    preconditioner[steps[todo] < 1] = np.nan  # no step taken: no preconditioner yet
+                try:
+                    plain, conditioned = curvature_along(surface, pos[..., 0], pos[..., 1], preconditioner)
+                except ValueError:  # a landscape without a Hessian: gaps
+                    continue
+                values = plain if conditioned is None else conditioned
+                values[~np.isfinite(np.asarray(data["loss"][np.ix_(todo, idx)], dtype=np.float64))] = np.nan
+                out[g, todo] = group_quantiles(values, np.zeros(len(idx), np.int64), 1, qs=(0.5,))[0, 0]
+        self._sharpness_cache = {"key": key, "steps": np.asarray(steps).copy(), "values": out}
+        return out
+
+    def _sharpness_series(self, steps, data, group, optimizers, ng):
+        """Per group: the median (preconditioned) sharpness, and its stability threshold dashed."""
+        from optviz.core.curvature import ADAPTIVE_FAMILIES, stability_threshold
+
+        drawn = [g for g in range(ng) if optimizers[g] is not None and np.any(group == g)]
+        med = self._sharpness_medians(steps, data, group, optimizers[:ng], drawn)
+        names = self._names(optimizers, data.get("labels"), drawn)
+        curves, legend = [], []
+        for g in drawn:
+            o = optimizers[g]
+            lr_t = learning_rates(o.hyper["lr"], o.schedule, np.maximum(steps, 1))
+            threshold = stability_threshold(o.spec, o.hyper, lr=lr_t)
+            adaptive = o.spec.family in ADAPTIVE_FAMILIES
+            quantity = "preconditioned sharpness" if adaptive else "sharpness"
+            text = f"{names[g]}: {quantity} " + (f"vs {threshold.formula}" if threshold else "(no threshold)")
+            legend.append((len(curves), text))
+            curves.append((g, _STYLES[0], _log10(med[g])))
+            if threshold is not None:
+                line = np.broadcast_to(np.asarray(threshold.value, dtype=np.float64), steps.shape).copy()
+                if adaptive:
+                    line[steps < 1] = np.nan  # drawn where the preconditioned sharpness is
+                curves.append((g, _STYLES[1], _log10(line)))
+        # every curve may span the whole run at the top of the plot: room above them for the legend
+        return dict(title="sharpness (median) vs stability threshold (‐ ‐), log scale", log=True, curves=curves,
+                    bands=[], legend=legend, robust=True, headroom=0.12 * len(legend) + 0.1)
+
+    def _schedule_series(self, steps, schedules, labels, ng):
+        """Each group's scheduled learning rate lr_t at the recorded steps (none at step 0)."""
+        curves, legend = [], []
+        labels = list(labels or ())
+        for g in range(ng):
+            if schedules[g] is None:
+                continue
+            lr, schedule = schedules[g]
+            values = np.asarray(learning_rates(lr, schedule, np.maximum(steps, 1)), dtype=np.float64)
+            values = np.where(steps >= 1, values, np.nan)
+            kind = schedule["kind"]
+            if kind == "sequential":
+                kind = " → ".join(part["kind"] for part in schedule["schedules"])
+            legend.append((len(curves), f"{labels[g] if g < len(labels) else f'group {g}'}: {kind}"))
+            curves.append((g, _STYLES[0], _log10(values)))
+        return dict(title="learning rate lr_t (schedule), log scale", log=True, curves=curves, bands=[],
+                    legend=legend)
+
+    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False, floor=None, headroom=0.0):
         lo, hi = _range(arrays, log, robust=robust)
+        hi += headroom * (hi - lo)  # room above the curves (for a legend over lines spanning the run)
         if floor is not None and lo < floor < hi:  # a plunge of one curve runs off the bottom
             lo = floor
         if clip is not None and all(map(math.isfinite, clip)) and clip[1] > clip[0]:
