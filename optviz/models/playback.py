@@ -73,7 +73,7 @@ class ViewOptions:
     trail_length: int = 30  # recorded frames; -1 = whole path; 0 = none
     particle_mode: str = "auto"  # one of vocabulary.PARTICLE_MODES
     colormap: str = "viridis"  # one of vocabulary.COLORMAPS
-    side_plots: tuple = tuple(vocabulary.SIDE_PLOTS)
+    side_plots: tuple = vocabulary.DEFAULT_SIDE_PLOTS
     place_mode: bool = False  # clicks on the landscape place particles
     future: str = "hide"  # side plots after the cursor: one of vocabulary.FUTURE_MODES
 

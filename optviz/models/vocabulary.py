@@ -14,6 +14,9 @@ SIDE_PLOTS = {
     "bias_correction": "Bias correction and other step factors",
     "weight_decay": "Weight decay applied per step",
 }
+#: The side plots shown unless an experiment or the user chooses ("auto"): each appears only
+#: for groups it applies to; the sharpness (a Hessian at every recorded point) only when asked.
+DEFAULT_SIDE_PLOTS = tuple(name for name in SIDE_PLOTS if name != "sharpness")
 
 #: Perceptually uniform colormaps of the landscape image (pyqtgraph ships them).
 COLORMAPS = {name: name for name in ("viridis", "cividis", "magma", "inferno", "plasma")}

@@ -72,7 +72,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.core.optimizers import get_optimizer
 from optviz.models.live import frame_for_step
-from optviz.models.vocabulary import FUTURE_ALIASES
+from optviz.models.vocabulary import DEFAULT_SIDE_PLOTS, FUTURE_ALIASES
 from optviz.render.colors import THEMES, group_colors
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
@@ -137,7 +137,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self._steps = np.zeros(1, dtype=np.int64)
         self._frame = 0
         self._total_steps = None
-        self._side_names: tuple[str, ...] = SIDE_PLOTS
+        self._side_names: tuple[str, ...] = DEFAULT_SIDE_PLOTS
         self._visible_groups = None
         self._labels: list[str] = []
         self._colors: list[tuple[int, int, int]] = []
@@ -324,7 +324,7 @@ class Scene(pg.GraphicsLayoutWidget):
         if opts.step_axis is not None:
             self.set_step_axis(opts.step_axis)
         side = opts.side_plots
-        self._side_names = tuple(SIDE_PLOTS) if side == "auto" else tuple(side)
+        self._side_names = DEFAULT_SIDE_PLOTS if side == "auto" else tuple(side)
         self._layout_columns()
         if self._data is not None:
             self._build_side()
