@@ -205,3 +205,41 @@ def test_settled_part_and_tail_draw_the_same_points_and_settle_in_blocks():
     same = [n for n in range(5_000, 5_200) if settled_frames(10_001, n, 300) == ends[0]]
     assert len(same) >= 16
     assert np.array_equal(decimation_split(y, same[0], 300)[0], decimation_split(y, same[-1], 300)[0])
+
+
+def test_gradient_flow_ghost_ends_at_the_cursors_flow_time(scene, run):
+    """Each group's ghost is its flow from the mean start at flow times 0, lr, ..., k·lr for the
+    cursor's step k: nothing later; off by default, integrated once, under the trails."""
+    from optviz.core.gradient_flow import integrate_flow
+    from optviz.render.flow import Z_FLOW_HEAD
+
+    exp, res = run
+    assert not scene.gradient_flow and not any(c.isVisible() for c in scene.flow.curves)
+    scene.set_gradient_flow(True)
+    surface = exp.landscape_spec()
+    first = np.asarray(res.positions[0], dtype=np.float64)
+    for k in (0, 7, 30):
+        scene.show_frame(-1)
+        scene.show_frame(k)
+        step = int(res.step[k])
+        for g, group in enumerate(exp.groups):
+            start = first[np.asarray(res.group) == g].mean(axis=0)
+            t_k = step * group.resolved_hyper()["lr"]
+            times = scene.flow.path(g)[0]
+            assert t_k in times  # the cursor's flow time is one of the path's samples
+            expected = integrate_flow(surface, [start], times[times <= t_k]).positions[:, 0]
+            drawn = scene.flow.drawn(g)
+            np.testing.assert_allclose(drawn, expected, rtol=0, atol=1e-7)
+        heads = np.column_stack(scene.flow.heads.getData())
+        assert np.allclose(heads, [scene.flow.drawn(g)[-1] for g in range(3)])
+    assert scene.flow.computed == 3
+    scene.set_experiment(exp)  # the window does this for every change of a group's look
+    scene.set_data(res)
+    assert scene.flow.computed == 3 and len(scene.flow.drawn(0))  # from the cache
+    scene.set_visible_groups([1])
+    assert [len(scene.flow.drawn(g)) > 0 for g in range(3)] == [False, True, False]
+    scene.set_visible_groups(None)
+    assert max(c.zValue() for c in scene.flow.curves) < min(c.zValue() for c in scene.particles.trails)
+    assert Z_FLOW_HEAD < scene.landscape.minima.zValue()
+    scene.set_gradient_flow(False)
+    assert not any(c.isVisible() for c in scene.flow.curves) and not scene.flow.heads.isVisible()

@@ -1,10 +1,11 @@
 """How the run is drawn: trail length, particle mode, colormap, side plots, the future's ghost,
-and placing particles by clicking.
+the gradient flow's ghost, and placing particles by clicking.
 
 :class:`ViewControls` owns the widgets and menus of the
 :class:`~optviz.models.playback.ViewOptions`, follows the model by subscription (widgets,
 the scene) and stores every change in the experiment's ``[view]`` table (except while an
-opened experiment's own view is being applied).
+opened experiment's own view is being applied). The gradient-flow toggle is the one exception: it
+starts as the opened experiment's ``[render] gradient_flow`` says and is not stored.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class ViewControls(QtCore.QObject):
         self.cmap_group = QtGui.QActionGroup(self)
         self.side_actions: dict[str, QtGui.QAction] = {}
         self.future_action: QtGui.QAction | None = None
+        self.flow_action: QtGui.QAction | None = None
         self.trail.valueChanged.connect(lambda v: setattr(view, "trail_length", int(v)))
         self.place_btn.toggled.connect(lambda on: setattr(view, "place_mode", on))
         self.place_action.toggled.connect(lambda on: setattr(view, "place_mode", on))
@@ -60,6 +62,7 @@ class ViewControls(QtCore.QObject):
         view.events.side_plots.connect(self._on_side_plots)
         view.events.place_mode.connect(self._on_place_mode)
         view.events.future.connect(self._on_future)
+        doc.events.replaced.connect(self._on_replaced)
 
     def _choice_menu(self, menu: QtWidgets.QMenu, choices: dict, group: QtGui.QActionGroup, option: str) -> None:
         """One checkable entry per choice {value: text}, setting the view option ``option``."""
@@ -86,6 +89,12 @@ class ViewControls(QtCore.QObject):
         act.setCheckable(True)
         act.toggled.connect(lambda on: setattr(self.view, "future", "ghost" if on else "hide"))
         self.future_action = act
+        act = menu.addAction("Gradient flow (dashed ghost)")
+        act.setCheckable(True)
+        act.setToolTip("Each group's continuous path dθ/dt = −∇f from its mean start, to flow time k·lr at step k")
+        act.setChecked(self.scene.gradient_flow)
+        act.toggled.connect(self.scene.set_gradient_flow)
+        self.flow_action = act
 
     def apply(self, table: dict) -> None:
         """Show the view options of an opened experiment (not stored back into it)."""
@@ -154,6 +163,13 @@ class ViewControls(QtCore.QObject):
         self.scene.set_future(mode)
         if self.future_action is not None:
             self.future_action.setChecked(mode == "ghost")
+
+    def _on_replaced(self) -> None:
+        """An opened experiment: the gradient flow as its ``[render]`` table says (off unless true)."""
+        on = self.doc.experiment.render.get("gradient_flow") is True
+        if self.flow_action is not None:
+            self.flow_action.setChecked(on)
+        self.scene.set_gradient_flow(on)
 
     def _on_place_mode(self, on: bool) -> None:
         on = bool(on)

@@ -32,6 +32,8 @@ Options (all optional in ``[render]``)::
     legend = true
     point_size = 6
     crf = 20                    # MP4 quality (H.264 constant rate factor, 0-51, lower is better)
+    gradient_flow = false       # each group's gradient flow (dθ/dt = −∇f from its mean start) as a faint
+                                # dashed ghost under the trails, to flow time k·lr at step k
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class RenderOptions:
     legend: bool = True
     point_size: float = 6.0
     crf: int = 20
+    gradient_flow: bool = False
     extra: dict = field(default_factory=dict, repr=False)
 
     def to_table(self) -> dict:
@@ -252,6 +255,7 @@ _VALIDATORS = {
     "legend": lambda v: _as_bool("legend", v),
     "point_size": lambda v: _as_float("point_size", v, 0.0, 50.0),
     "crf": lambda v: _as_int("crf", v, 0, 51),
+    "gradient_flow": lambda v: _as_bool("gradient_flow", v),
 }
 
 # Options of the figure/animation file that are stored but do not change the picture.

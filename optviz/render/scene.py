@@ -27,14 +27,15 @@ Drive it with a few calls (all cheap unless noted)::
     scene.set_future("ghost")               # side plots after the cursor: "hide" (default) | "ghost"
     scene.set_step_axis("log")              # side plots' step axis: "linear" (default) | "log" (from step 1)
     scene.set_selected_group(3)             # its particles and trail above all others; None
+    scene.set_gradient_flow(True)           # each group's gradient flow as a dashed ghost (render/flow.py)
     scene.apply_options(render_options)     # everything of a RenderOptions at once
     img = scene.render_array()              # (H, W, 4) uint8 BGRA of the widget as it is now
 
 Time: nothing drawn shows a step after the cursor (the frame shown): trails end
 at it, side-plot curves end at its step (the future as faint ghosts only with
-``set_future("ghost")``).
+``set_future("ghost")``), gradient-flow ghosts end at its flow time k·lr.
 
-Stacking, bottom to top: landscape, contours, trails (thin, translucent), minima
+Stacking, bottom to top: landscape, contours, gradient-flow ghosts, trails (thin, translucent), minima
 markers, particles (groups with fewer particles above bigger ones, the selected
 group on top), diverged markers.
 
@@ -73,7 +74,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from optviz.core.optimizers import get_optimizer
 from optviz.models.live import frame_for_step
 from optviz.models.vocabulary import DEFAULT_SIDE_PLOTS, FUTURE_ALIASES
-from optviz.render.colors import THEMES, group_colors
+from optviz.render.colors import THEMES, group_colors, parse_color
+from optviz.render.flow import FlowLayer, flow_pen
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
 from optviz.render.particles import ParticleLayer
@@ -176,6 +178,7 @@ class Scene(pg.GraphicsLayoutWidget):
 
         self.landscape = LandscapeLayer(self.plot)
         self.particles = ParticleLayer(self.plot)
+        self.flow = FlowLayer(self.plot)
         self.side = SidePlots(self.ci, row=1, col=1, theme=self.theme, font_px=self.font_px)
 
         # step counter, pinned to the view box's bottom-left corner (pixel coordinates): the
@@ -228,6 +231,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self._optimizers = [_optimizer(g) for g in exp.groups]
         self._schedules = [_schedule(g) for g in exp.groups]
         self._surface = spec
+        self.flow.set_experiment(exp)
         run = getattr(exp, "run", None)
         self._total_steps = getattr(run, "steps", None)
         # the story's step axis travels with the experiment (the window applies no [render]
@@ -301,6 +305,8 @@ class Scene(pg.GraphicsLayoutWidget):
             self.particles.set_visible_groups(self._visible_groups)
             self._apply_trail()
         self.particles.set_history(pos, div_frame, div_idx, steps=steps)
+        if not same_src:
+            self.flow.set_source(pos, group)
         self._any_diverged = bool(len(div_idx))
         if update_side_plots:
             self._build_side()
@@ -321,6 +327,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self.legend.setVisible(self._legend_visible)
         self._update_title()
         self.set_trail_length(opts.trail_length)
+        self.set_gradient_flow(opts.gradient_flow)
         if opts.step_axis is not None:
             self.set_step_axis(opts.step_axis)
         side = opts.side_plots
@@ -397,6 +404,19 @@ class Scene(pg.GraphicsLayoutWidget):
         step_axis``. ``None``: the experiment's again."""
         self.side.step_axis = mode or _experiment_step_axis(self._exp)
         self._step_axis = mode
+
+    def set_gradient_flow(self, on: bool) -> None:
+        """Draw each visible group's gradient flow from its mean start as a faint dashed ghost
+        under the trails, ending at the cursor's flow time (off by default; integrated once per
+        landscape, start and learning rate, see optviz.render.flow)."""
+        self.flow.enabled = bool(on)
+        self._legend_key = None
+        if self._data is not None:
+            self.show_frame(self._frame)
+
+    @property
+    def gradient_flow(self) -> bool:
+        return self.flow.enabled
 
     def set_selected_group(self, group: int | None) -> None:
         """Draw group ``group``'s particles and trail above all others (``None``: no group)."""
@@ -484,6 +504,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self._frame = i
         self.particles.show_frame(i)
         step = int(self._steps[i])
+        self.flow.show(step, int(self._steps[-1]), self._visible_groups, self._colors)
         self.side.set_step(float(step))
         total = self._total_steps if self._total_steps is not None else int(self._steps[-1])
         text = f"step {step:,} / {total:,}"
@@ -583,12 +604,13 @@ class Scene(pg.GraphicsLayoutWidget):
             texts.append(text)
         # any change rebuilds the legend: a label given a shorter text would leave the box at its
         # widest size, so a frame would look different after a later frame was shown
-        key = (tuple(shown), tuple(texts), tuple(map(tuple, self._colors)), any_div, kinds)
+        flow = self.flow.enabled
+        key = (tuple(shown), tuple(texts), tuple(map(tuple, self._colors)), any_div, kinds, flow)
         if key == self._legend_key and len(self.legend.items) >= len(texts):
             return
         self._legend_key = key
         self.legend.clear()
-        n_entries = len(self._labels) + any_div + len(kinds)
+        n_entries = len(self._labels) + any_div + len(kinds) + flow
         self.legend.setColumnCount(2 if n_entries > 6 else 1)
         for g, text in zip(shown, texts, strict=True):
             sample = pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(*self._colors[g]),
@@ -597,6 +619,9 @@ class Scene(pg.GraphicsLayoutWidget):
         if getattr(self, "_any_diverged", False):
             self.legend.addItem(pg.ScatterPlotItem(symbol="x", size=11, brush=pg.mkBrush(150, 150, 150),
                                                    pen=pg.mkPen(0, 0, 0, 200)), "diverged (last position)")
+        if flow:
+            self.legend.addItem(pg.PlotDataItem([0, 1], [0, 0], pen=flow_pen(parse_color(self.theme["muted"]), 255)),
+                                "gradient flow (dθ/dt = −∇f, t = k·lr)")
         names = {"global": "global minimum", "local": "local minimum", "saddle": "saddle point"}
         for kind in getattr(self, "_minima_kinds", []):
             st = {"global": dict(symbol="star", size=13, brush=pg.mkBrush(255, 255, 255), pen=pg.mkPen("k")),
