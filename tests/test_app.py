@@ -14,25 +14,6 @@ LEFT = QtCore.Qt.MouseButton.LeftButton
 NO_MODIFIER = QtCore.Qt.KeyboardModifier.NoModifier
 
 
-@pytest.fixture
-def win(qtbot, tmp_path):
-    from optviz.app.main_window import MainWindow
-    from optviz.render.qt import ensure_app
-
-    ensure_app()
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(None, settings=settings, ask_to_save=False)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    w.activateWindow()
-    qtbot.waitUntil(lambda: w.ready, timeout=30_000)
-    # first frame of the loaded experiment, and its kernels compiled (a cold cache compiles them here)
-    qtbot.waitUntil(lambda: w.display.n >= 1 and w.kernel_label.text() == "kernels ready", timeout=240_000)
-    yield w
-    w.close()
-
-
 def play_until(qtbot, w, step, timeout=20_000):
     w.playback.playing = True
     qtbot.waitUntil(lambda: w.playback.step >= step and w.display.n and w.display.steps[w.display.n - 1] >= step,

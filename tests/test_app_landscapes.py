@@ -31,26 +31,6 @@ def costly_file(tmp_path, kind):
     return path
 
 
-@pytest.fixture
-def win(qtbot, tmp_path):
-    from optviz.app.main_window import MainWindow
-    from optviz.render.qt import ensure_app
-
-    ensure_app()
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(None, settings=settings, ask_to_save=False)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitUntil(lambda: w.ready, timeout=30_000)
-    qtbot.waitUntil(lambda: w.display.n >= 1, timeout=240_000)
-    yield w
-    # never close while the worker compiles a new landscape's kernels (a QThread must not die running)
-    w.playback.playing = False
-    qtbot.waitUntil(lambda: not w.live.busy, timeout=240_000)
-    w.close()
-
-
 def rebuilt(w):
     """The worker runs the document's current experiment and its first frame is drawn."""
     return (w.live.exp is w.doc.experiment and not w.live.busy and w.display.n >= 1
@@ -254,7 +234,7 @@ def test_preset_gd_sgd_minibatch_runs(qtbot, win):
     assert w.open_path(PRESET_DIR / "07_gd_sgd_minibatch.toml", as_preset=True)
     exp = w.doc.experiment
     assert exp.landscape.model == "linear"
-    assert [g.batch_size for g in exp.groups] == [1, 32, None]
+    assert [g.batch_size for g in exp.groups] == [1, 8, None]
     starts = {tuple(np.round(w.doc.center_of(k), 6)) for k in range(w.doc.n_groups)}
     assert len(starts) == 1  # the same start
     qtbot.waitUntil(lambda: rebuilt(w) and w.display.steps[w.display.n - 1] >= 20, timeout=120_000)
@@ -264,7 +244,7 @@ def test_preset_gd_sgd_minibatch_runs(qtbot, win):
     assert spread[0] > 2 * spread[1] > 0 and spread[2] == 0.0  # SGD > mini-batch > GD (one particle)
     # the group editor shows the batch size of the selected group
     ed = editor_ready(qtbot, w, group=1)
-    assert ed.batch_mode.currentData() == "mini" and ed.batch_spin.value() == 32
+    assert ed.batch_mode.currentData() == "mini" and ed.batch_spin.value() == 8
     ed = editor_ready(qtbot, w, group=0)
     assert ed.batch_mode.currentData() == "sgd"
 

@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
-from test_app import win  # noqa: F401  (the window fixture)
 
 from optviz.core.gradient_flow import B_STAR, A, B, C, flow_times, integrate_flow
 from optviz.core.schedules import resolve_schedule
