@@ -20,6 +20,11 @@ def _import_expression_parser() -> None:
     import optviz.core.expressions  # noqa: F401
 
 
+def _import_curvature() -> None:
+    """The sharpness side plot's Hessians come from SymPy: imported here, not on its first frame."""
+    import optviz.core.curvature  # noqa: F401
+
+
 def _warm_density_kernels() -> None:
     """The kernels of the density image (drawn above 20,000 particles): not on its first frame."""
     from optviz.render.kernels import warm_render_kernels
@@ -41,7 +46,7 @@ class ComputeThread(QtCore.QThread):
 
     def run(self):
         self.live.loop(on_kernels=self.kernelsProgress.emit,
-                       idle_tasks=[_import_expression_parser, _warm_density_kernels])
+                       idle_tasks=[_import_expression_parser, _import_curvature, _warm_density_kernels])
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the loop; True when the thread ended within ``timeout_ms``. One still compiling
