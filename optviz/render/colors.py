@@ -25,8 +25,8 @@ __all__ = ["GROUP_PALETTE", "LANDSCAPE_SAFE", "group_colors", "colormap_lut", "T
 GROUP_PALETTE = (
     "#ee7733",  # orange (Tol vibrant)
     "#99ddff",  # light cyan (Tol light)
+    "#ffaabb",  # pink (Tol light): third, as red sits too close to the orange first (deuteranopia)
     "#cc3311",  # red (Tol vibrant)
-    "#ffaabb",  # pink (Tol light)
     "#ddcc77",  # sand (Tol muted)
     "#77aadd",  # sky blue (Tol light)
     "#663333",  # dark brown (Tol)
