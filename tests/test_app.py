@@ -198,6 +198,19 @@ def test_open_save_roundtrip(qtbot, win, tmp_path):
     qtbot.waitUntil(lambda: w.display.n >= 1, timeout=10_000)
 
 
+
+def test_a_file_whose_render_table_the_cli_refuses_is_refused_in_the_window(qtbot, win, tmp_path, monkeypatch):
+    w = win
+    before = w.doc.experiment
+    path = tmp_path / "bad_render.toml"
+    path.write_text('[render]\nstep_axis = "lin"\n[[groups]]\nlabel = "GD"\noptimizer = "sgd"\n', encoding="utf-8")
+    said = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda _parent, title, text: said.append((title, text)))
+    assert not w.open_path(path)
+    assert said == [("Cannot open", f"{path}: [render] step_axis: 'lin' is not allowed; one of 'linear', 'log'")]
+    assert w.doc.experiment is before
+
+
 EXPORT_EXPERIMENT = """
 title = "export"
 seed = 1

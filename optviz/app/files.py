@@ -32,6 +32,18 @@ def presets() -> list[tuple[str, Path]]:
     return out
 
 
+def check_render(experiment) -> None:
+    """An opened file's ``[render]`` table is checked as ``optviz figure`` reads it (RenderOptionError,
+    a ValueError naming the option, the value and what is allowed), so the window never shows a
+    table that the command line would refuse."""
+    from optviz.render.options import RenderOptionError, check_render_table
+
+    try:
+        check_render_table(experiment.render, experiment.run.steps)
+    except RenderOptionError as error:
+        raise RenderOptionError(f"[render] {error}") from None
+
+
 class FileController(QtCore.QObject):
     """Opens and saves ``doc`` for ``window``; ``ask_to_save``: ask before unsaved changes are dropped.
 
@@ -88,10 +100,10 @@ class FileController(QtCore.QObject):
         try:
             if as_preset:
                 preset = DocumentModel()
-                preset.load(path)
+                preset.load(path, check=check_render)
                 self.doc.replace(preset.experiment, None)
             else:
-                self.doc.load(path)
+                self.doc.load(path, check=check_render)
         except EditError as error:
             QtWidgets.QMessageBox.warning(self.window, "Cannot open", str(error))
             return False
@@ -106,7 +118,7 @@ class FileController(QtCore.QObject):
         from optviz.models.document import EditError
 
         try:
-            self.doc.load(path)
+            self.doc.load(path, check=check_render)
         except EditError as error:
             QtCore.QTimer.singleShot(0, lambda e=str(error): self.status.warn("Cannot open", e))
 

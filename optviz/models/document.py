@@ -190,9 +190,10 @@ class DocumentModel:
         self._set_path(Path(path) if path else None)
         self.events.replaced.emit()
 
-    def load(self, path) -> None:
+    def load(self, path, check=None) -> None:
         """Open an experiment file; the current experiment stays when it is refused (EditError with the
-        file's problem: invalid, more particles than the app runs, or beyond the memory budget).
+        file's problem: invalid, more particles than the app runs, or beyond the memory budget, or
+        what ``check(experiment)`` raises as a ValueError, e.g. a view's own checks of its tables).
         Any other failure while reading it is an EditError too, so that opening a file never
         leaves the window without an experiment."""
         try:
@@ -207,8 +208,10 @@ class DocumentModel:
                             + (f": {detail})" if detail else ")")) from None
         try:
             _check_limits(exp)
-        except EditError as error:
-            raise EditError(_naming(path, str(error)), error.field) from None
+            if check is not None:
+                check(exp)
+        except ValueError as error:
+            raise EditError(_naming(path, str(error)), getattr(error, "field", None)) from None
         self.replace(exp, path)
 
     def save(self, path=None) -> Path:
