@@ -257,6 +257,7 @@ class MainWindow(QtWidgets.QMainWindow):
         sel.events.group.connect(self._on_group_selected)
         sel.events.particle.connect(self._on_particle_selected)
         sel.events.solo.connect(self._on_solo)
+        self.view_controls.curvature_action.toggled.connect(self.picking.set_curvature)
         self._subscribe_document(doc)
         self.files.opened.connect(lambda as_preset: setattr(pb, "playing", True) if as_preset else None)
         self.group_list.currentChanged.connect(lambda i: setattr(sel, "group", i))

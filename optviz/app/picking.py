@@ -1,7 +1,8 @@
 """Clicks on the landscape: place the selected group's particles, or pick a particle to inspect.
 
 :class:`Picking` turns the scene's clicks and drags into document edits (placing) and selection
-changes (picking), and rings the inspected particle at the time cursor on every drawn frame.
+changes (picking), and rings the inspected particle at the time cursor on every drawn frame (with
+View > Curvature at the selected particle: also the Hessian's eigen-directions and quadratic model there).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class Picking(QtCore.QObject):
         self.doc = doc
         self.selection = selection
         self.status = status
+        self.curvature = False
+        self._hessian_at = (None, None)
         scene.sigPlace.connect(self.place)
         scene.sigCloud.connect(self.cloud)
         scene.sigPick.connect(self._picked)
@@ -71,19 +74,39 @@ class Picking(QtCore.QObject):
             self.selection.group = int(self.session.display.group[i])
         self.selection.particle = i
 
+    def set_curvature(self, on: bool) -> None:
+        """Draw (or stop drawing) the curvature at the inspected particle."""
+        self.curvature = bool(on)
+        self.highlight()
+
     def highlight(self) -> None:
         """Ring the inspected particle at the cursor frame (none: no ring)."""
         display = self.session.display
-        p = self.selection.particle
-        if p is not None and display.n and p < display.n_particles:
-            self.scene.set_highlight(display.positions[min(self.session.playback.frame, display.n - 1), p])
-        else:
-            self.scene.set_highlight(None)
+        self._mark(min(self.session.playback.frame, display.n - 1) if display.n else None)
 
     def _show_frame(self, frame) -> None:
+        self._mark(frame.index)
+
+    def _mark(self, index: int | None) -> None:
+        """Ring, and with :attr:`curvature` the curvature, at the inspected particle at frame ``index``."""
         display = self.session.display
         p = self.selection.particle
-        if p is not None and display.n and p < display.n_particles:
-            self.scene.set_highlight(display.positions[frame.index, p])
-        else:
-            self.scene.set_highlight(None)
+        xy = None
+        if p is not None and index is not None and display.n and p < display.n_particles:
+            xy = display.positions[index, p]
+        self.scene.set_highlight(xy)
+        if not self.curvature or xy is None or not np.all(np.isfinite(xy)):
+            self._hessian_at = (None, None)
+            self.scene.set_curvature(None)
+            return
+        key = (float(xy[0]), float(xy[1]), id(self.doc.experiment))
+        if key != self._hessian_at[0]:
+            from optviz.core.curvature import hessian
+
+            try:
+                h = hessian(self.doc.experiment.landscape_spec(), key[0], key[1])
+            except ValueError as error:
+                self.status.message(f"curvature: {error}", 8000)
+                h = None
+            self._hessian_at = (key, h)
+            self.scene.set_curvature(None if h is None else key[:2], h)

@@ -1,5 +1,5 @@
 """How the run is drawn: trail length, particle mode, colormap, side plots, the future's ghost,
-the gradient flow's ghost, and placing particles by clicking.
+the gradient flow's ghost, the curvature at the inspected particle, and placing particles by clicking.
 
 :class:`ViewControls` owns the widgets and menus of the
 :class:`~optviz.models.playback.ViewOptions`, follows the model by subscription (widgets,
@@ -53,6 +53,11 @@ class ViewControls(QtCore.QObject):
         self.side_actions: dict[str, QtGui.QAction] = {}
         self.future_action: QtGui.QAction | None = None
         self.flow_action: QtGui.QAction | None = None
+        #: View > Curvature at the selected particle (off at start; the window connects it to picking).
+        self.curvature_action = QtGui.QAction("Curvature at the selected particle", self)
+        self.curvature_action.setCheckable(True)
+        self.curvature_action.setToolTip("The Hessian's eigen-directions (steep: solid) and the local quadratic "
+                                         "model's level curve at the inspected particle")
         self.trail.valueChanged.connect(lambda v: setattr(view, "trail_length", int(v)))
         self.place_btn.toggled.connect(lambda on: setattr(view, "place_mode", on))
         self.place_action.toggled.connect(lambda on: setattr(view, "place_mode", on))
@@ -95,6 +100,7 @@ class ViewControls(QtCore.QObject):
         act.setChecked(self.scene.gradient_flow)
         act.toggled.connect(self.scene.set_gradient_flow)
         self.flow_action = act
+        menu.addAction(self.curvature_action)
 
     def apply(self, table: dict) -> None:
         """Show the view options of an opened experiment (not stored back into it)."""

@@ -28,6 +28,7 @@ Drive it with a few calls (all cheap unless noted)::
     scene.set_step_axis("log")              # side plots' step axis: "linear" (default) | "log" (from step 1)
     scene.set_selected_group(3)             # its particles and trail above all others; None
     scene.set_gradient_flow(True)           # each group's gradient flow as a dashed ghost (render/flow.py)
+    scene.set_curvature((x, y), hessian)    # eigen-directions and quadratic model at a point; None clears
     scene.apply_options(render_options)     # everything of a RenderOptions at once
     img = scene.render_array()              # (H, W, 4) uint8 BGRA of the widget as it is now
 
@@ -75,6 +76,7 @@ from optviz.core.optimizers import get_optimizer
 from optviz.models.live import frame_for_step
 from optviz.models.vocabulary import DEFAULT_SIDE_PLOTS, FUTURE_ALIASES
 from optviz.render.colors import THEMES, group_colors, parse_color
+from optviz.render.curvature_overlay import CurvatureOverlay
 from optviz.render.flow import FlowLayer, flow_pen
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
@@ -180,6 +182,9 @@ class Scene(pg.GraphicsLayoutWidget):
         self.particles = ParticleLayer(self.plot)
         self.flow = FlowLayer(self.plot)
         self.side = SidePlots(self.ci, row=1, col=1, theme=self.theme, font_px=self.font_px)
+        self.curvature = CurvatureOverlay(font_px=self.font_px)
+        self.plot.addItem(self.curvature, ignoreBounds=True)
+        self._curvature_at = None
 
         # step counter, pinned to the view box's bottom-left corner (pixel coordinates): the
         # legend is top-right, and in a narrow view the two would overlap at the top
@@ -433,6 +438,15 @@ class Scene(pg.GraphicsLayoutWidget):
         self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._resample_now(force=True)
 
+    def set_curvature(self, xy, h=None) -> None:
+        """Draw Hessian ``h`` (2, 2)'s eigen-directions and quadratic model at ``xy`` (render/curvature_overlay.py),
+        sized for the view (again after each pan or zoom); ``xy=None`` clears it."""
+        self._curvature_at = None if xy is None else (float(xy[0]), float(xy[1]), np.array(h, dtype=np.float64))
+        if self._curvature_at is None:
+            self.curvature.clear_curvature()
+        else:
+            self.curvature.set_curvature(*self._curvature_at, self.view_range())
+
     def view_range(self):
         """The visible ((x0, x1), (y0, y1))."""
         (x0, x1), (y0, y1) = self.vb.viewRange()
@@ -473,6 +487,8 @@ class Scene(pg.GraphicsLayoutWidget):
         self._view = ((x0, x1), (y0, y1))
         if self._data is not None:
             self.particles.show_frame(self._frame)
+        if self._curvature_at is not None:
+            self.curvature.set_curvature(*self._curvature_at, self._view)
         self.sigViewChanged.emit(self._view)
 
     # ---------------------------------------------------------------- frames
