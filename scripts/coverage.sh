@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Line coverage of optviz/core by the core tests, with Numba's JIT off so that coverage sees
 # the kernels' Python (compiled kernels run as machine code, which coverage cannot trace).
-# Slow (about 5 minutes on 2 cores: the kernels run as plain Python), so it is not part of
+# Slow (about 11 minutes on 2 cores: the kernels run as plain Python), so it is not part of
 # the default test command.
 #
 #   scripts/coverage.sh                        # a line per file, then the total
