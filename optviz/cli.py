@@ -217,7 +217,7 @@ class _OutputHelp:
 
 def add_render_commands(sub) -> None:
     """The `figure` and `export` subcommands (headless rendering, optviz.render)."""
-    from optviz.models.vocabulary import COLORMAPS, SIDE_PLOTS
+    from optviz.experiment.vocabulary import COLORMAPS, SIDE_PLOTS
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("experiment", nargs="?", help="experiment file (TOML)")

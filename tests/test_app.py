@@ -211,7 +211,7 @@ def test_a_file_whose_render_table_the_cli_refuses_is_refused_in_the_window(qtbo
     assert w.doc.experiment is before
     path.write_text('[view]\ncolormap = "jet"\n[[groups]]\nlabel = "GD"\noptimizer = "sgd"\n', encoding="utf-8")
     assert not w.open_path(path)
-    assert said[-1] == ("Cannot open", f"{path}: [view] colormap: 'jet' is not allowed; one of 'viridis', 'cividis', "
+    assert said[-1] == ("Cannot open", f"{path}: view.colormap: 'jet' is not allowed; one of 'viridis', 'cividis', "
                                        "'magma', 'inferno', 'plasma'")
 
 

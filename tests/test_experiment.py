@@ -82,6 +82,12 @@ def test_invalid_values_name_the_field_the_value_and_the_range(groups, expected)
         ({"groups": [group(color="red")]}, ["groups[0].color", "'red'"]),
         ({"view": {"speed": 0}, "groups": [group()]}, ["view.speed = 0 must be an integer in [1, 1000]"]),
         ({"view": {"speed": 2.5}, "groups": [group()]}, ["view.speed = 2.5"]),
+        ({"view": {"trail_length": -2}, "groups": [group()]},
+         ["view.trail_length: -2 is not allowed; an integer from -1 to 100000000 (-1: whole path, 0: none)"]),
+        ({"view": {"side_plots": ["loss", "lrs"]}, "groups": [group()]},
+         ["view.side_plots: 'lrs' is not allowed; each entry is one of 'loss', 'sharpness', 'lr'"]),
+        ({"view": {"particle_mode": 3}, "groups": [group()]}, ["view.particle_mode: 3 is not allowed; one of 'auto'"]),
+        ({"view": {"future": "later"}, "groups": [group()]}, ["view.future: 'later' is not allowed; one of 'hide'"]),
     ],
 )
 def test_invalid_experiments_are_refused_clearly(data, expected):
@@ -197,3 +203,17 @@ def test_csv_data_is_found_beside_the_experiment_file(tmp_path):
     assert surface.kind == "data" and surface.data.shape == (4, 2)
     (best,) = surface.minima()
     assert (best.x, best.y) == pytest.approx(np.polyfit([0, 1, 2, 3], [1, 3, 5, 7.5], 1))
+
+
+@pytest.mark.parametrize(("option", "bad"), [("trail_length", 2.5), ("particle_mode", "dots"),
+                                             ("colormap", "jet"), ("side_plots", ["loss", "speed"])])
+def test_view_and_render_refuse_a_look_option_with_one_message(option, bad):
+    """[view] (the window) and [render] (figures) share trail_length, particle_mode, colormap and
+    side_plots: one validator, so one message for the same bad value."""
+    from optviz.render.options import RenderOptionError, resolve_options
+
+    with pytest.raises(RenderOptionError) as render_error:
+        resolve_options({option: bad})
+    with pytest.raises(ExperimentError) as view_error:
+        Experiment.from_dict({"view": {option: bad}, "groups": [group()]})
+    assert str(view_error.value) == f"view.{render_error.value}"

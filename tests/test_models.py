@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from optviz.experiment.vocabulary import DEFAULT_SIDE_PLOTS
 from optviz.models import Playback, Selection, ViewOptions
 from optviz.models.document import DocumentModel, EditError
 from optviz.models.live import DisplayBuffer, LiveRun, side_sample
@@ -113,9 +114,11 @@ def test_playback_selection_view_options():
     sel = Selection()
     sel.particle = 4
     v = ViewOptions()
-    v.update({"trail_length": "12", "colormap": "bogus", "side_plots": ["lr"]})
-    assert v.trail_length == 12 and v.colormap == "viridis" and v.side_plots == ("lr",)
-    assert v.to_dict()["side_plots"] == ["lr"]
+    v.update({"trail_length": 12, "colormap": "bogus", "side_plots": ["lr", "loss"], "future": "show"})
+    assert v.trail_length == 12 and v.colormap == "viridis" and v.side_plots == ("loss", "lr")
+    assert v.future == "ghost" and v.to_dict()["side_plots"] == ["loss", "lr"]
+    v.update({"trail_length": "auto", "side_plots": "auto", "particle_mode": "DENSITY", "future": ["x"]})
+    assert v.trail_length == 30 and v.side_plots == DEFAULT_SIDE_PLOTS and v.particle_mode == "density"
 
 
 def test_side_sample_spreads_over_groups():

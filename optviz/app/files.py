@@ -32,25 +32,17 @@ def presets() -> list[tuple[str, Path]]:
     return out
 
 
-#: ``[view]`` entries that mean what the same ``[render]`` options mean (one validator for both).
-SHARED_VIEW_OPTIONS = ("trail_length", "particle_mode", "colormap", "side_plots")
-
-
 def check_render(experiment) -> None:
-    """An opened file's ``[render]`` table is checked as ``optviz figure`` reads it, and the entries
-    of its ``[view]`` table that are render options too by the same validators (RenderOptionError,
-    a ValueError naming the option, the value and what is allowed), so the window never shows a
-    table that the command line would refuse."""
-    from optviz.render.options import RenderOptionError, check_render_table, resolve_options
+    """An opened file's ``[render]`` table is checked as ``optviz figure`` reads it
+    (RenderOptionError, a ValueError naming the option, the value and what is allowed), so the
+    window never shows a table that the command line would refuse. (Its ``[view]`` table was
+    checked when it was read, by the same validators for the options both tables hold.)"""
+    from optviz.render.options import RenderOptionError, check_render_table
 
     try:
         check_render_table(experiment.render, experiment.run.steps)
     except RenderOptionError as error:
         raise RenderOptionError(f"[render] {error}") from None
-    try:
-        resolve_options({k: v for k, v in experiment.view.items() if k in SHARED_VIEW_OPTIONS})
-    except RenderOptionError as error:
-        raise RenderOptionError(f"[view] {error}") from None
 
 
 class FileController(QtCore.QObject):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from optviz.models import vocabulary
+from optviz.experiment import vocabulary
 
 __all__ = ["ViewControls"]
 

@@ -74,13 +74,14 @@ class WindowSettings:
         for k in VIEW_PREFS:
             v = s.value(f"view/{k}")
             if v is not None:
-                prefs[k] = v
+                prefs[k] = _stored_int(v) if k == "trail_length" else v
         side = s.value("view/side_plots")
         if side is not None:
             prefs["side_plots"] = [side] if isinstance(side, str) else list(side)
         return speed, prefs
 
     def save(self, speed: int, view: dict) -> None:
+        """Geometry, dock layout, the speed and the view preferences, for the next start."""
         s = self.settings
         s.setValue("geometry", self.window.saveGeometry())
         s.setValue("window_state", self.window.saveState())
@@ -88,3 +89,11 @@ class WindowSettings:
         for k, v in view.items():
             s.setValue(f"view/{k}", v)
         s.sync()
+
+
+def _stored_int(value):
+    """An integer preference as QSettings gives it back (an INI file stores "12"); else as it is."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value

@@ -30,6 +30,7 @@ from optviz.core.optimizers import get_optimizer
 from optviz.core.optimizers.spec import HyperparameterError
 from optviz.core.schedules import resolve_schedule
 from optviz.core.surface import Surface, builtin_surface, data_surface, expression_surface
+from optviz.experiment import vocabulary
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.sweep import Axis, cell_count, particle_hyper, split_sweeps
 
@@ -377,9 +378,20 @@ def _only(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> Non
 
 
 def parse_view(value: Any) -> dict[str, Any]:
-    """The ``[view]`` table: kept as written, its view ranges ``x`` and ``y`` and its ``speed``
-    (optimizer steps per drawn frame when the window opens the experiment) checked."""
+    """The ``[view]`` table: kept as written, its view ranges ``x`` and ``y``, its ``speed``
+    (optimizer steps per drawn frame when the window opens the experiment), its look options
+    (by the validators ``[render]`` uses too) and ``future`` checked."""
     view = copy.deepcopy(dict(_table(value, "view")))
+    for key in vocabulary.LOOK_OPTIONS:
+        if key in view:
+            try:
+                vocabulary.check_look(key, view[key])
+            except vocabulary.LookError as error:
+                raise ExperimentError(f"view.{error}", f"view.{key}") from None
+    future = view.get("future", "hide")
+    if not isinstance(future, str) or future not in (*vocabulary.FUTURE_MODES, *vocabulary.FUTURE_ALIASES):
+        raise ExperimentError(f"view.future: {shown(future)} is not allowed; one of "
+                              + ", ".join(repr(m) for m in vocabulary.FUTURE_MODES), "view.future")
     for axis in ("x", "y"):
         if axis in view:
             check_view_range(view[axis], f"view.{axis}", (f"{axis}min", f"{axis}max"))

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from psygnal import evented
 
+from optviz.experiment import vocabulary
 from optviz.experiment.model import MAX_SPEED
-from optviz.models import vocabulary
 
 __all__ = ["Playback", "Selection", "ViewOptions", "MAX_SPEED"]
 
@@ -68,7 +68,12 @@ class Selection:
 @evented
 @dataclass
 class ViewOptions:
-    """How the run is drawn; stored in the experiment's ``[view]`` table and in preferences."""
+    """How the window draws the run; stored in the experiment's ``[view]`` table and in preferences.
+
+    The look options (:data:`~optviz.experiment.vocabulary.LOOK_OPTIONS`) are the ones a
+    figure's :class:`~optviz.render.options.RenderOptions` has too, with one validator each; the
+    others are the window's own (``future``; ``place_mode``, never saved).
+    """
 
     trail_length: int = 30  # recorded frames; -1 = whole path; 0 = none
     particle_mode: str = "auto"  # one of vocabulary.PARTICLE_MODES
@@ -77,7 +82,7 @@ class ViewOptions:
     place_mode: bool = False  # clicks on the landscape place particles
     future: str = "hide"  # side plots after the cursor: one of vocabulary.FUTURE_MODES
 
-    KEYS = ("trail_length", "particle_mode", "colormap", "side_plots", "future")
+    KEYS = (*vocabulary.LOOK_OPTIONS, "future")
 
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in self.KEYS}
@@ -85,29 +90,22 @@ class ViewOptions:
         return out
 
     def update(self, table: dict) -> None:
-        """Apply the known keys of ``table`` (unknown or bad values are ignored)."""
-        allowed = {
-            "particle_mode": vocabulary.PARTICLE_MODES,
-            "colormap": vocabulary.COLORMAPS,
-            "future": vocabulary.FUTURE_MODES,
-        }
+        """Apply the known keys of ``table``, each checked by the validator that ``[view]`` and
+        ``[render]`` share (:func:`~optviz.experiment.vocabulary.check_look`); "auto" means the
+        default. Unknown keys and bad values (a stale preference) are left out."""
+        defaults = ViewOptions()
         for key, value in (table or {}).items():
-            if key not in self.KEYS:
+            if key == "future":
+                if isinstance(value, str):
+                    value = vocabulary.FUTURE_ALIASES.get(value, value)
+                    if value in vocabulary.FUTURE_MODES:
+                        self.future = value
                 continue
-            if key == "trail_length":
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    continue
-                if value < -1:
-                    continue
-            elif key == "side_plots":
-                if not isinstance(value, (list, tuple)):
-                    continue
-                value = tuple(v for v in vocabulary.SIDE_PLOTS if v in value)
-            elif key == "future" and value in vocabulary.FUTURE_ALIASES:
-                value = vocabulary.FUTURE_ALIASES[value]
-            elif value not in allowed[key]:
+            if key not in vocabulary.LOOK_OPTIONS:
                 continue
-            setattr(self, key, value)
+            try:
+                value = vocabulary.check_look(key, value)
+            except vocabulary.LookError:
+                continue
+            setattr(self, key, getattr(defaults, key) if value == "auto" else value)
 

@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optviz.core.inputs import shown
+from optviz.experiment import vocabulary
 from optviz.experiment.model import MAX_BOUND, MAX_STEPS, MAX_TITLE_CHARS, MIN_RELATIVE_WIDTH
-from optviz.models import vocabulary
 
 __all__ = [
     "RenderOptionError",
@@ -187,23 +187,14 @@ def _choice(name, v, choices):
     return v.lower()
 
 
-def _side_plots(v):
-    name = "side_plots"
-    if v is False or v is None:
-        return ()
-    if v is True or v == "auto":
-        return "auto"
-    if isinstance(v, str):
-        v = [s for s in v.replace(" ", "").split(",") if s] if v not in ("none", "") else []
-    if not isinstance(v, (list, tuple)):
-        raise _err(name, v, 'a list drawn from ' + ", ".join(SIDE_PLOTS) + ', "auto" or false')
-    out = []
-    for s in v:
-        if s not in SIDE_PLOTS:
-            raise _err(name, s, "each entry is one of " + ", ".join(repr(c) for c in SIDE_PLOTS))
-        if s not in out:
-            out.append(s)
-    return tuple(sorted(out, key=SIDE_PLOTS.index))
+def _look(name: str):
+    """The shared validator of a look option (see :mod:`optviz.experiment.vocabulary`)."""
+    def check(v):
+        try:
+            return vocabulary.check_look(name, v)
+        except vocabulary.LookError as error:
+            raise RenderOptionError(str(error)) from None
+    return check
 
 
 def _view(v):
@@ -239,14 +230,8 @@ _VALIDATORS = {
     "frames": lambda v: _as_int("frames", v, 1, MAX_FRAMES),
     "duration": lambda v: _as_float("duration", v, 0.0, 3600.0),
     "steps_per_frame": lambda v: _as_float("steps_per_frame", v, 0.0),
-    "side_plots": _side_plots,
     "step_axis": lambda v: _choice("step_axis", v, STEP_AXES),
-    "trail_length": lambda v: "auto"
-    if v == "auto"
-    else _as_int("trail_length", v, -1, MAX_STEPS,
-                 f"an integer from -1 to {MAX_STEPS} (-1: whole path, 0: none) or \"auto\""),
-    "particle_mode": lambda v: _choice("particle_mode", v, PARTICLE_MODES),
-    "colormap": lambda v: _choice("colormap", v, COLORMAPS),
+    **{name: _look(name) for name in vocabulary.LOOK_OPTIONS},
     "log_scale": lambda v: "auto" if v == "auto" else _as_bool("log_scale", v),
     "contours": lambda v: _as_int("contours", v, 0, 100),
     "theme": lambda v: _choice("theme", v, THEMES),

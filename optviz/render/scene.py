@@ -73,8 +73,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.core.optimizers import get_optimizer
+from optviz.experiment.vocabulary import DEFAULT_SIDE_PLOTS, FUTURE_ALIASES
 from optviz.models.live import frame_for_step
-from optviz.models.vocabulary import DEFAULT_SIDE_PLOTS, FUTURE_ALIASES
 from optviz.render.colors import THEMES, group_colors, parse_color
 from optviz.render.curvature_overlay import CurvatureOverlay
 from optviz.render.flow import FlowLayer, flow_pen

@@ -70,7 +70,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from optviz.core.optimizers import DECAY_TEXT, OptimizerSpec
 from optviz.core.schedules import learning_rates
 from optviz.core.statistics import group_quantiles
-from optviz.models.vocabulary import FUTURE_MODES
+from optviz.experiment.vocabulary import FUTURE_MODES
 from optviz.render.options import STEP_AXES
 
 __all__ = ["SidePlots", "GroupOptimizer", "loss_floor", "LOSS_DECADES", "group_quantiles", "FUTURE_MODES",
