@@ -7,6 +7,8 @@
     optviz export EXPERIMENT.toml -o OUT.mp4 [--fps F]
                   [--duration S | --frames K] [--size WxH] [--steps-per-frame M]
     optviz figure --from OUT.png                  regenerate an output from its recorded experiment
+    optviz tune EXPERIMENT.toml -o TUNED.toml [--param lr] [--low A --high B --n K] [--metric M]
+                                                  a fair race: tune each group on the same budget
 
 A bad file or value exits with status 2 and one clear message, never a traceback.
 Ctrl-C (SIGINT) or SIGTERM during run, figure or export stops it within about a
@@ -28,7 +30,7 @@ from optviz.interrupt import Interrupted, cancel_on_signals  # standard library 
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
-SUBCOMMANDS = ("run", "list", "figure", "export")
+SUBCOMMANDS = ("run", "list", "figure", "export", "tune")
 
 
 class CommandError(Exception):
@@ -84,6 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also record sharpness and preconditioned_sharpness (frames, N): the largest Hessian "
                           "eigenvalue at each recorded position (costs up to a few times the run)")
     run.set_defaults(handler=run_command)
+
+    tune = sub.add_parser("tune", help="a fair race: sweep one hyperparameter of every group on the same budget and "
+                                       "metric, keep the best, and write the tuned experiment with the sweep")
+    tune.add_argument("experiment", help="experiment file (TOML); its [tune] table gives the defaults")
+    tune.add_argument("-o", "--output", required=True, help="the tuned experiment (.toml)")
+    tune.add_argument("--param", help='the hyperparameter: "lr" (default), any numeric one, "beta1" or "beta2"')
+    tune.add_argument("--low", type=float, help="lowest candidate (default 1e-4)")
+    tune.add_argument("--high", type=float, help="highest candidate (default 1)")
+    tune.add_argument("--n", type=int, help="number of candidates, 2..1000 (default 25)")
+    tune.add_argument("--scale", help='"log" (default) or "linear"')
+    tune.add_argument("--metric", help='"mean_log_loss" (default: rewards getting low fast) or "final_loss"')
+    tune.add_argument("--groups", help="comma-separated group indices (default: every group)")
+    tune.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    tune.set_defaults(handler=tune_command)
 
     listing = sub.add_parser("list", help="show landscapes, optimizers and schedules with their defaults, "
                                           "and the output formats")
@@ -150,6 +166,60 @@ def run_command(args: argparse.Namespace) -> int:
         note += (f"; history decimated to every {result.record_every} steps to stay within "
                  f"run.max_history_mb = {experiment.run.max_history_mb:g}")
     print(f"wrote {output}: {result.n_frames} frames of {result.positions.shape[1]} particles{note}")
+    return 0
+
+
+def tune_command(args: argparse.Namespace) -> int:
+    from optviz.experiment import check_output_path, load_experiment
+    from optviz.experiment.toml_io import save_experiment
+    from optviz.experiment.tune import check_tune, parse_tune, tune, tune_table
+
+    output = Path(args.output)
+    if output.suffix != ".toml":
+        raise CommandError(f"--output {args.output}: must end in .toml")
+    check_output_path(output, "--output ")
+    experiment = load_experiment(args.experiment)
+    table = tune_table(experiment.tune) if experiment.tune is not None else {}
+    table.pop("results", None)
+    flags = {"param": args.param, "low": args.low, "high": args.high, "n": args.n, "scale": args.scale,
+             "metric": args.metric}
+    table.update({k: v for k, v in flags.items() if v is not None})
+    if args.groups is not None:
+        try:
+            table["groups"] = [int(g) for g in args.groups.split(",")]
+        except ValueError:
+            raise CommandError(f"--groups {args.groups}: give comma-separated group indices, e.g. 0,2") from None
+    request = parse_tune(table, len(experiment.groups))
+    check_tune(experiment, request)
+    indices = request.groups or range(len(experiment.groups))
+    total = len(indices) * experiment.run.steps
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="step", desc="optviz tune", dynamic_ncols=True)
+
+    def progress(done: int, _total: int) -> None:
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    try:
+        tuned = tune(experiment, request, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    try:
+        save_experiment(tuned, output)
+    except OSError as error:
+        raise CommandError(f"--output {args.output}: cannot write: {error.strerror}") from None
+    candidates = request.candidates()
+    for r in tuned.tune.results:
+        label = tuned.groups[r.group].label
+        edge = ("  (at the edge of the range: widen it)"
+                if r.chosen in (candidates[0], candidates[-1]) and r.scores[0] != r.scores[-1] else "")
+        print(f"groups[{r.group}] {label}: {request.param} = {r.chosen:.4g}, {request.metric} "
+              f"{min(r.scores):.4g}{edge}")
+    print(f"wrote {output}")
     return 0
 
 

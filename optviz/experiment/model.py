@@ -33,6 +33,7 @@ from optviz.core.surface import Surface, builtin_surface, data_surface, expressi
 from optviz.experiment import vocabulary
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.sweep import Axis, cell_count, particle_hyper, split_sweeps
+from optviz.experiment.tune import TuneTable, parse_tune, tune_table
 
 RECORD_DTYPES = ("float32", "float64")
 MAX_STEPS = 100_000_000
@@ -175,6 +176,8 @@ class Experiment:
     groups: list[GroupConfig] = field(default_factory=list)
     render: dict[str, Any] = field(default_factory=dict)
     view: dict[str, Any] = field(default_factory=dict)
+    #: How ``optviz tune`` chose a hyperparameter of the groups (None: not tuned).
+    tune: TuneTable | None = None
 
     # Construction and validation ---------------------------------------------------------
 
@@ -187,7 +190,8 @@ class Experiment:
         if not isinstance(data, Mapping):
             raise ExperimentError(f"an experiment must be a table, got {type(data).__name__}")
         check_values(data)
-        _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view"), "the top level")
+        _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view", "tune"),
+              "the top level")
         experiment = cls(
             title=parse_title(data.get("title", "Untitled experiment")),
             caption=parse_caption(data.get("caption", "")),
@@ -198,6 +202,7 @@ class Experiment:
             render=copy.deepcopy(dict(_table(data.get("render", {}), "render"))),
             view=parse_view(data.get("view", {})),
         )
+        experiment.tune = parse_tune(data.get("tune"), len(experiment.groups))
         check_batch_sizes(experiment.landscape, experiment.groups)
         return experiment
 
@@ -219,6 +224,8 @@ class Experiment:
             out["render"] = _plain(self.render)
         if self.view:
             out["view"] = _plain(self.view)
+        if self.tune is not None:
+            out["tune"] = tune_table(self.tune)
         return out
 
     def validated(self) -> Experiment:
