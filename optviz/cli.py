@@ -442,9 +442,9 @@ def _map_inputs(args) -> tuple[object, Path, object]:
         changed = with_map(experiment, **overrides)
     except ExperimentError as error:
         flag = _MAP_FLAGS.get(error.field or "")
-        if flag is None or not any(overrides.values()):
+        if flag is None or all(v is None for v in overrides.values()):
             raise
-        raise CommandError(f"{flag}: {error}") from None
+        raise CommandError(str(error).replace(f"{error.field} =", flag, 1)) from None
     if args.scheduler is not None:
         from optviz.experiment.map_table import check_scheduler
 

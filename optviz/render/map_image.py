@@ -251,11 +251,21 @@ def _number(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _hyper_text(group, skip=()) -> str:
+    """The hyperparameters a group sets (those not mapped), as "lr = 0.01, momentum = 0.9"."""
+    return ", ".join(f"{k} = {_number(v) if isinstance(v, float) else v}" for k, v in group.hyper.items()
+                     if k not in skip and not isinstance(v, (dict, list, tuple)))
+
+
 def _group_text(group, skip=()) -> str:
-    spec = get_optimizer(group.optimizer)
-    parts = [f"{k} = {_number(v) if isinstance(v, float) else v}" for k, v in group.hyper.items()
-             if k not in skip and not isinstance(v, (dict, list, tuple))]
-    return spec.title + (f" ({', '.join(parts)})" if parts else "")
+    """"SGD (gradient descent), lr = 0.01": the optimizer and the hyperparameters the group sets."""
+    hyper = _hyper_text(group, skip)
+    return get_optimizer(group.optimizer).title + (f", {hyper}" if hyper else "")
+
+
+def _labelled(group, skip=()) -> str:
+    hyper = _hyper_text(group, skip)
+    return group.label + (f" ({hyper})" if hyper else "")
 
 
 def _start_text(group) -> str:
@@ -281,12 +291,13 @@ def map_titles(output) -> tuple[str, str]:
     if output.metric == "difference":
         other = exp.groups[c.compare]
         title = f"Where {group.label} and {other.label} end differently — {landscape}"
-        what = "each pixel a start point" if c.kind == "basin" else \
-            f"each pixel a setting of {_axis_name(c.x.param)} and {_axis_name(c.y.param)}"
-        return title, f"{what}, {steps:,} steps with each optimizer; ε = {c.eps:g}"
+        what = "Each pixel is a start point" if c.kind == "basin" else \
+            f"Each pixel is a setting of {_axis_name(c.x.param)} and {_axis_name(c.y.param)}"
+        skip = mapped if c.kind == "hyper" else ()
+        return title, f"{what}, run {steps:,} steps with {_labelled(group, skip)} and with {_labelled(other, skip)}."
     if c.kind == "basin":
         title = f"{METRIC_TITLES[c.metric]} of {group.label} on {landscape}"
-        caption = f"Each pixel is a start point run {steps:,} steps with {_group_text(group)}."
+        caption = f"Each pixel is a start point, run {steps:,} steps with {_group_text(group)}."
         if c.metric == "basin":
             caption += f" Hue: the minimum it reached; paler: more steps to come within ε = {c.eps:g} of it."
         return title, caption
@@ -387,9 +398,12 @@ class MapFigure(pg.GraphicsLayoutWidget):
             rgba = difference_rgba(out.difference)
             from optviz.experiment.map_run import DIFFERENCE_CODES
 
+            lines.append(f"<span style='color: {fg}'><b>each cell</b> (share of the map)</span>")
             for code, text in DIFFERENCE_CODES.items():
                 share = float(np.count_nonzero(out.difference == code)) / cells
-                lines.append(_square(_DIFFERENCE_COLORS[code], f"{text.format(a=a, b=b)}: {100 * share:.1f} %", fg))
+                lines.append(_square(_DIFFERENCE_COLORS[code], f"{text.format(a=a, b=b)}:  {100 * share:.1f} %", fg))
+            if c.kind == "basin":
+                self._mark_minima()
         elif c.metric == "basin":
             colors = basin_colors(len(out.minima))
             basin = out.cells["basin"]
