@@ -137,6 +137,9 @@ def _parse_axis(value: Any, axis: str, kind: str, bounds: Sequence[float], optim
     where = f"map.{axis}"
     if value is None and kind == "basin":
         value = {}
+    if value is None:
+        raise ExperimentError(f"{where} is missing: give {{ param = \"lr\", low = ..., high = ..., n = ... }} (a "
+                              f"hyperparameter of {label}'s optimizer)", where)
     if not isinstance(value, Mapping):
         form = ("{ low = ..., high = ..., n = ... }" if kind == "basin"
                 else "{ param = \"lr\", low = ..., high = ..., n = ..., scale = \"log\" }")
