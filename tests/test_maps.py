@@ -125,6 +125,16 @@ def test_heavy_ball_converges_below_its_stability_boundary_and_diverges_beyond_i
     # Plain GD is the momentum = 0 row: lr·λ_max < 2.
     assert np.all(result.converged[0][result.x < 0.9 * 2 / condition] == 1.0)
     assert np.all(result.diverged[0][result.x > 1.1 * 2 / condition] == 1.0)
+    # The boundary a map view draws: the analytic threshold minus λ_max, read off the landscape's Hessian.
+    assert maps.quadratic_curvatures(surface) == pytest.approx((1.0, condition), rel=1e-12)
+    margin = maps.stability_margin(request)
+    np.testing.assert_allclose(margin, 2.0 * (1.0 + momentum) / lr - condition, rtol=1e-12)
+    clear = np.abs(margin) > 0.1 * condition
+    np.testing.assert_array_equal(result.converged[clear] == 1.0, margin[clear] > 0)
+    assert maps.stability_margin(replace(request, surface=HIMMELBLAU, minima=HIMMELBLAU.known_minima)) is None
+    adam = MapRequest("hyper", MapAxis("lr", 0.01, 1.0, 4), MapAxis("beta1", 0.0, 0.9, 3),
+                      group("adam", {"lr": 0.1}), surface, 10, 1e-6, surface.known_minima)
+    assert maps.stability_margin(adam) is None
 
 
 def gd_end_points(starts: np.ndarray, lr: float, steps: int) -> np.ndarray:

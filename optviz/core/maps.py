@@ -74,8 +74,10 @@ __all__ = [
     "MapResult",
     "cell_group",
     "difference",
+    "quadratic_curvatures",
     "refine_map",
     "run_map",
+    "stability_margin",
 ]
 
 #: What a map can be coloured by (:meth:`MapResult.metric`).
@@ -603,9 +605,8 @@ def _result(request: MapRequest, plan: _Plan, position, final_loss, settled_at, 
     ny, nx, per_cell = len(plan.ys), len(plan.xs), plan.per_cell
     code, minima = _classify(request, position, final_loss, settled_at, diverged)
     converged = (settled_at >= 0) & ~diverged
-    if per_cell == 1:
-        basin, steps_to_eps = code, np.where(converged, settled_at, -1)
-        cell_loss, cell_position = np.where(diverged, np.inf, final_loss), position
+    if per_cell == 1:  # the kernel's own arrays: final_loss is +inf, settled_at -1 where diverged
+        basin, steps_to_eps, cell_loss, cell_position = code, settled_at, final_loss, position
         converged_fraction, diverged_fraction = converged.astype(np.float64), diverged.astype(np.float64)
     else:
         code = code.reshape(-1, per_cell)
@@ -711,6 +712,49 @@ def difference(a: MapResult, b: MapResult) -> np.ndarray:
     both = in_a & in_b
     out[both] = np.where(a.basin[both] == basin_b[both], SAME_BASIN, OTHER_BASIN)
     return out
+
+
+#: Hessians at these fractions of a surface's bounds decide whether it is a quadratic (constant Hessian).
+_QUADRATIC_PROBES = ((0.5, 0.5), (0.1, 0.2), (0.9, 0.3), (0.3, 0.8), (0.7, 0.95))
+
+
+def quadratic_curvatures(surface: Surface) -> tuple[float, float] | None:
+    """(λ_min, λ_max) of a quadratic surface's constant Hessian, or None if its Hessian varies."""
+    from optviz.core.curvature import eigen, hessian
+
+    (x0, x1), (y0, y1) = surface.bounds
+    fx, fy = np.array(_QUADRATIC_PROBES).T
+    with np.errstate(all="ignore"):
+        h = hessian(surface, x0 + fx * (x1 - x0), y0 + fy * (y1 - y0))
+    if not np.isfinite(h).all() or np.abs(h - h[0]).max() > 1e-9 * max(np.abs(h[0]).max(), 1e-300):
+        return None
+    values, _ = eigen(h[0])
+    return float(values[1]), float(values[0])
+
+
+def stability_margin(request: MapRequest) -> np.ndarray | None:
+    """(ny, nx): a hyper map's analytic stability threshold minus λ_max, where one is known.
+
+    Known for the SGD family (GD, heavy-ball in any momentum form, Nesterov, with L2 or decoupled
+    weight decay; :func:`optviz.core.curvature.stability_threshold`) at a constant learning rate
+    on a quadratic landscape with a positive-definite Hessian (λ_max its largest eigenvalue):
+    cells with a positive margin converge, those with a negative one diverge, and the zero level
+    is the boundary (heavy ball: lr · λ_max = 2(1 + momentum)). None otherwise, e.g. for adaptive
+    methods, whose thresholds hold only with their preconditioner frozen.
+    """
+    _check_request(request)
+    group = request.group
+    if request.kind != "hyper" or group.optimizer.family != "sgd" or group.schedule.get("kind") != "constant":
+        return None
+    curvatures = quadratic_curvatures(request.surface)
+    if curvatures is None or curvatures[0] <= 0.0:
+        return None
+    from optviz.core.curvature import stability_threshold
+
+    xv, yv = np.meshgrid(request.x.values(), request.y.values())
+    hyper = _with_value(_with_value(group.hyper, request.x.param, xv), request.y.param, yv)
+    threshold = stability_threshold(group.optimizer, hyper)
+    return np.broadcast_to(np.asarray(threshold.value, dtype=np.float64) - curvatures[1], xv.shape).copy()
 
 
 def cell_group(request: MapRequest, row: int, column: int) -> ParticleGroup:
