@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+import textwrap
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,6 +130,16 @@ def test_heavy_ball_converges_below_its_stability_boundary_and_diverges_beyond_i
     # Plain GD is the momentum = 0 row: lr·λ_max < 2.
     assert np.all(result.converged[0][result.x < 0.9 * 2 / condition] == 1.0)
     assert np.all(result.diverged[0][result.x > 1.1 * 2 / condition] == 1.0)
+    # The boundary a map view draws: the analytic threshold minus λ_max, read off the landscape's Hessian.
+    assert maps.quadratic_curvatures(surface) == pytest.approx((1.0, condition), rel=1e-12)
+    margin = maps.stability_margin(request)
+    np.testing.assert_allclose(margin, 2.0 * (1.0 + momentum) / lr - condition, rtol=1e-12)
+    clear = np.abs(margin) > 0.1 * condition
+    np.testing.assert_array_equal(result.converged[clear] == 1.0, margin[clear] > 0)
+    assert maps.stability_margin(replace(request, surface=HIMMELBLAU, minima=HIMMELBLAU.known_minima)) is None
+    adam = MapRequest("hyper", MapAxis("lr", 0.01, 1.0, 4), MapAxis("beta1", 0.0, 0.9, 3),
+                      group("adam", {"lr": 0.1}), surface, 10, 1e-6, surface.known_minima)
+    assert maps.stability_margin(adam) is None
 
 
 def gd_end_points(starts: np.ndarray, lr: float, steps: int) -> np.ndarray:
@@ -311,6 +326,64 @@ def test_a_second_map_with_other_values_sizes_steps_and_schedules_does_not_recom
     run_map(basin_request(group("adamw", {"lr": 0.2, "betas": (0.5, 0.9)}, schedule={"kind": "step", "step_size": 5}),
                           n=(33, 17), box=((-1, 2), (0, 3)), steps=77, eps=1e-3))
     assert len(module.reduce_serial.signatures) == before
+
+
+# CUDA, in Numba's simulator ----------------------------------------------------------------------
+
+#: Tiny maps on device="cuda" and on the CPU: basin (Adam), hyper with a cloud (momentum, some cells
+#: diverge), and a typed landscape without known minima. Prints one line per map that agrees.
+_CUDA_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    sys.path.insert(0, {tests!r})
+    from test_maps import HIMMELBLAU, basin_request, group
+    from optviz.core.maps import MapAxis, MapRequest, run_map
+    from optviz.core.surface import expression_surface
+    from numba import config
+
+    assert config.ENABLE_CUDASIM
+    requests = [
+        basin_request(group("adam", {{"lr": 0.1}}), n=(8, 6), steps=40),
+        MapRequest("hyper", MapAxis("lr", 1e-3, 0.5, 4, "log"), MapAxis("momentum", 0.0, 0.99, 3),
+                   group("momentum", {{"lr": 0.01}}, starts=((1.0, 1.0), (-2.0, 0.5))), HIMMELBLAU, 30, 1e-2,
+                   HIMMELBLAU.known_minima),
+        basin_request(group("sgd", {{"lr": 0.05}}), expression_surface("(x**2 - 1)**2 + 0.5*y**2"), n=(5, 3),
+                      box=((-2, 2), (-1, 1)), steps=30, eps=1e-2, minima=()),
+    ]
+    for request in requests:
+        gpu, cpu = run_map(request, device="cuda"), run_map(request)
+        for name in ("basin", "steps_to_eps", "converged", "diverged"):
+            np.testing.assert_array_equal(getattr(gpu, name), getattr(cpu, name), err_msg=name)
+        np.testing.assert_allclose(gpu.final_position, cpu.final_position, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(gpu.final_loss, cpu.final_loss, rtol=1e-12, atol=1e-14)
+        print("agrees", request.kind, int(np.sum(gpu.diverged > 0)))
+""")
+
+
+@pytest.mark.slow
+def test_cuda_maps_agree_with_the_cpu_in_numbas_cuda_simulator():
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+    script = _CUDA_SCRIPT.format(tests=str(Path(__file__).parent))
+    done = subprocess.run([sys.executable, "-W", "error", "-c", script], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.split("\n")
+    assert lines[:3] == ["agrees basin 0", lines[1], "agrees basin 0"] and lines[1].startswith("agrees hyper ")
+    assert int(lines[1].split()[-1]) > 0, "the hyper map should include diverging cells"
+
+
+def test_cuda_without_a_gpu_is_a_map_error_naming_the_device():
+    from numba import cuda
+
+    request = basin_request(group("sgd", {"lr": 0.01}), n=(4, 4), steps=5)
+    with pytest.raises(MapError, match="device = 'metal' must be one of cpu, cuda"):
+        run_map(request, device="metal")
+    with pytest.raises(MapError, match="does not combine with a scheduler"):
+        run_map(request, device="cuda", scheduler="tcp://127.0.0.1:8786")
+    if not cuda.is_available():
+        with pytest.raises(MapError, match="device = 'cuda': no CUDA GPU is available here") as error:
+            run_map(request, device="cuda")
+        assert error.value.field == "device"
 
 
 # Bad requests -----------------------------------------------------------------------------------

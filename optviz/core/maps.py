@@ -36,7 +36,9 @@ Execution: the grid is cut into chunks of whole cells, each run by one call of a
 that releases the GIL, on a pool of local threads (``scheduler=None``) or as tasks on a Dask
 distributed cluster (``scheduler="tcp://HOST:PORT"``; Dask is imported only then). Every particle
 is computed independently of its neighbours and of the chunking, so the results are
-bit-identical either way. Maps take noise-free, full-batch gradients (no mini-batches, no
+bit-identical either way. With ``device="cuda"`` the same step runs one particle per thread on
+a CUDA GPU through numba.cuda (landscapes given by a formula; tested in Numba's CUDA simulator).
+Maps take noise-free, full-batch gradients (no mini-batches, no
 gradient noise): a map compares deterministic runs.
 """
 
@@ -74,8 +76,10 @@ __all__ = [
     "MapResult",
     "cell_group",
     "difference",
+    "quadratic_curvatures",
     "refine_map",
     "run_map",
+    "stability_margin",
 ]
 
 #: What a map can be coloured by (:meth:`MapResult.metric`).
@@ -101,6 +105,10 @@ CLUSTER_RADIUS = 1e-4
 LOCAL_CHUNK_WORK = 20_000_000
 DASK_CHUNK_WORK = 200_000_000
 MAX_CHUNK_PARTICLES = 1 << 16
+
+#: Most particles per kernel launch of a map on a CUDA GPU (``device="cuda"``).
+CUDA_CHUNK_PARTICLES = 1 << 22
+DEVICES = ("cpu", "cuda")
 
 #: Default refinement factors of :func:`refine_map`, and the work (particle-steps) from which it
 #: adds a middle level, so that a large map shows something sharper well before it is done.
@@ -407,12 +415,12 @@ class _Chunk:
     diverged: np.ndarray     # (n,) bool
 
 
-def _reducer(plan: _Plan):
+def _reducer(plan: _Plan, device: str = "cpu"):
     if plan.expression is not None:  # a worker process must compile the typed landscape's module first
         from optviz.core.expressions import compile_expression
 
         compile_expression(*plan.expression)
-    return reducer_for(plan.optimizer.family, plan.source, plan.layout)
+    return reducer_for(plan.optimizer.family, plan.source, plan.layout, device)
 
 
 def _chunk_arguments(plan: _Plan, c0: int, c1: int) -> tuple:
@@ -437,18 +445,19 @@ def _chunk_arguments(plan: _Plan, c0: int, c1: int) -> tuple:
             np.empty(n))
 
 
-def _run_chunk(plan: _Plan, c0: int, c1: int) -> _Chunk:
-    """Run cells [c0, c1) of a map (on this thread, the GIL released while the kernel runs)."""
+def _run_chunk(plan: _Plan, c0: int, c1: int, device: str = "cpu") -> _Chunk:
+    """Run cells [c0, c1) of a map (on this thread, the GIL released while the kernel runs; or on the GPU)."""
     args = _chunk_arguments(plan, c0, c1)
-    _reducer(plan).run(args)
+    _reducer(plan, device).run(args)
     theta, alive, settled_at, final_loss = args[9], args[12], args[16], args[17]
     return _Chunk(c0, c1, np.ascontiguousarray(theta.T), final_loss, settled_at, ~alive)
 
 
-def _chunks(plan: _Plan, work: int, workers: int) -> list[tuple[int, int]]:
-    """Contiguous ranges of cells of about ``work`` particle-steps, at least two per worker when possible."""
+def _chunks(plan: _Plan, work: int, workers: int, max_particles: int = MAX_CHUNK_PARTICLES) -> list[tuple[int, int]]:
+    """Contiguous ranges of cells of about ``work`` particle-steps (at most ``max_particles``), at least
+    two per worker when possible."""
     per_cell = plan.per_cell
-    particles = max(1, min(MAX_CHUNK_PARTICLES, work // plan.steps))
+    particles = max(1, min(max_particles, work // plan.steps))
     size = max(1, particles // per_cell)
     size = min(size, max(1, -(-plan.cells // (2 * workers))))
     if size * per_cell >= TILE:
@@ -481,6 +490,13 @@ def _run_local(plan: _Plan, on_chunk: Callable[[_Chunk], None], cancel, workers:
                 future.cancel()
 
 
+def _run_cuda(plan: _Plan, on_chunk: Callable[[_Chunk], None], cancel) -> None:
+    for c0, c1 in _chunks(plan, CUDA_CHUNK_PARTICLES * plan.steps, 1, CUDA_CHUNK_PARTICLES):
+        on_chunk(_run_chunk(plan, c0, c1, "cuda"))
+        if cancel is not None and cancel():
+            raise MapCancelled("the map was cancelled")
+
+
 def _run_dask(plan: _Plan, scheduler: str, on_chunk: Callable[[_Chunk], None], cancel) -> None:
     try:
         from distributed import Client, as_completed
@@ -505,16 +521,34 @@ def _run_dask(plan: _Plan, scheduler: str, on_chunk: Callable[[_Chunk], None], c
             client.cancel(futures)
 
 
+def _check_device(device: Any, scheduler: str | None, surface: Surface) -> None:
+    if device not in DEVICES:
+        raise MapError("device", f"device = {shown(device)} must be one of {', '.join(DEVICES)}")
+    if device == "cpu":
+        return
+    if scheduler is not None:
+        raise MapError("device", "device = 'cuda' runs on this machine's GPU; it does not combine with a scheduler")
+    if surface.kind == "data":
+        raise MapError("device", "device = 'cuda' maps landscapes given by a formula, not data-backed models")
+    from numba import cuda  # Numba's settings are in place: this module imported optviz.core.jit
+
+    if not cuda.is_available():
+        raise MapError("device", "device = 'cuda': no CUDA GPU is available here (numba.cuda.is_available() is False)")
+
+
 def run_map(request: MapRequest, *, scheduler: str | None = None,
             progress: Callable[[int, int], None] | None = None,
-            cancel: Callable[[], bool] | None = None, workers: int | None = None) -> MapResult:
+            cancel: Callable[[], bool] | None = None, workers: int | None = None,
+            device: str = "cpu") -> MapResult:
     """Run a map (see the module docstring for what each result means).
 
     ``scheduler`` None runs the chunks on ``workers`` local threads (default: the CPUs this
     process may use); "tcp://HOST:PORT" runs them on that Dask distributed scheduler, with
     bit-identical results. ``progress(done_cells, total_cells)`` is called as chunks finish;
     ``cancel()`` is polled as well, and a True stops the map with :class:`MapCancelled`.
-    Raises :class:`MapError` naming the field on a bad request.
+    ``device="cuda"`` runs the map on this machine's CUDA GPU instead (one thread per particle;
+    equal to the CPU's results to float64 rounding, not bit for bit: the GPU may fuse a
+    multiply and an add). Raises :class:`MapError` naming the field on a bad request.
     """
     plan = _plan(request)
     if scheduler is not None and (not isinstance(scheduler, str) or not _ADDRESS.match(scheduler)):
@@ -522,6 +556,7 @@ def run_map(request: MapRequest, *, scheduler: str | None = None,
                                     "'tcp://HOST:8786'")
     if workers is not None:
         workers = _integer(workers, "workers", 1, 1024)
+    _check_device(device, scheduler, request.surface)
     per_cell, total = plan.per_cell, plan.cells
     n = total * per_cell
     position = np.empty((n, 2))
@@ -541,7 +576,9 @@ def run_map(request: MapRequest, *, scheduler: str | None = None,
         if progress is not None:
             progress(done, total)
 
-    if scheduler is None:
+    if device == "cuda":
+        _run_cuda(plan, on_chunk, cancel)
+    elif scheduler is None:
         _run_local(plan, on_chunk, cancel, workers or _thread_count())
     else:
         _run_dask(plan, scheduler, on_chunk, cancel)
@@ -603,9 +640,8 @@ def _result(request: MapRequest, plan: _Plan, position, final_loss, settled_at, 
     ny, nx, per_cell = len(plan.ys), len(plan.xs), plan.per_cell
     code, minima = _classify(request, position, final_loss, settled_at, diverged)
     converged = (settled_at >= 0) & ~diverged
-    if per_cell == 1:
-        basin, steps_to_eps = code, np.where(converged, settled_at, -1)
-        cell_loss, cell_position = np.where(diverged, np.inf, final_loss), position
+    if per_cell == 1:  # the kernel's own arrays: final_loss is +inf, settled_at -1 where diverged
+        basin, steps_to_eps, cell_loss, cell_position = code, settled_at, final_loss, position
         converged_fraction, diverged_fraction = converged.astype(np.float64), diverged.astype(np.float64)
     else:
         code = code.reshape(-1, per_cell)
@@ -662,7 +698,7 @@ def refine_levels(request: MapRequest, levels: Sequence[int] | None = None) -> t
 
 def refine_map(request: MapRequest, levels: Sequence[int] | None = None, *, scheduler: str | None = None,
                progress: Callable[[int, int], None] | None = None, cancel: Callable[[], bool] | None = None,
-               workers: int | None = None) -> Iterator[MapResult]:
+               workers: int | None = None, device: str = "cpu") -> Iterator[MapResult]:
     """Maps of ``request`` coarse first, then finer, the last at full resolution (= :func:`run_map`).
 
     Each level covers the same extent with about 1/factor of the cells along each axis
@@ -674,7 +710,8 @@ def refine_map(request: MapRequest, levels: Sequence[int] | None = None, *, sche
     def maps() -> Iterator[MapResult]:
         for factor in factors:
             coarse = replace(request, x=_coarse_axis(request.x, factor), y=_coarse_axis(request.y, factor))
-            yield run_map(coarse, scheduler=scheduler, progress=progress, cancel=cancel, workers=workers)
+            yield run_map(coarse, scheduler=scheduler, progress=progress, cancel=cancel, workers=workers,
+                          device=device)
 
     return maps()
 
@@ -711,6 +748,49 @@ def difference(a: MapResult, b: MapResult) -> np.ndarray:
     both = in_a & in_b
     out[both] = np.where(a.basin[both] == basin_b[both], SAME_BASIN, OTHER_BASIN)
     return out
+
+
+#: Hessians at these fractions of a surface's bounds decide whether it is a quadratic (constant Hessian).
+_QUADRATIC_PROBES = ((0.5, 0.5), (0.1, 0.2), (0.9, 0.3), (0.3, 0.8), (0.7, 0.95))
+
+
+def quadratic_curvatures(surface: Surface) -> tuple[float, float] | None:
+    """(λ_min, λ_max) of a quadratic surface's constant Hessian, or None if its Hessian varies."""
+    from optviz.core.curvature import eigen, hessian
+
+    (x0, x1), (y0, y1) = surface.bounds
+    fx, fy = np.array(_QUADRATIC_PROBES).T
+    with np.errstate(all="ignore"):
+        h = hessian(surface, x0 + fx * (x1 - x0), y0 + fy * (y1 - y0))
+    if not np.isfinite(h).all() or np.abs(h - h[0]).max() > 1e-9 * max(np.abs(h[0]).max(), 1e-300):
+        return None
+    values, _ = eigen(h[0])
+    return float(values[1]), float(values[0])
+
+
+def stability_margin(request: MapRequest) -> np.ndarray | None:
+    """(ny, nx): a hyper map's analytic stability threshold minus λ_max, where one is known.
+
+    Known for the SGD family (GD, heavy-ball in any momentum form, Nesterov, with L2 or decoupled
+    weight decay; :func:`optviz.core.curvature.stability_threshold`) at a constant learning rate
+    on a quadratic landscape with a positive-definite Hessian (λ_max its largest eigenvalue):
+    cells with a positive margin converge, those with a negative one diverge, and the zero level
+    is the boundary (heavy ball: lr · λ_max = 2(1 + momentum)). None otherwise, e.g. for adaptive
+    methods, whose thresholds hold only with their preconditioner frozen.
+    """
+    _check_request(request)
+    group = request.group
+    if request.kind != "hyper" or group.optimizer.family != "sgd" or group.schedule.get("kind") != "constant":
+        return None
+    curvatures = quadratic_curvatures(request.surface)
+    if curvatures is None or curvatures[0] <= 0.0:
+        return None
+    from optviz.core.curvature import stability_threshold
+
+    xv, yv = np.meshgrid(request.x.values(), request.y.values())
+    hyper = _with_value(_with_value(group.hyper, request.x.param, xv), request.y.param, yv)
+    threshold = stability_threshold(group.optimizer, hyper)
+    return np.broadcast_to(np.asarray(threshold.value, dtype=np.float64) - curvatures[1], xv.shape).copy()
 
 
 def cell_group(request: MapRequest, row: int, column: int) -> ParticleGroup:
