@@ -8,7 +8,7 @@
                   [--duration S | --frames K] [--size WxH] [--steps-per-frame M]
     optviz figure --from OUT.png                  regenerate an output from its recorded experiment
     optviz map EXPERIMENT.toml -o OUT.png|OUT.svg|OUT.npz [--metric M] [--grid NXxNY]
-               [--compare GROUP] [--scheduler tcp://HOST:PORT] [--size WxH]
+               [--compare GROUP] [--scheduler tcp://HOST:PORT] [--device cpu|cuda] [--size WxH]
     optviz map --from MAP.npz -o OUT.png          draw a computed map again (nothing recomputed)
 
 A bad file or value exits with status 2 and one clear message, never a traceback.
@@ -393,6 +393,9 @@ def add_map_command(sub) -> None:
                          "overrides [map] compare)")
     mp.add_argument("--scheduler", help="Dask scheduler tcp://HOST:PORT (overrides [map] scheduler; "
                                         "default: local threads)")
+    mp.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="where the map runs: cpu (default) or cuda (this machine's GPU; equal to the CPU's "
+                         "results to float64 rounding)")
     mp.add_argument("--size", help="WIDTHxHEIGHT of a picture in pixels (default 1200x860)")
     mp.add_argument("--theme", help="light or dark")
     mp.add_argument("--colormap", help="the colormap of metric maps")
@@ -480,7 +483,7 @@ def map_command(args: argparse.Namespace) -> int:
     if saved is None:
         bars = _ProgressBars(args.quiet)
         try:
-            result = run_map_experiment(experiment, scheduler=args.scheduler,
+            result = run_map_experiment(experiment, scheduler=args.scheduler, device=args.device,
                                         progress=bars.callback("optviz map", "cell", delay=0.5))
         finally:
             bars.close()

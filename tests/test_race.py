@@ -168,7 +168,8 @@ def test_the_converged_side_plot_shows_each_groups_share_within_eps(qtbot):
     scene.set_data(result)
     scene.show_frame(-1)
     assert scene.side.names == ["converged"]
-    assert "ε = 0.0001" in scene.side._titles["converged"] and "diverged" in scene.side._titles["converged"]
+    title = scene.side._titles["converged"]
+    assert "ε = 0.0001" in title and "diverged" in title and "<" not in title  # titles are HTML
     curves = scene.side.drawn_curves("converged")
     assert len(curves) == 3  # GD within eps; the fast group within eps and diverged (GD loses none)
     minima = minima_array(exp.landscape_spec().minima())

@@ -174,11 +174,12 @@ def _cells(result) -> dict[str, np.ndarray]:
 
 def run_map_experiment(experiment: Experiment, *, scheduler: str | None = None,
                        progress: Callable[[int, int], None] | None = None,
-                       cancel: Callable[[], bool] | None = None) -> MapOutput:
+                       cancel: Callable[[], bool] | None = None, device: str = "cpu") -> MapOutput:
     """Compute the experiment's ``[map]`` (and its difference map with ``compare``).
 
     ``scheduler`` ("tcp://HOST:PORT") overrides ``[map] scheduler``; None for both: local
-    threads. ``progress(done, total)`` covers both maps of a difference map. Raises
+    threads. ``device`` "cuda" runs it on this machine's GPU (equal to the CPU's to float64
+    rounding). ``progress(done, total)`` covers both maps of a difference map. Raises
     optviz.core.maps.MapError (a ValueError, one line naming the field) on what the engine refuses.
     """
     from optviz.core.maps import difference, run_map
@@ -196,7 +197,7 @@ def run_map_experiment(experiment: Experiment, *, scheduler: str | None = None,
             if progress is not None:
                 progress(k * total + done, len(requests) * total)
 
-        results.append(run_map(request, scheduler=address, progress=part, cancel=cancel))
+        results.append(run_map(request, scheduler=address, progress=part, cancel=cancel, device=device))
     first = results[0]
     cells = _cells(first)
     value = cells["basin"].astype(np.float64) if config.metric == "basin" else \

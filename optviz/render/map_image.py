@@ -21,9 +21,9 @@ What each map shows (row i, column j of the arrays is the cell (y[i], x[j])):
 
 Axes carry the parameters' names and are logarithmic where the map's axis is. On a hyper
 map of gradient descent or heavy-ball momentum on a quadratic landscape the analytic
-stability boundary lr·λmax = 2(1 + μ) (optviz.core.curvature.stability_threshold, with
-λmax the landscape's constant largest curvature) is drawn dashed, and the group's own
-setting is marked.
+stability boundary lr·λmax = 2(1 + μ) (optviz.core.maps.stability_margin, with λmax the
+landscape's constant largest curvature) is drawn dashed, and the group's own setting is
+marked.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from optviz.render.kernels import contour_lines
 from optviz.render.side_plots import log_ticks
 
 __all__ = ["MapFigure", "basin_colors", "basin_rgba", "speed_range", "difference_rgba", "metric_rgba",
-           "quadratic_curvature", "stability_margin", "map_titles", "write_map_image", "DEFAULT_MAP_SIZE",
+           "stability_boundary", "map_titles", "write_map_image", "DEFAULT_MAP_SIZE",
            "NOT_CONVERGED", "DIVERGED"]
 
 #: The default picture size (width, height): the map square-ish, the legend beside it.
@@ -137,7 +137,7 @@ def metric_rgba(values: np.ndarray, metric: str, colormap: str, *, steps: int, r
     final_loss: the gap to ``reference`` (f*) on a log scale (the loss itself without a
     reference) from the 1st percentile, but at most :data:`FINAL_LOSS_DECADES_BELOW_EPS` decades
     below ``eps``, to the 99.5th percentile (cells beyond share the end colours); steps_to_eps:
-    log scale from 1 to ``steps``, -1 (never) grey; converged and
+    log scale from the fastest cell to ``steps``, -1 (never) grey; converged and
     diverged fractions: 0 to 1. Cells that diverged (``diverged`` >= 1, or a non-finite final
     loss) are black.
     """
@@ -164,7 +164,9 @@ def metric_rgba(values: np.ndarray, metric: str, colormap: str, *, steps: int, r
     elif metric == "steps_to_eps":
         special[v < 0] = 1
         z = np.log10(np.maximum(v, 1.0))
-        lo, hi, log, what = 0.0, math.log10(max(steps, 10)), True, "steps to come within ε"
+        reached = v[v >= 1]
+        lo = math.log10(reached.min()) if reached.size else 0.0  # the fastest cell: the scale's start
+        hi, log, what = math.log10(max(steps, 10)), True, "steps to come within ε"
     else:
         z = v
         lo, hi, log, what = 0.0, 1.0, False, f"fraction {metric}"
@@ -182,67 +184,31 @@ def metric_rgba(values: np.ndarray, metric: str, colormap: str, *, steps: int, r
 
 # ----------------------------------------------------------------------------- stability boundary
 
-def quadratic_curvature(surface) -> float | None:
-    """λmax of a landscape whose Hessian is the same positive-definite matrix everywhere in its
-    view (a quadratic bowl); None otherwise (or when its Hessian is unknown)."""
-    from optviz.core.curvature import eigen, hessian
+def stability_boundary(experiment, samples: int = BOUNDARY_SAMPLES) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                                str] | None:
+    """(us, vs, margin (len(vs), len(us)), the rule's text) of the experiment's hyper map on a fine grid
+    of ``samples`` values per axis over the map's axes (optviz.core.maps.stability_margin: the
+    threshold minus λmax, zero on the analytic boundary); None where no boundary is known."""
+    import dataclasses
 
-    (x0, x1), (y0, y1) = surface.bounds
-    xs, ys = np.meshgrid(np.linspace(x0, x1, 5), np.linspace(y0, y1, 5))
-    try:
-        with np.errstate(all="ignore"):
-            h = np.broadcast_to(hessian(surface, xs, ys), xs.shape + (2, 2))
-    except (ValueError, TypeError):
-        return None
-    if not np.isfinite(h).all():
-        return None
-    first = h.reshape(-1, 2, 2)[0]
-    if not np.allclose(h, first, rtol=1e-9, atol=1e-12 * max(1.0, float(np.abs(first).max()))):
-        return None
-    values, _ = eigen(first)
-    return float(values[0]) if values[1] > 0 else None
-
-
-def _with_axis(hyper: dict, param: str, values) -> dict:
-    hyper = dict(hyper)
-    if param in ("beta1", "beta2"):
-        pair = list(hyper["betas"])
-        pair[0 if param == "beta1" else 1] = values
-        hyper["betas"] = tuple(pair)
-    else:
-        hyper[param] = values
-    return hyper
-
-
-def stability_margin(experiment, us: np.ndarray, vs: np.ndarray) -> tuple[np.ndarray, str] | None:
-    """(threshold - λmax on the grid of the map's axis values ``us`` × ``vs`` (len(vs), len(us)),
-    the rule's text) for a hyper map whose group's step is linear on a quadratic landscape and
-    has a threshold on the plain sharpness (GD, heavy-ball, Nesterov: full batch, no noise, a
-    constant learning rate); None where no analytic boundary is known."""
     from optviz.core.curvature import stability_threshold
+    from optviz.core.maps import MapError, quadratic_curvatures, stability_margin
+    from optviz.experiment.map_run import map_requests
 
-    config = experiment.map
-    if config is None or config.kind != "hyper":
+    if experiment.map is None or experiment.map.kind != "hyper":
         return None
-    group = experiment.groups[config.group]
-    if group.batch_size is not None or group.noise or group.resolved_schedule()["kind"] != "constant":
-        return None
-    lam = quadratic_curvature(experiment.landscape_spec())
-    if lam is None:
-        return None
-    spec = get_optimizer(group.optimizer)
-    grid_u, grid_v = np.meshgrid(us, vs)
-    hyper = _with_axis(_with_axis(group.resolved_hyper(), config.x.param, grid_u), config.y.param, grid_v)
+    request = map_requests(experiment)[0]
+    fine = dataclasses.replace(request, x=dataclasses.replace(request.x, n=samples),
+                               y=dataclasses.replace(request.y, n=samples))
     try:
-        with np.errstate(all="ignore"):
-            threshold = stability_threshold(spec, hyper)
-    except (KeyError, TypeError, ValueError):
+        margin = stability_margin(fine)
+    except MapError:
         return None
-    if threshold is None or threshold.quantity != "sharpness":
+    if margin is None:
         return None
-    value = np.broadcast_to(np.asarray(threshold.value, dtype=np.float64), grid_u.shape)
-    rule = f"λmax < {threshold.formula}"
-    return value - lam, f"stable iff {rule}, λmax = {lam:.4g}"
+    lam = quadratic_curvatures(request.surface)[1]
+    rule = stability_threshold(request.group.optimizer, request.group.hyper)
+    return fine.x.values(), fine.y.values(), margin, f"stable iff λmax < {rule.formula}, λmax = {lam:.4g}"
 
 
 # ----------------------------------------------------------------------------- text
@@ -264,8 +230,10 @@ def _group_text(group, skip=()) -> str:
 
 
 def _labelled(group, skip=()) -> str:
+    """The group's label, with the hyperparameters it sets unless the label says them already."""
     hyper = _hyper_text(group, skip)
-    return group.label + (f" ({hyper})" if hyper else "")
+    said = all(part in group.label for part in hyper.split(", "))
+    return group.label + (f" ({hyper})" if hyper and not said else "")
 
 
 def _start_text(group) -> str:
@@ -302,7 +270,7 @@ def map_titles(output) -> tuple[str, str]:
             caption += f" Hue: the minimum it reached; paler: more steps to come within ε = {c.eps:g} of it."
         return title, caption
     title = (f"{METRIC_TITLES[c.metric]} over {_axis_name(c.x.param)} × {_axis_name(c.y.param)}: "
-             f"{group.label} on {landscape}")
+             f"{get_optimizer(group.optimizer).title} on {landscape}")
     caption = (f"Each pixel is one setting of {_axis_name(c.x.param)} and {_axis_name(c.y.param)}, run {steps:,} "
                f"steps from {_start_text(group)} with {_group_text(group, mapped)}.")
     return title, caption
@@ -504,21 +472,18 @@ class MapFigure(pg.GraphicsLayoutWidget):
         self.plot.addItem(ring)
         self.plot.addItem(mark)
         label = self.output.experiment.groups[c.group].label
-        return [f"<span style='color: {self.theme['foreground']}'>⊕ {html.escape(label)}'s own setting:<br>"
+        return [f"<span style='color: {self.theme['foreground']}'>⊕ the setting of {html.escape(label)}:<br>"
                 f"&nbsp;&nbsp;&nbsp;&nbsp;{_axis_name(c.x.param)} = {_number(u)}, {_axis_name(c.y.param)} = "
                 f"{_number(v)}</span>"]
 
     def _draw_boundary(self) -> list[str]:
         c = self.output.config
-        (x0, x1), (y0, y1) = self._extent
-        pu = np.linspace(x0, x1, BOUNDARY_SAMPLES)
-        pv = np.linspace(y0, y1, BOUNDARY_SAMPLES)
-        us = 10.0 ** pu if c.x.scale == "log" else pu
-        vs = 10.0 ** pv if c.y.scale == "log" else pv
-        found = stability_margin(self.output.experiment, us, vs)
+        found = stability_boundary(self.output.experiment)
         if found is None:
             return []
-        margin, text = found
+        us, vs, margin, text = found
+        pu = np.log10(us) if c.x.scale == "log" else us
+        pv = np.log10(vs) if c.y.scale == "log" else vs
         lines = contour_lines(margin, pu, pv, [0.0])
         if len(lines) == 0:
             return [f"<span style='color: {self.theme['muted']}'>{html.escape(text)} (boundary outside the map)"

@@ -672,9 +672,8 @@ class SidePlots:
             if np.nanmax(diverged[g], initial=0.0) > 0:  # only groups that lose particles get the dashed line
                 curves.append((g, _STYLES[1], 100.0 * diverged[g]))
                 any_diverged = True
-        goal = "|f − f(nearest minimum)| < ε" if len(minima) else "|∇f| < ε"
-        title = f"% of particles converged: {goal} (—)" + (", % diverged (‐ ‐)" if any_diverged else "") + \
-            f";  ε = {eps:g}"
+        goal = f"loss within ε = {eps:g} of the nearest minimum's" if len(minima) else f"gradient below ε = {eps:g}"
+        title = f"% converged: {goal}" + ("   (‐ ‐ % diverged)" if any_diverged else "")
         return dict(title=title, log=False, curves=curves, bands=[], fixed=(-4.0, 104.0))
 
     def _lr_series(self, title, lr, group, colors, med):
