@@ -86,6 +86,12 @@ def test_the_recorded_divergence_step_is_used_when_given_and_blocks_do_not_chang
         np.testing.assert_array_equal(getattr(blocked, name), getattr(given, name))
 
 
+def test_the_viewer_sample_without_what_its_criterion_needs_leaves_within_unknown():
+    loss, pos, _step, group = history()
+    within, diverged = within_eps_sample(loss, None, None, group, 2, EPS, np.zeros((0, 3)))
+    assert np.isnan(within).all() and diverged[1, -1] == 0.5
+
+
 def test_an_empty_group_gives_nan_rows():
     loss, pos, step, group = history()
     stats = race_statistics(loss, step, group, 3, EPS, MINIMA, positions=pos)

@@ -164,11 +164,13 @@ def within_eps_sample(loss, positions, grad, group, n_groups: int, eps: float, m
     """(within, diverged), each (n_groups, F), for a viewer: the fraction of each group within eps
     at each frame and the fraction diverged by then (first non-finite loss), on an evenly spaced
     sample of at most ``max_particles`` particles per group (the same ones on every call).
-    Arrays need only ``a[:, index_array]``. NaN rows for empty groups."""
+    Arrays need only ``a[:, index_array]``. NaN rows for empty groups, and ``within`` all NaN
+    when the arrays its criterion needs are missing (positions with minima, else grad)."""
     group = np.asarray(group, dtype=np.int64)
     n_frames = loss.shape[0]
     within = np.full((n_groups, n_frames), np.nan)
     diverged = np.full((n_groups, n_frames), np.nan)
+    judged = positions is not None if len(minima) else grad is not None
     for k in range(n_groups):
         idx = np.flatnonzero(group == k)
         if not len(idx):
@@ -176,8 +178,9 @@ def within_eps_sample(loss, positions, grad, group, n_groups: int, eps: float, m
         if len(idx) > max_particles:
             idx = idx[np.linspace(0, len(idx) - 1, max_particles).round().astype(np.int64)]
         block = np.asarray(loss[:, idx], dtype=np.float64)
-        hit = within_eps(block, None if positions is None else positions[:, idx],
-                         None if grad is None else grad[:, idx], minima, eps)
-        within[k] = hit.mean(axis=1)
+        if judged:
+            hit = within_eps(block, None if positions is None else positions[:, idx],
+                             None if grad is None else grad[:, idx], minima, eps)
+            within[k] = hit.mean(axis=1)
         diverged[k] = np.maximum.accumulate(~np.isfinite(block), axis=0).mean(axis=1)
     return within, diverged

@@ -672,7 +672,12 @@ class SidePlots:
             if np.nanmax(diverged[g], initial=0.0) > 0:  # only groups that lose particles get the dashed line
                 curves.append((g, _STYLES[1], 100.0 * diverged[g]))
                 any_diverged = True
-        goal = f"loss within ε = {eps:g} of the nearest minimum's" if len(minima) else f"gradient below ε = {eps:g}"
+        if len(minima):
+            goal = f"loss within ε = {eps:g} of the nearest minimum's"
+        elif data.get("grad") is not None:
+            goal = f"gradient below ε = {eps:g}"
+        else:
+            goal = "no known minima and no recorded gradient to judge by"
         title = f"% converged: {goal}" + ("   (‐ ‐ % diverged)" if any_diverged else "")
         return dict(title=title, log=False, curves=curves, bands=[], fixed=(-4.0, 104.0))
 
