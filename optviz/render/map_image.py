@@ -264,7 +264,8 @@ def map_titles(output) -> tuple[str, str]:
         skip = mapped if c.kind == "hyper" else ()
         return title, f"{what}, run {steps:,} steps with {_labelled(group, skip)} and with {_labelled(other, skip)}."
     if c.kind == "basin":
-        title = f"{METRIC_TITLES[c.metric]} of {group.label} on {landscape}"
+        title = (f"Basins of attraction of {group.label} on {landscape}" if c.metric == "basin"
+                 else f"{METRIC_TITLES[c.metric]} from each start: {group.label} on {landscape}")
         caption = f"Each pixel is a start point, run {steps:,} steps with {_group_text(group)}."
         if c.metric == "basin":
             caption += f" Hue: the minimum it reached; paler: more steps to come within ε = {c.eps:g} of it."
@@ -315,6 +316,8 @@ class MapFigure(pg.GraphicsLayoutWidget):
         lay = self.ci.layout
         lay.setColumnStretchFactor(0, 3)
         lay.setColumnStretchFactor(1, 1)
+        lay.setRowStretchFactor(1, 3)  # the colorbar, when there is one, over the legend
+        lay.setRowStretchFactor(2, 2)
 
     # --- building ---------------------------------------------------------------------------
     def _new_plot(self, ticks_only: bool = False) -> pg.PlotItem:
@@ -370,8 +373,7 @@ class MapFigure(pg.GraphicsLayoutWidget):
             for code, text in DIFFERENCE_CODES.items():
                 share = float(np.count_nonzero(out.difference == code)) / cells
                 lines.append(_square(_DIFFERENCE_COLORS[code], f"{text.format(a=a, b=b)}:  {100 * share:.1f} %", fg))
-            if c.kind == "basin":
-                self._mark_minima()
+
         elif c.metric == "basin":
             colors = basin_colors(len(out.minima))
             basin = out.cells["basin"]
@@ -388,7 +390,6 @@ class MapFigure(pg.GraphicsLayoutWidget):
                 lines.append(_square(color, f"{text}:  {100 * share:.1f} %", fg))
             if len(colors):
                 lines.append(self._speed_ramp(colors[0], speed))
-            self._mark_minima()
         else:
             reference = float(out.minima[:, 2].min()) if len(out.minima) else None
             rgba, levels, log, what = metric_rgba(out.value, c.metric, self.colormap, steps=steps,
@@ -404,7 +405,11 @@ class MapFigure(pg.GraphicsLayoutWidget):
             if c.metric == "final_loss" and reference is not None:
                 whose = "known minimum" if surface.minima() else "minimum the map found"
                 lines.append(f"<span style='color: {fg}'>f* = {_number(reference)}: the lowest {whose}</span>")
-        if c.kind == "hyper":
+        if c.kind == "basin":
+            self._mark_minima()
+            if c.metric != "basin" and out.metric != "difference" and len(out.minima):
+                lines.append(f"<span style='color: {fg}'>☆ 1 to {len(out.minima)}: the minima</span>")
+        else:
             lines += self._mark_setting()
             lines += self._draw_boundary()
         lines.append(f"<span style='color: {self.theme['muted']}'>{out.value.shape[1]:,} × {out.value.shape[0]:,} "
