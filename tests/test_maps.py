@@ -260,6 +260,9 @@ def test_a_dask_cluster_of_two_worker_processes_gives_the_local_result_bit_for_b
         MapRequest("hyper", MapAxis("lr", 1e-3, 0.5, 12, "log"), MapAxis("momentum", 0.0, 0.99, 9),
                    group("momentum", {"lr": 0.01}, starts=((1.0, 1.0), (-2.0, 0.5))), HIMMELBLAU, 150, 1e-6,
                    HIMMELBLAU.known_minima),
+        # A typed landscape: each worker process compiles the expression's module itself.
+        basin_request(group("sgd", {"lr": 0.05}), expression_surface("(x**2 - 1)**2 + 0.5*y**2"), n=(30, 20),
+                      box=((-2, 2), (-1, 1)), steps=300, minima=()),
     ]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   death_timeout=120) as cluster:
@@ -271,6 +274,7 @@ def test_a_dask_cluster_of_two_worker_processes_gives_the_local_result_bit_for_b
             assert ticks[-1] == (local.basin.size, local.basin.size)
             for name in ("basin", "steps_to_eps", "final_loss", "converged", "diverged", "final_position"):
                 np.testing.assert_array_equal(getattr(remote, name), getattr(local, name), err_msg=name)
+            assert remote.minima == local.minima
 
 
 def test_refine_map_shows_a_coarse_map_first_and_ends_with_the_full_one():

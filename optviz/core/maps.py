@@ -24,7 +24,7 @@ definitions, for a map of ``steps`` steps and tolerance ``eps``:
   position (the one it is within eps of); -1 not converged, -2 diverged. Without known minima,
   the converged end points are clustered into the stationary points found (``MapResult.minima``,
   kind "local", value = the lowest final loss of their members, sorted by that value, then x,
-  then y): end points closer than ``CLUSTER_RADIUS · max(1, |θ|)`` share a point.
+  then y): end points closer than ``CLUSTER_RADIUS · max(1, |θ|∞)`` (per coordinate) share a point.
 - **final_loss**: f at the final position (+inf for diverged particles).
 
 A cell with a cloud of P start points reports: basin, the most frequent particle outcome (ties to
@@ -38,8 +38,8 @@ distributed cluster (``scheduler="tcp://HOST:PORT"``; Dask is imported only then
 is computed independently of its neighbours and of the chunking, so the results are
 bit-identical either way. With ``device="cuda"`` the same step runs one particle per thread on
 a CUDA GPU through numba.cuda (landscapes given by a formula; tested in Numba's CUDA simulator).
-Maps take noise-free, full-batch gradients (no mini-batches, no
-gradient noise): a map compares deterministic runs.
+Maps take noise-free, full-batch gradients (no mini-batches, no gradient noise): a map compares
+deterministic runs.
 """
 
 from __future__ import annotations
