@@ -277,3 +277,34 @@ def test_a_dask_scheduler_gives_the_same_npz_as_local_threads(files):
     with np.load(local) as a, np.load(remote) as b:
         for name in a.files:
             np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_the_progress_bar_counts_cells_on_stderr(files, monkeypatch):
+    import optviz.cli as cli
+
+    seen = []
+
+    class Bars(cli._ProgressBars):
+        def callback(self, desc, unit, delay=0.0):
+            inner = super().callback(desc, unit, delay=0.0)
+
+            def progress(done, total):
+                seen.append((desc, unit, done, total))
+                inner(done, total)
+
+            return progress
+
+    monkeypatch.setattr(cli, "_ProgressBars", Bars)
+    assert main(["map", str(files / "basin.toml"), "-o", str(files / "m.npz")]) == 0
+    assert seen and all(s[:2] == ("optviz map", "cell") for s in seen)
+    assert seen[-1][2:] == (28, 28)
+
+
+def test_a_missing_gpu_is_one_line(files, capsys):
+    from numba import cuda
+
+    if cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    assert run(files / "basin.toml", "-o", files / "m.npz", "--device", "cuda") == 2
+    err = capsys.readouterr().err.strip()
+    assert "device = 'cuda'" in err and err.count("\n") == 0 and not (files / "m.npz").exists()
