@@ -9,9 +9,12 @@
     optviz figure --from OUT.png                  regenerate an output from its recorded experiment
     optviz tune EXPERIMENT.toml -o TUNED.toml [--param lr] [--low A --high B --n K] [--metric M]
                                                   a fair race: tune each group on the same budget
+    optviz map EXPERIMENT.toml -o OUT.png|OUT.svg|OUT.npz [--metric M] [--grid NXxNY]
+               [--compare GROUP] [--scheduler tcp://HOST:PORT] [--device cpu|cuda] [--size WxH]
+    optviz map --from MAP.npz -o OUT.png          draw a computed map again (nothing recomputed)
 
 A bad file or value exits with status 2 and one clear message, never a traceback.
-Ctrl-C (SIGINT) or SIGTERM during run, figure or export stops it within about a
+Ctrl-C (SIGINT) or SIGTERM during run, figure, export or map stops it within about a
 second, prints one line and exits with status 130 or 143 (128 + the signal
 number), leaving any earlier output file as it was and no temporary file behind.
 
@@ -30,7 +33,7 @@ from optviz.interrupt import Interrupted, cancel_on_signals  # standard library 
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
-SUBCOMMANDS = ("run", "list", "figure", "export", "tune")
+SUBCOMMANDS = ("run", "list", "figure", "export", "map", "tune")
 
 
 class CommandError(Exception):
@@ -105,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "and the output formats")
     listing.set_defaults(handler=list_command)
     add_render_commands(sub)
+    add_map_command(sub)
     return parser
 
 
@@ -434,6 +438,158 @@ def export_command(args: argparse.Namespace) -> int:
     print(f"wrote {info.path}: {info.frames} frames, {info.size[0]}x{info.size[1]}, "
           f"{info.frames / info.fps:.1f} s at {info.fps:g} fps ({info.format.upper()})")
     return 0
+
+
+MAP_OUTPUTS = (".npz", ".png", ".svg")
+#: Which override a [map] field's error is about (the message names the flag, not the field).
+_MAP_FLAGS = {"map.metric": "--metric", "map.x.n": "--grid", "map.y.n": "--grid", "map.compare": "--compare"}
+
+
+def add_map_command(sub) -> None:
+    """The `map` subcommand: an experiment's [map] (basins of attraction, a phase diagram, a difference map)."""
+    mp = sub.add_parser("map", help="compute the experiment's [map]: basins of attraction or a hyperparameter phase "
+                                    "diagram, as data (.npz) or a picture (.png, .svg)")
+    mp.add_argument("experiment", nargs="?", help="experiment file (TOML) with a [map] table")
+    mp.add_argument("-o", "--output", help="output file: .npz (the map's arrays), .png or .svg (the picture); "
+                                           "default EXPERIMENT.png")
+    mp.add_argument("--from", dest="from_file", metavar="OUTPUT",
+                    help="a map .npz to draw as .png/.svg without recomputing, or any output (.npz, .png, .svg) "
+                         "whose recorded experiment is computed again")
+    mp.add_argument("--metric", help="what the cells show: basin (basin maps), final_loss, steps_to_eps, converged, "
+                                     "diverged (overrides [map] metric)")
+    mp.add_argument("--grid", help="cells: N or NXxNY, each from 2 to 4096 (overrides [map] x.n and y.n)")
+    mp.add_argument("--compare", type=_int_arg("--compare"), metavar="GROUP",
+                    help="a difference map of the [map] group against group GROUP (an index from 0; "
+                         "overrides [map] compare)")
+    mp.add_argument("--scheduler", help="Dask scheduler tcp://HOST:PORT (overrides [map] scheduler; "
+                                        "default: local threads)")
+    mp.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="where the map runs: cpu (default) or cuda (this machine's GPU; equal to the CPU's "
+                         "results to float64 rounding)")
+    mp.add_argument("--size", help="WIDTHxHEIGHT of a picture in pixels (default 1200x860)")
+    mp.add_argument("--theme", help="light or dark")
+    mp.add_argument("--colormap", help="the colormap of metric maps")
+    mp.add_argument("--compress", action="store_true", help="deflate the .npz")
+    mp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    mp.set_defaults(handler=map_command)
+
+
+def _grid_arg(text: str) -> tuple[int, int]:
+    parts = text.lower().replace(" ", "").split("x")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2):
+        raise CommandError(f"--grid {text!r} is not allowed; give N or NXxNY, e.g. 256 or 512x256")
+    return (values[0], values[-1])
+
+
+def _map_inputs(args) -> tuple[object, Path, object]:
+    """(the experiment with the command's overrides, the output path, a map to draw as it is or None)."""
+    from optviz.experiment import ExperimentError, experiment_from_toml, load_experiment
+    from optviz.experiment.map_run import load_map_output, with_map
+
+    if (args.from_file is None) == (args.experiment is None):
+        raise CommandError("give an experiment file (TOML) or --from OUTPUT" if args.experiment is None
+                           else "give either an experiment file or --from OUTPUT, not both")
+    source = args.experiment or args.from_file
+    output = Path(args.output or (args.from_file if args.from_file else Path(source).with_suffix(".png").name))
+    if output.suffix.lower() not in MAP_OUTPUTS:
+        raise CommandError(f"--output {output}: must end in {', '.join(MAP_OUTPUTS)}")
+    saved = None
+    if args.experiment is not None:
+        experiment = load_experiment(args.experiment)
+    elif Path(args.from_file).suffix.lower() == ".npz":
+        saved = load_map_output(args.from_file)
+        experiment = saved.experiment
+    else:
+        from optviz.render.metadata import read_experiment_text
+
+        experiment = experiment_from_toml(read_experiment_text(args.from_file), f"--from {args.from_file}")
+    if experiment.map is None:
+        raise CommandError(f"{source}: has no [map] table; add one, e.g. [map] kind = \"basin\" (README, Maps)")
+    grid = _grid_arg(args.grid) if args.grid is not None else None
+    overrides = dict(metric=args.metric, grid=grid, compare=args.compare)
+    try:
+        changed = with_map(experiment, **overrides)
+    except ExperimentError as error:
+        flag = _MAP_FLAGS.get(error.field or "")
+        if flag is None or all(v is None for v in overrides.values()):
+            raise
+        raise CommandError(str(error).replace(f"{error.field} =", flag, 1)) from None
+    if args.scheduler is not None:
+        from optviz.experiment.map_table import check_scheduler
+
+        try:
+            check_scheduler(args.scheduler, "--scheduler")
+        except ExperimentError as error:
+            raise CommandError(str(error)) from None
+    redraw = None
+    if saved is not None and output.suffix.lower() != ".npz":
+        from optviz.experiment.map_run import shown_as
+
+        redraw = shown_as(saved, changed)
+    return changed, output, redraw
+
+
+def map_command(args: argparse.Namespace) -> int:
+    from optviz.experiment import check_output_path
+    from optviz.experiment.map_run import run_map_experiment
+
+    experiment, output, saved = _map_inputs(args)
+    picture = output.suffix.lower() != ".npz"
+    check_output_path(output, "--output ")  # before any work: a folder, a read-only folder
+    options = dict(size=args.size, theme=args.theme, colormap=args.colormap)
+    if picture:
+        from optviz.render.options import RenderOptionError, resolve_options
+        from optviz.render.writer_registry import registry
+
+        registry.for_output(output, "figure")
+        try:
+            resolve_options(experiment.render, **options)
+        except RenderOptionError as error:
+            raise CommandError(str(error)) from None
+    if saved is None:
+        bars = _ProgressBars(args.quiet)
+        try:
+            result = run_map_experiment(experiment, scheduler=args.scheduler, device=args.device,
+                                        progress=bars.callback("optviz map", "cell", delay=0.5))
+        finally:
+            bars.close()
+    else:
+        result = saved
+    if picture:
+        from optviz.render.export import OutputError
+        from optviz.render.map_image import write_map_image
+
+        try:
+            info = write_map_image(result, output, **options)
+        except OutputError as error:
+            raise CommandError(str(error)) from None
+        what = f"{info.size[0]}x{info.size[1]} {info.format.upper()}"
+    else:
+        try:
+            result.save(output, compress=args.compress)
+        except OSError as error:
+            raise CommandError(f"--output {output}: cannot write: {error.strerror}") from None
+        what = "arrays"
+    print(f"wrote {output}: {what} of {_map_summary(result)}")
+    return 0
+
+
+def _map_summary(result) -> str:
+    """One line: which map, its grid and what became of its cells."""
+    config = result.config
+    ny, nx = result.value.shape
+    label = result.experiment.groups[config.group].label
+    cells = result.cells
+    text = f"a {nx}x{ny} {config.kind} map of {label!r} ({result.metric})"
+    text += (f": {100 * float(cells['converged'].mean()):.1f} % converged, "
+             f"{100 * float(cells['diverged'].mean()):.1f} % diverged")
+    if result.seconds:
+        text += f", {result.seconds:.1f} s"
+    return text
 
 
 def _toml_value(value) -> str:

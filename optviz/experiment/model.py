@@ -32,6 +32,7 @@ from optviz.core.schedules import resolve_schedule
 from optviz.core.surface import Surface, builtin_surface, data_surface, expression_surface
 from optviz.experiment import vocabulary
 from optviz.experiment.errors import ExperimentError
+from optviz.experiment.map_table import DEFAULT_EPS, MAX_EPS, MapConfig, map_table, parse_map
 from optviz.experiment.sweep import Axis, cell_count, particle_hyper, split_sweeps
 from optviz.experiment.tune import TuneTable, parse_tune, tune_table
 
@@ -125,6 +126,9 @@ class RunConfig:
     record_every: int = 1
     record_dtype: str = "float32"
     max_history_mb: float = 1024.0
+    #: Race statistics count a particle converged while |f - f(nearest known minimum)| < eps
+    #: (optviz.core.race); None: ``[map] eps``, else 1e-6 (see :meth:`Experiment.race_eps`).
+    eps: float | None = None
 
 
 @dataclass
@@ -176,6 +180,8 @@ class Experiment:
     groups: list[GroupConfig] = field(default_factory=list)
     render: dict[str, Any] = field(default_factory=dict)
     view: dict[str, Any] = field(default_factory=dict)
+    #: The ``[map]`` table (optviz.experiment.map_table), or None.
+    map: MapConfig | None = None
     #: How ``optviz tune`` chose a hyperparameter of the groups (None: not tuned).
     tune: TuneTable | None = None
 
@@ -190,7 +196,7 @@ class Experiment:
         if not isinstance(data, Mapping):
             raise ExperimentError(f"an experiment must be a table, got {type(data).__name__}")
         check_values(data)
-        _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view", "tune"),
+        _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view", "map", "tune"),
               "the top level")
         experiment = cls(
             title=parse_title(data.get("title", "Untitled experiment")),
@@ -204,6 +210,8 @@ class Experiment:
         )
         experiment.tune = parse_tune(data.get("tune"), len(experiment.groups))
         check_batch_sizes(experiment.landscape, experiment.groups)
+        experiment.map = parse_map(data.get("map"), experiment.groups, experiment.landscape_spec().bounds,
+                                   experiment.run.eps)
         return experiment
 
     def to_dict(self) -> dict[str, Any]:
@@ -219,11 +227,15 @@ class Experiment:
             "record_dtype": self.run.record_dtype,
             "max_history_mb": self.run.max_history_mb,
         }
+        if self.run.eps is not None:
+            out["run"]["eps"] = self.run.eps
         out["groups"] = [group_table(g) for g in self.groups]
         if self.render:
             out["render"] = _plain(self.render)
         if self.view:
             out["view"] = _plain(self.view)
+        if self.map is not None:
+            out["map"] = map_table(self.map)
         if self.tune is not None:
             out["tune"] = tune_table(self.tune)
         return out
@@ -233,6 +245,12 @@ class Experiment:
         return Experiment.from_dict(self.to_dict(), self.landscape.base_dir)
 
     # Derived values ------------------------------------------------------------------------
+
+    def race_eps(self) -> float:
+        """The eps of race statistics: ``[run] eps``, else ``[map] eps``, else 1e-6."""
+        if self.run.eps is not None:
+            return self.run.eps
+        return self.map.eps if self.map is not None else DEFAULT_EPS
 
     def landscape_spec(self) -> Surface:
         return self.landscape.spec()
@@ -494,7 +512,7 @@ def _bounds(value: Any) -> list[list[float]] | None:
 
 def parse_run(value: Any) -> RunConfig:
     table = _table(value, "run")
-    _only(table, ("steps", "record_every", "record_dtype", "max_history_mb"), "run")
+    _only(table, ("steps", "record_every", "record_dtype", "max_history_mb", "eps"), "run")
     steps = table.get("steps", 500)
     if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
         raise ExperimentError(f"run.steps = {shown(steps)} must be an integer in [1, {MAX_STEPS}]", "run.steps")
@@ -511,7 +529,12 @@ def parse_run(value: Any) -> RunConfig:
     if not _number_in(budget, 0.0, MAX_HISTORY_MB, low_open=True):
         raise ExperimentError(f"run.max_history_mb = {shown(budget)} must be a number in (0, {MAX_HISTORY_MB}] "
                               "(MiB)", "run.max_history_mb")
-    return RunConfig(steps=steps, record_every=every, record_dtype=dtype, max_history_mb=float(budget))
+    eps = table.get("eps")
+    if eps is not None and not _number_in(eps, 0.0, MAX_EPS, low_open=True):
+        raise ExperimentError(f"run.eps = {shown(eps)} must be a number in (0, {_short(MAX_EPS)}] (race statistics: "
+                              "converged when |f - f(nearest known minimum)| < eps)", "run.eps")
+    return RunConfig(steps=steps, record_every=every, record_dtype=dtype, max_history_mb=float(budget),
+                     eps=None if eps is None else float(eps))
 
 
 def _groups(value: Any) -> list[GroupConfig]:

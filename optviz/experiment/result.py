@@ -2,7 +2,8 @@
 
 npz contents: positions (F, N, 2), loss (F, N), grad, lr_preconditioned,
 lr_realized (F, N, 2), step (F,), group (N,), diverged_at (N, -1 if never),
-labels (G,), optimizers (G,), record_every (), experiment (the TOML text), and,
+labels (G,), optimizers (G,), record_every (), experiment (the TOML text), the race statistics
+(``race_*``, see optviz.experiment.race), and,
 when the run's curvature was computed (``run_experiment(..., curvature=True)``),
 sharpness and preconditioned_sharpness (F, N) (see optviz.experiment.runner.run_curvature).
 """
@@ -23,6 +24,7 @@ from optviz.atomic import atomic_write
 from optviz.core.inputs import InputFileError, describe_file_type, open_regular_file
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.model import Experiment
+from optviz.experiment.race import race_of
 from optviz.experiment.toml_io import experiment_from_toml, experiment_to_toml
 
 ARRAYS = ("positions", "loss", "grad", "lr_preconditioned", "lr_realized", "step", "group", "diverged_at")
@@ -64,6 +66,7 @@ class RunResult:
         compressing took 27 of the 40 s of a 1e6-particle run here)."""
         arrays = {name: getattr(self, name) for name in ARRAYS}
         arrays.update({name: getattr(self, name) for name in CURVATURE_ARRAYS if getattr(self, name) is not None})
+        arrays.update(race_of(self).arrays())
         with atomic_write(path) as handle:
             (np.savez_compressed if compress else np.savez)(
                 handle,

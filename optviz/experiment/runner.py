@@ -39,9 +39,22 @@ def build_simulation(experiment: Experiment, max_frames: int | None = None) -> S
     memory budget (``optviz.core.memory``).
     """
     check_memory(memory_estimate(experiment, max_frames))
+    return Simulation(
+        experiment.landscape_spec(),
+        particle_groups(experiment),
+        record_every=experiment.run.record_every,
+        record_dtype=np.dtype(experiment.run.record_dtype),
+        max_frames=max_frames,
+        max_history_bytes=_history_bytes(experiment),
+    )
+
+
+def particle_groups(experiment: Experiment) -> list[ParticleGroup]:
+    """The engine's groups of ``experiment``: optimizer, per-particle hyperparameters, schedule,
+    seeded start positions and each group's own seed for its mini-batches and noise."""
     positions = experiment.initial_positions()
     seeds = np.random.SeedSequence([experiment.seed, 1]).generate_state(len(experiment.groups), np.uint64)
-    groups = [
+    return [
         ParticleGroup(
             optimizer=get_optimizer(g.optimizer),
             hyper=g.particle_hyper(len(p) // g.cells()),
@@ -57,14 +70,6 @@ def build_simulation(experiment: Experiment, max_frames: int | None = None) -> S
         )
         for g, p, seed in zip(experiment.groups, positions, seeds, strict=True)
     ]
-    return Simulation(
-        experiment.landscape_spec(),
-        groups,
-        record_every=experiment.run.record_every,
-        record_dtype=np.dtype(experiment.run.record_dtype),
-        max_frames=max_frames,
-        max_history_bytes=_history_bytes(experiment),
-    )
 
 
 def _columns(group) -> int:

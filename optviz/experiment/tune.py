@@ -235,7 +235,7 @@ def _sweep_experiment(experiment, k: int, table: TuneTable, axis: dict, starts, 
         entries.append(entry)
     data = experiment.to_dict()
     data.update(groups=entries, run={**data["run"], "record_every": record_every})
-    for table_name in ("render", "view", "tune"):
+    for table_name in ("render", "view", "map", "tune"):
         data.pop(table_name, None)
     try:
         return Experiment.from_dict(data, experiment.landscape.base_dir)

@@ -18,6 +18,7 @@ from optviz.core.inputs import shown
 #: Side plots beside the landscape, in the order they are stacked.
 SIDE_PLOTS = {
     "loss": "Loss",
+    "converged": "Converged within ε (race)",
     "sharpness": "Sharpness vs stability threshold",
     "lr": "Effective learning rates",
     "schedule": "Learning-rate schedule",
@@ -25,8 +26,9 @@ SIDE_PLOTS = {
     "weight_decay": "Weight decay applied per step",
 }
 #: The side plots shown unless an experiment or the user chooses ("auto"): each appears only
-#: for groups it applies to; the sharpness (a Hessian at every recorded point) only when asked.
-DEFAULT_SIDE_PLOTS = tuple(name for name in SIDE_PLOTS if name != "sharpness")
+#: for groups it applies to; the sharpness (a Hessian at every recorded point) and the race
+#: (fraction converged within eps) only when asked.
+DEFAULT_SIDE_PLOTS = tuple(name for name in SIDE_PLOTS if name not in ("sharpness", "converged"))
 
 #: Perceptually uniform colormaps of the landscape image (pyqtgraph ships them).
 COLORMAPS = {name: name for name in ("viridis", "cividis", "magma", "inferno", "plasma")}

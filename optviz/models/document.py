@@ -35,6 +35,7 @@ from optviz.experiment import (
     run_frames,
     save_experiment,
 )
+from optviz.experiment.map_table import map_table, parse_map
 from optviz.experiment.model import (
     GroupConfig,
     check_values,
@@ -115,6 +116,7 @@ class DocumentEvents(SignalGroup):
     run = Signal(object)            # the RunConfig
     landscape = Signal(object)      # the LandscapeConfig (moved starts follow as group "init" events)
     view = Signal(dict)             # the [view] table
+    map = Signal(object)            # the [map] table (a MapConfig, or None when removed)
     groups = Signal()               # a group added, removed or moved
     group = Signal(int, str)        # (index, field name) of one group
     simulation = Signal()           # the run's inputs changed
@@ -174,6 +176,7 @@ class DocumentModel:
         (which emits the changed fields' events) and ``simulation`` if the run changed."""
         if simulation:
             _check_limits(exp)
+        _check_map(exp)
         self._exp = exp
         self._set_dirty(True)
         emit()
@@ -317,6 +320,18 @@ class DocumentModel:
             return
         view = _parsed(parse_view, view, where="view")
         self._commit(dataclasses.replace(self._exp, view=view), lambda: self.events.view.emit(dict(view)), False)
+
+    def set_map(self, table: dict | None) -> None:
+        """Set the ``[map]`` table (None removes it), validated against the groups and the landscape
+        as a file's is (optviz.experiment.map_table). A map does not change the run."""
+        exp = self._exp
+        if table is None:
+            config = None
+        else:
+            config = _parsed(lambda t: parse_map(t, exp.groups, exp.landscape_spec().bounds, exp.run.eps),
+                             table, where="map")
+        if config != exp.map:
+            self._commit(dataclasses.replace(exp, map=config), lambda: self.events.map.emit(config), False)
 
     # ---------------------------------------------------------------- groups
     def _next_label(self, base: str) -> str:
@@ -578,6 +593,17 @@ def _check_limits(exp: Experiment) -> None:
         check_memory(memory_estimate(exp, run_frames(exp)), where="this experiment")
     except MemoryBudgetError as error:
         raise EditError(str(error), "run") from None
+
+
+def _check_map(exp: Experiment) -> None:
+    """Refuse (EditError) an edit that leaves the ``[map]`` naming a group that is gone or a
+    hyperparameter its group's optimizer does not have."""
+    if exp.map is None:
+        return
+    try:
+        parse_map(map_table(exp.map), exp.groups, exp.landscape_spec().bounds, exp.run.eps)
+    except ExperimentError as error:
+        raise EditError(f"{error}; the [map] depends on it: change or remove the map first", error.field) from None
 
 
 def _parsed(parse, value, *args, where: str | None = None):

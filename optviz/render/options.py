@@ -18,8 +18,9 @@ Options (all optional in ``[render]``)::
     frames = 300                # animation frame count ...
     duration = 10.0             # ... or its length in seconds (frames = duration * fps)
     steps_per_frame = 2         # optimizer steps advanced per animation frame
-    side_plots = ["loss", "sharpness", "lr", "schedule", "bias_correction", "weight_decay"]  # [] / false: none;
-                                # "auto": all but sharpness, each only for the groups it applies to
+    side_plots = ["loss", "converged", "sharpness", "lr", "schedule", "bias_correction", "weight_decay"]
+                                # [] / false: none; "auto": all but sharpness and converged, each only
+                                # for the groups it applies to
     step_axis = "linear"        # the side plots' step axis: "linear" or "log" (log starts at step 1)
     trail_length = 30           # recorded frames of trail per particle; -1 = whole path; 0 = none
     particle_mode = "auto"      # "points", "density" or "auto" (density above 20,000 particles)

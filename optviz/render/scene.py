@@ -105,6 +105,12 @@ def _schedule(group) -> tuple[float, dict]:
     return float(lr), group.resolved_schedule()
 
 
+def _race_eps(exp) -> float | None:
+    """The eps of the experiment's race statistics (the converged side plot); None: the default."""
+    race_eps = getattr(exp, "race_eps", None)
+    return race_eps() if callable(race_eps) else None
+
+
 def _experiment_step_axis(exp) -> str:
     """The experiment's ``[render] step_axis`` ("linear" when absent or not one of STEP_AXES:
     ``optviz run``/``figure``/``export`` reject a bad one with a message)."""
@@ -583,8 +589,8 @@ class Scene(pg.GraphicsLayoutWidget):
             steps=np.asarray(d.step, dtype=np.int64), loss=d.loss,
             lr_pre=d.lr_preconditioned, lr_real=d.lr_realized, group=np.asarray(d.group),
             colors=self._colors, labels=self._labels, optimizers=self._optimizers,
-            positions=getattr(d, "positions", None),
-            stats=getattr(d, "side_stats", None),
+            positions=getattr(d, "positions", None), grad=getattr(d, "grad", None),
+            stats=getattr(d, "side_stats", None), eps=_race_eps(self._exp),
             surface=getattr(self, "_surface", None), schedules=getattr(self, "_schedules", None),
         ))
         self.side.set_visible_groups(self._visible_groups)

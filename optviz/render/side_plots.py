@@ -7,6 +7,11 @@ vertical time cursor (``InfiniteLine``) that :meth:`SidePlots.set_step` moves:
 
 * ``loss`` — per group: median and 10-90 % band across particles (clouds), or
   one line per particle (groups of at most 5);
+* ``converged`` — the race: per group, the percentage of its particles within eps at each
+  step (solid: |f - f(m)| < eps for the nearest known minimum m, else |∇f| < eps; the
+  definitions of optviz.core.race and of maps, on an even sample of at most 2,000 particles
+  a group) and the percentage diverged by then (dashed, for groups that lose any); eps is
+  the experiment's (``[run] eps``, else ``[map] eps``, else 1e-6);
 * ``lr`` — two plots: the preconditioned LR (the optimizer's own per-parameter
   step size) and the realized LR ``|Δθ_i| / |g_i|``, medians per group,
   parameter x solid and y dashed, log scale;
@@ -447,6 +452,8 @@ class SidePlots:
         schedules = list(data.get("schedules") or ()) + [None] * ng
         if "loss" in names:
             specs.append("loss")
+        if "converged" in names:
+            specs.append("converged")
         if "sharpness" in names and data.get("surface") is not None and data.get("positions") is not None \
                 and any(o is not None and np.any(group == g) for g, o in enumerate(optimizers[:ng])):
             specs.append("sharpness")
@@ -465,6 +472,8 @@ class SidePlots:
         for key in specs:
             if key == "loss":
                 series[key] = self._loss_series(steps, data["loss"], group, counts, colors, stats)
+            elif key == "converged":
+                series[key] = self._converged_series(data, group, ng)
             elif key in ("lr_pre", "lr_real"):
                 title = ("effective LR, preconditioned   (— x,  ‐ ‐ y)" if key == "lr_pre"
                          else "effective LR, realized |Δθ|/|g|   (— x,  ‐ ‐ y)")
@@ -495,7 +504,7 @@ class SidePlots:
                 p.setTitle(s["title"], color=self.theme["foreground"], size=f"{self.font_px}px")
             arrays = [y for _g, _st, y in s["curves"]] + [a for _g, lo, hi in s["bands"] for a in (lo, hi)]
             lo, hi = self._set_yrange(p, key, arrays, s["log"], clip=s.get("clip"), robust=s.get("robust", False),
-                                      floor=s.get("floor"), headroom=s.get("headroom", 0.0))
+                                      floor=s.get("floor"), headroom=s.get("headroom", 0.0), fixed=s.get("fixed"))
             # keep every curve within a few plot heights: huge off-plot values would make
             # Qt's item cache ask for an enormous pixmap
             a, b = lo - 2 * (hi - lo), hi + 2 * (hi - lo)
@@ -642,6 +651,35 @@ class SidePlots:
         return dict(title=title + (", log scale" if log else ""), log=log, curves=curves, bands=bands,
                     clip=self.loss_clip if not log else None,
                     floor=loss_floor([y for _g, _st, y in curves]) if log else None)
+
+    def _converged_series(self, data, group, ng):
+        """Per group: % of particles within eps at each step (solid), % diverged by then (dashed)."""
+        from optviz.core.race import DEFAULT_EPS, minima_array, within_eps_sample
+
+        eps = float(data.get("eps") or DEFAULT_EPS)
+        surface = data.get("surface")
+        minima = minima_array(surface.minima()) if surface is not None else np.zeros((0, 3))
+        if data.get("positions") is None:
+            minima = np.zeros((0, 3))
+        within, diverged = within_eps_sample(data["loss"], data.get("positions"), data.get("grad"), group, ng,
+                                             eps, minima)
+        curves = []
+        any_diverged = False
+        for g in range(ng):
+            if not np.any(group == g):
+                continue
+            curves.append((g, _STYLES[0], 100.0 * within[g]))
+            if np.nanmax(diverged[g], initial=0.0) > 0:  # only groups that lose particles get the dashed line
+                curves.append((g, _STYLES[1], 100.0 * diverged[g]))
+                any_diverged = True
+        if len(minima):
+            goal = f"loss within ε = {eps:g} of the nearest minimum's"
+        elif data.get("grad") is not None:
+            goal = f"gradient below ε = {eps:g}"
+        else:
+            goal = "no known minima and no recorded gradient to judge by"
+        title = f"% converged: {goal}" + ("   (‐ ‐ % diverged)" if any_diverged else "")
+        return dict(title=title, log=False, curves=curves, bands=[], fixed=(-4.0, 104.0))
 
     def _lr_series(self, title, lr, group, colors, med):
         curves = []
@@ -835,8 +873,8 @@ class SidePlots:
         return dict(title="learning rate lr_t (schedule), log scale", log=True, curves=curves, bands=[],
                     legend=legend)
 
-    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False, floor=None, headroom=0.0):
-        lo, hi = _range(arrays, log, robust=robust)
+    def _set_yrange(self, p, key, arrays, log, clip=None, robust=False, floor=None, headroom=0.0, fixed=None):
+        lo, hi = _range(arrays, log, robust=robust) if fixed is None else fixed
         hi += headroom * (hi - lo)  # room above the curves (for a legend over lines spanning the run)
         if floor is not None and lo < floor < hi:  # a plunge of one curve runs off the bottom
             lo = floor

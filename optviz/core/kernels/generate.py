@@ -65,6 +65,46 @@ def _nest(header: str, body: str) -> str:
 
 def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
     """The Python source of the kernel module for this combination."""
+    parts = kernel_parts(family_name, source, layout, ("LR_PRE_X", "LR_PRE_Y", "LR_REAL_X", "LR_REAL_Y",
+                                                      *_RECORD_ROWS))
+    gradient, update = parts["gradient"], parts["update"]
+    fast = _join(gradient, tpl.STEP_CHECK, update)
+    general = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, update, tpl.STEP_LEARNING_RATES)
+    final = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, tpl.STEP_NO_UPDATE)
+
+    layout_title = "one value per hyperparameter" if layout == UNIFORM else "hyperparameters per particle"
+    return tpl.MODULE.substitute(
+        title=f"{family_name} on {source.title}, {layout_title}",
+        family=family_name,
+        source_imports=parts["source_imports"],
+        load_uniform_columns=_lines(parts["uniform_columns"], 4),
+        n_coefficients=parts["n_coefficients"],
+        coefficient_locals=parts["coefficient_locals"],
+        column_locals=parts["column_locals"],
+        store_coefficients=_lines(parts["store_coefficients"], 8),
+        rows=parts["rows"],
+        load_tile=_lines(parts["load_tile"], 4),
+        store_tile=_lines(parts["store_tile"], 4),
+        bind_columns=_lines(parts["bind_columns"], 4),
+        prepare_source=_lines(parts["prepare_source"], 4),
+        step_scalars=_lines(parts["step_scalars"], 8),
+        source_step=_lines(parts["source_step"], 8),
+        fast=_lines(fast, 16),
+        general=_lines(general, 16),
+        final=_lines(final, 16),
+    )
+
+
+def kernel_parts(family_name: str, source: GradientSource, layout: str, step_rows: tuple[str, ...]) -> dict:
+    """The pieces of a kernel module that depend on the family, source and layout (unindented).
+
+    ``step_rows`` are the tile rows the template's time loop uses besides θ, the state and
+    SINCE (the frame being recorded, or a reduction's running results); a per-particle
+    layout adds its column rows after them. Keys: the template slots (rows, load_tile,
+    store_tile, bind_columns, step_scalars, source_imports, prepare_source, source_step,
+    uniform_columns, n_coefficients, coefficient_locals, column_locals, store_coefficients)
+    and the step pieces ``gradient`` (steps 1: loss and gradient) and ``update`` (step 4).
+    """
     family = FAMILIES[family_name]
     check_family(family)
     columns, coefficients, state = family.COLUMNS, family.COEFFICIENTS, family.STATE
@@ -74,7 +114,7 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
     uniform_columns = "\n".join(f"h_{c} = columns[{k}]" for k, c in enumerate(columns))
 
     state_rows = [f"{name}_{axis}".upper() for name in state for axis in "XY"]
-    rows = ["X", "Y", *state_rows, "SINCE", "LR_PRE_X", "LR_PRE_Y", "LR_REAL_X", "LR_REAL_Y", *_RECORD_ROWS]
+    rows = ["X", "Y", *state_rows, "SINCE", *step_rows]
     load = ["w[X, j] = theta[0, start + j]", "w[Y, j] = theta[1, start + j]",
             *(f"w[{row}, j] = state[{k // 2}, {k % 2}, start + j]" for k, row in enumerate(state_rows))]
     store = ["theta[0, start + j] = w[X, j]", "theta[1, start + j] = w[Y, j]",
@@ -115,30 +155,22 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
         rule_args=rule_args,
         store_state="\n".join(f"w[{s.upper()}_{a.upper()}, j] = new_{s}_{a}" for s in state for a in "xy"),
     ).lstrip("\n")
-    fast = _join(gradient, tpl.STEP_CHECK, update)
-    general = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, update, tpl.STEP_LEARNING_RATES)
-    final = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, tpl.STEP_NO_UPDATE)
-
-    layout_title = "one value per hyperparameter" if layout == UNIFORM else "hyperparameters per particle"
-    return tpl.MODULE.substitute(
-        title=f"{family_name} on {source.title}, {layout_title}",
-        family=family_name,
+    return dict(
+        rows="\n".join(f"{row} = {k}" for k, row in enumerate(rows)) + f"\nROWS = {len(rows)}",
+        load_tile=_nest("for j in range(count):", "\n".join(load)),
+        store_tile=_nest("for j in range(count):", "\n".join(store)),
+        bind_columns=bind_columns,
+        step_scalars=step_scalars,
         source_imports=imports,
-        load_uniform_columns=_lines(uniform_columns, 4),
+        prepare_source=prepare,
+        source_step=source_step,
+        uniform_columns=uniform_columns,
         n_coefficients=len(coefficients),
         coefficient_locals=coefficient_locals,
         column_locals=column_locals,
-        store_coefficients=_lines("\n".join(f"table[s, {k}] = c_{c}" for k, c in enumerate(coefficients)), 8),
-        rows="\n".join(f"{row} = {k}" for k, row in enumerate(rows)) + f"\nROWS = {len(rows)}",
-        load_tile=_lines(_nest("for j in range(count):", "\n".join(load)), 4),
-        store_tile=_lines(_nest("for j in range(count):", "\n".join(store)), 4),
-        bind_columns=_lines(bind_columns, 4),
-        prepare_source=_lines(prepare, 4),
-        step_scalars=_lines(step_scalars, 8),
-        source_step=_lines(source_step, 8),
-        fast=_lines(fast, 16),
-        general=_lines(general, 16),
-        final=_lines(final, 16),
+        store_coefficients="\n".join(f"table[s, {k}] = c_{c}" for k, c in enumerate(coefficients)),
+        gradient=gradient,
+        update=update,
     )
 
 
