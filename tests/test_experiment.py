@@ -85,7 +85,7 @@ def test_invalid_values_name_the_field_the_value_and_the_range(groups, expected)
         ({"view": {"trail_length": -2}, "groups": [group()]},
          ["view.trail_length: -2 is not allowed; an integer from -1 to 100000000 (-1: whole path, 0: none)"]),
         ({"view": {"side_plots": ["loss", "lrs"]}, "groups": [group()]},
-         ["view.side_plots: 'lrs' is not allowed; each entry is one of 'loss', 'sharpness', 'lr'"]),
+         ["view.side_plots: 'lrs' is not allowed; each entry is one of 'loss', 'converged', 'sharpness'"]),
         ({"view": {"particle_mode": 3}, "groups": [group()]}, ["view.particle_mode: 3 is not allowed; one of 'auto'"]),
         ({"view": {"future": "later"}, "groups": [group()]}, ["view.future: 'later' is not allowed; one of 'hide'"]),
     ],
