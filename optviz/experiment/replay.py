@@ -89,7 +89,8 @@ class ParticleReplay:
         self._local = index - lo
         self._sub = ParticleGroup(
             optimizer=full.optimizer, hyper={k: _slice(v, lo, index + 1) for k, v in full.hyper.items()},
-            schedule=full.schedule, positions=np.array(full.positions[lo: index + 1], dtype=np.float64), label=full.label,
+            schedule=full.schedule, positions=np.array(full.positions[lo: index + 1], dtype=np.float64),
+            label=full.label,
             batch_size=full.batch_size, without_replacement=full.without_replacement, noise=full.noise,
             noise_scale=full.noise_scale, noise_dof=full.noise_dof, seed=full.seed)
         self.particles_run = index + 1 - lo
@@ -129,7 +130,7 @@ class ParticleReplay:
             alive=bool(run.alive[j]), diverged_at=int(run.diverged_at[j]))
 
     def lr(self, t: int) -> float:
-        """η_t, the learning rate of update ``t`` (>= 1), computed as the engine's kernel does for this group's layout."""
+        """η_t, the learning rate of update ``t`` (>= 1), as the engine's kernel computes it for this group's layout."""
         steps = np.array([float(t)])
         if self._simulation().groups[0].per_particle:
             shift = learning_rates(0.0, self.schedule, steps)[0]
