@@ -48,7 +48,7 @@ def test_overlay_arrows_start_at_theta_and_end_at_theta_plus_the_scaled_vector()
     assert arrows["gradient"].scale == arrows["momentum"].scale == shape.gradient_scale
     longest = max(_px(arrows["gradient"].vector), _px(arrows["momentum"].vector),
                   *(abs(b.value) / (4.0 / PIXELS[b.axis]) for b in shape.bars))
-    assert 0.4 * GRADIENT_FRACTION * 400 < shape.gradient_scale * longest <= GRADIENT_FRACTION * 400 * (1 + 1e-12)
+    assert GRADIENT_FRACTION * 400 / 1.5 <= shape.gradient_scale * longest <= GRADIENT_FRACTION * 400 * (1 + 1e-9)
     # second-moment bars: √v̂ per axis, at the gradient's scale, on the side −g points to
     v_hat = up.substep("bias_correction").values[-1].value
     for bar in shape.bars:
@@ -101,7 +101,8 @@ def test_arrow_heads_keep_their_pixel_shape_in_an_unequally_scaled_view():
 
 
 def test_nice_scales_and_plain_labels():
-    assert [nice_down(x) for x in (0.07, 0.2, 0.99, 3.0, 7.5, 1e-5)] == [0.05, 0.2, 0.5, 2.0, 5.0, 1e-5]
+    assert [nice_down(x) for x in (0.07, 0.2, 0.99, 3.0, 7.5, 1e-5, 0.0095)] == [0.06, 0.2, 0.8, 3.0, 6.0, 1e-5,
+                                                                                0.008]
     assert plain("√E[g^{2}]_{t}") == "√E[g²]ₜ" and plain("v̂_{t−1}") == "v̂ₜ₋₁"
     assert plain("ρ_{∞}") == "ρ_(∞)"
     with pytest.raises(ValueError, match="non-empty"):
@@ -160,3 +161,31 @@ def test_explain_dock_in_the_window(win, qtbot):
     qtbot.keyClick(w, QtCore.Qt.Key.Key_E)
     qtbot.waitUntil(lambda: not w.explain.dock.isVisible(), timeout=5000)
     assert not w.explain.overlay.isVisible() and not w.explain.actions["explain_next"].isEnabled()
+
+
+def test_overlay_labels_do_not_overlap_in_a_plot(qtbot):
+    import pyqtgraph as pg
+
+    from optviz.render.explain_overlay import ExplainOverlay
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    overlay = ExplainOverlay()
+    widget.plotItem.addItem(overlay, ignoreBounds=True)
+    widget.plotItem.setRange(xRange=VIEW[0], yRange=VIEW[1], padding=0)
+    qtbot.wait(10)
+    vb = widget.plotItem.vb
+    for lr in (1e-4, 0.05, 3.0):  # the step's label near, at and beyond the gradient's
+        up = adam_update(lr=lr)
+        overlay.set_update(up, len(up.substeps) - 1, vb.viewRange(), (vb.width(), vb.height()))
+        qtbot.wait(10)
+        rects = [label.mapRectToScene(label.boundingRect()) for label in overlay.labels.values()
+                 if label.isVisibleTo(overlay)]
+        assert len(rects) == 5
+        for i, a in enumerate(rects):
+            for b in rects[i + 1:]:
+                assert not a.intersects(b), (lr, a, b)
+    overlay.clear_update()
+    assert not overlay.isVisible() and overlay.shape is None

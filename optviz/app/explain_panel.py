@@ -21,12 +21,14 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.models.explain import ExplainModel, Explanation
-from optviz.render.explain_overlay import ExplainOverlay, plain
+from optviz.render.explain_overlay import ExplainOverlay, math_font, plain
 
 __all__ = ["ExplainPanel", "ExplainController", "formula_html"]
 
 #: Pixel size of the current sub-step's formula.
-FORMULA_PX = 21
+FORMULA_PX = 19
+#: Height (pixels) the dock asks for when first shown beside another dock: list, formula and values.
+DOCK_HEIGHT = 480
 
 
 def formula_html(markup: str) -> str:
@@ -82,8 +84,14 @@ class ExplainPanel(QtWidgets.QWidget):
         self.steps = QtWidgets.QListWidget()
         self.steps.setObjectName("explain_substeps")
         self.steps.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        # the sub-steps flow left to right and wrap, like a sentence: a few lines, not one per sub-step
+        self.steps.setFlow(QtWidgets.QListView.Flow.LeftToRight)
+        self.steps.setWrapping(True)
+        self.steps.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
+        self.steps.setSpacing(2)
+        self.steps.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps.currentRowChanged.connect(self._row_clicked)
-        lay.addWidget(self.steps, 2)
+        lay.addWidget(self.steps)
         self.formula = QtWidgets.QLabel()
         self.formula.setObjectName("explain_formula")
         self.formula.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -92,16 +100,16 @@ class ExplainPanel(QtWidgets.QWidget):
         self.formula.setMinimumHeight(int(FORMULA_PX * 2.6))
         self.formula.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid); "
                                    "border-radius: 4px; padding: 6px; }")
-        font = self.formula.font()
-        font.setPixelSize(FORMULA_PX)
-        self.formula.setFont(font)
+        self.formula.setFont(math_font(FORMULA_PX))
         lay.addWidget(self.formula)
         self.text = QtWidgets.QLabel()
         self.text.setWordWrap(True)
+        self.text.setFont(math_font(max(self.font().pixelSize(), QtGui.QFontInfo(self.font()).pixelSize())))
         lay.addWidget(self.text)
         self.values = QtWidgets.QTableWidget(0, 3)
         self.values.setObjectName("explain_values")
         self.values.verticalHeader().setVisible(False)
+        self.values.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.values.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.values.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
         header = self.values.horizontalHeader()
@@ -143,7 +151,7 @@ class ExplainPanel(QtWidgets.QWidget):
         self.previous_btn.setToolTip(self.tr("The previous sub-step (B)"))
         self.next_btn.setText(self.tr("Next ▶"))
         self.next_btn.setToolTip(self.tr("The next sub-step; after the last one, the next update (N)"))
-        self.update_btn.setText(self.tr("Next update ⏭"))
+        self.update_btn.setText(self.tr("Next update »"))
         self.update_btn.setToolTip(self.tr("Move the time cursor one step on and explain that update (U)"))
         self.values.setHorizontalHeaderLabels([self.tr("value"), "x", "y"])
 
@@ -175,9 +183,22 @@ class ExplainPanel(QtWidgets.QWidget):
                 self.head.setText(self._head_text(explanation))
                 for i, sub in enumerate(self.model.substeps):
                     self.steps.addItem(f"{i + 1}. {sub.title.get(self.language)}")
+            self._fit_steps()
         finally:
             self._filling = False
         self._show_substep(self.model.substep)
+
+    def _fit_steps(self) -> None:
+        """The sub-step list exactly as tall as its wrapped lines (no empty space, no scroll bar)."""
+        self.steps.doItemsLayout()
+        count = self.steps.count()
+        bottom = max((self.steps.visualItemRect(self.steps.item(i)).bottom() for i in range(count)),
+                     default=self.fontMetrics().height())
+        self.steps.setFixedHeight(bottom + 2 * self.steps.frameWidth() + 6)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_steps()  # a narrower panel wraps the sub-steps onto more lines
 
     def _head_text(self, e: Explanation) -> str:
         label = html.escape(e.label)
@@ -222,19 +243,27 @@ class ExplainPanel(QtWidgets.QWidget):
             rows.append((name, _number(value[0]), _number(value[1])) if q.per_parameter
                         else (name, _number(value), ""))
         self.values.setRowCount(len(rows))
+        symbols = math_font(self.font().pixelSize() if self.font().pixelSize() > 0 else 13)
         for r, cells in enumerate(rows):
             for c, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
-                if c:
+                if c == 0:
+                    item.setFont(symbols)
+                else:
                     item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 self.values.setItem(r, c, item)
 
 
 class ExplainController(QtCore.QObject):
     """The Explain dock in ``window``: follows ``selection`` and the ``session``'s time cursor for the
-    ``doc``'s experiment, and draws on ``scene`` while shown (see the module docstring)."""
+    ``doc``'s experiment, and draws on ``scene`` while shown (see the module docstring).
 
-    def __init__(self, window: QtWidgets.QMainWindow, session, doc, selection, scene):
+    ``beside``: a dock to share a tabbed place with (the group editor: on a small screen a dock of
+    its own would narrow the landscape), raised when explain mode opens.
+    """
+
+    def __init__(self, window: QtWidgets.QMainWindow, session, doc, selection, scene,
+                 beside: QtWidgets.QDockWidget | None = None):
         super().__init__(window)
         self.window = window
         self.session = session
@@ -246,14 +275,18 @@ class ExplainController(QtCore.QObject):
         self.dock = QtWidgets.QDockWidget(_tr("Explain"), window)
         self.dock.setObjectName("dock_explain")
         self.dock.setWidget(self.panel)
-        self.dock.setMinimumWidth(360)
-        window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.setMinimumWidth(300)
+        if beside is not None:
+            window.tabifyDockWidget(beside, self.dock)
+        else:
+            window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         toggle = self.dock.toggleViewAction()
         toggle.setText(_tr("&Explain an update step by step"))
         toggle.setShortcut(QtGui.QKeySequence("E"))
         toggle.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         toggle.setStatusTip(_tr("One particle's next update, sub-step by sub-step, with arrows on the landscape"))
+        toggle.triggered.connect(lambda on: self.show() if on else None)  # in front of the dock it shares a place with
         window.addAction(toggle)
         #: the window's actions of explain mode, by name (the shortcuts dialog lists them)
         self.actions = {"explain": toggle,
@@ -261,6 +294,7 @@ class ExplainController(QtCore.QObject):
                         "explain_previous": self._action(_tr("Explain: previous sub-step"), self.panel.previous,
                                                          "B"),
                         "explain_update": self._action(_tr("Explain: next update"), self.next_update, "U")}
+        self._sized = False
         self.overlay = ExplainOverlay(font_px=getattr(scene, "font_px", 13))
         scene.plot.addItem(self.overlay, ignoreBounds=True)
         self.model.set_experiment(doc.experiment)
@@ -317,6 +351,11 @@ class ExplainController(QtCore.QObject):
         self._follow_selection()
 
     def _on_visible(self, visible: bool) -> None:
+        if visible and not self.model.active:
+            self.dock.raise_()  # shown beside the group editor: in front of it
+            if not self._sized and not self.dock.isFloating():
+                self._sized = True
+                self.window.resizeDocks([self.dock], [DOCK_HEIGHT], QtCore.Qt.Orientation.Vertical)
         self.model.set_active(visible)
         self._set_keys_enabled(visible)
         if visible:

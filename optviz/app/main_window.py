@@ -137,7 +137,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["inspector"].hide()  # shown when a particle is clicked
         from optviz.app.explain_panel import ExplainController
 
-        self.explain = ExplainController(self, self.session, self.doc, self.selection, self.scene)
+        self.explain = ExplainController(self, self.session, self.doc, self.selection, self.scene,
+                                         beside=self.docks["editor"])
         self.docks["explain"] = self.explain.dock
         self.layout_settings = WindowSettings(self, self.settings, self.docks)
         self.layout_settings.default_dock_sizes()

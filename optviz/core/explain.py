@@ -77,7 +77,7 @@ def one_particle(hyper: Mapping[str, Any], index: int) -> dict[str, Any]:
 
 
 def schedule_step(lr: float, schedule: Mapping[str, Any], t: int, lr_t: float) -> SubStep | None:
-    """The learning-rate sub-step of a scheduled run: η_t from the group's η at step t (None when
+    """The learning-rate sub-step of a scheduled run: ηₜ from the group's η at step t (None when
     the rate is constant). k = t − 1 scheduler steps have been taken before update t."""
     kind = schedule.get("kind", "constant")
     if kind == "constant":
@@ -86,8 +86,8 @@ def schedule_step(lr: float, schedule: Mapping[str, Any], t: int, lr_t: float) -
     formula = "η_{t} = " + spec.formula.replace("lr", "η").replace("max_η", "max_lr")
     return SubStep(
         "schedule", Text(f"Learning rate ({spec.title.lower()})", f"学习率调度({spec.title})"),
-        Text("The schedule sets this step's learning rate η_t from the group's η (k = t − 1 steps so far).",
-             "调度器根据初始学习率 η 给出这一步的学习率 η_t(此前已走 k = t − 1 步)。"),
+        Text("The schedule sets this step's learning rate ηₜ from the group's η (k = t − 1 steps so far).",
+             "调度器根据初始学习率 η 给出这一步的学习率 ηₜ(此前已走 k = t − 1 步)。"),
         formula,
         (Quantity("η", np.float64(lr)), Quantity("k", np.float64(t - 1)), Quantity("η_{t}", np.float64(lr_t))))
 

@@ -9,13 +9,13 @@ From the particle at θ_{t−1} (the time cursor's position), once their sub-ste
   first moment as **−m** (−v_t, −m̂_t, ...: where it pushes), both in the gradient's units and
   drawn at one scale, so their lengths compare; the scale is fixed for the whole update (the
   longest of its gradient-unit vectors is :data:`GRADIENT_FRACTION` of the view's shorter side)
-  and rounded to 1, 2 or 5 × 10ᵏ;
+  and rounded down to a round number (:data:`NICE` × 10ᵏ);
 * the second-moment state (√v̂_t, √G_t, √E[g²]_t, u_t) as two per-axis bars at the gradient's
   scale, each along its axis on the side −g points to, so a bar beside the gradient arrow's
   projection shows the division that sets that parameter's step size;
 * the realized step **Δθ** at true size when that is legible (at least :data:`MIN_STEP_PX`
   pixels and at most :data:`MAX_STEP_FRACTION` of the view), else scaled to
-  :data:`STEP_FRACTION` of the view (1, 2, 5 × 10ᵏ); a step is often tiny next to the gradient.
+  :data:`STEP_FRACTION` of the view (rounded likewise); a step is often tiny next to the gradient.
 
 Every label says its drawing scale ("drawn ×0.05" or "true size"). Arrow heads are computed in
 screen pixels, so they keep their shape in a view whose axes are not equally scaled.
@@ -32,11 +32,11 @@ from PySide6 import QtCore, QtGui
 
 from optviz.core.optimizers.steps import Update
 
-__all__ = ["ExplainShape", "DrawnArrow", "DrawnBar", "explain_shape", "plain", "ExplainOverlay",
+__all__ = ["ExplainShape", "DrawnArrow", "DrawnBar", "explain_shape", "plain", "math_font", "ExplainOverlay",
            "GRADIENT_FRACTION", "STEP_FRACTION", "MIN_STEP_PX", "MAX_STEP_FRACTION", "COLORS"]
 
 #: The longest gradient-unit vector (or bar) of an update, as a fraction of the view's shorter side.
-GRADIENT_FRACTION = 0.25
+GRADIENT_FRACTION = 0.3
 #: A scaled step's length as a fraction of the view's shorter side.
 STEP_FRACTION = 0.18
 #: A step shorter than this (pixels) is scaled up.
@@ -45,14 +45,31 @@ MIN_STEP_PX = 28.0
 MAX_STEP_FRACTION = 0.45
 #: Arrow heads: length and half-width in pixels.
 HEAD_PX, HEAD_HALF_PX = 12.0, 5.0
+#: A scaled step ending closer than this (pixels) to another arrow's end is drawn at a smaller scale.
+COINCIDE_PX = 30.0
+#: Gap in pixels between an arrow's tip (or a bar's end) and its label.
+LABEL_GAP_PX = 7.0
 #: Above the particles, the highlight ring (60, 61) and the curvature overlay (65).
 Z_OVERLAY = 66.0
 #: Colours (RGB) of what is drawn.
-COLORS = {"gradient": (255, 120, 40), "momentum": (40, 190, 255), "step": (255, 255, 255),
-          "second_moment": (240, 70, 220)}
+#: (Yellow, green, white and magenta: apart from the group colours' orange, cyan, pink and red.)
+COLORS = {"gradient": (255, 215, 0), "momentum": (70, 235, 110), "step": (255, 255, 255),
+          "second_moment": (250, 70, 215)}
+#: Fonts with the lecture notes' symbols (hats: m̂, v̂; DejaVu Sans draws no accent over m or v),
+#: the first one available is used, with a CJK font for the Chinese words of the labels.
+MATH_FAMILIES = ("DejaVu Math TeX Gyre", "STIX Two Math", "Cambria Math", "DejaVu Serif", "Times New Roman",
+                 "Noto Serif CJK SC", "Noto Sans CJK SC", "serif")
 
 _SUB = dict(zip("0123456789+−=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ", strict=True))
 _SUP = dict(zip("0123456789+−=()nit", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵗ", strict=True))
+
+
+def math_font(px: int) -> QtGui.QFont:
+    """A font of ``px`` pixels that draws the notation's symbols (see :data:`MATH_FAMILIES`)."""
+    font = QtGui.QFont()
+    font.setFamilies(list(MATH_FAMILIES))
+    font.setPixelSize(int(px))
+    return font
 
 
 def plain(markup: str) -> str:
@@ -91,6 +108,7 @@ class DrawnArrow:
     head: np.ndarray
     label: str
     current: bool
+    label_at: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,7 @@ class DrawnBar:
     value: float
     label: str
     current: bool
+    label_at: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -122,13 +141,17 @@ _TEXT = {
 }
 
 
+#: Mantissas of the drawing scales (× 10ᵏ): round numbers a label can state, at most 1.5 apart.
+NICE = (8.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.5, 1.0)
+
+
 def nice_down(x: float) -> float:
-    """The largest 1, 2 or 5 × 10ᵏ not above ``x`` (> 0)."""
+    """The largest of :data:`NICE` × 10ᵏ not above ``x`` (> 0)."""
     k = math.floor(math.log10(x))
-    for m in (5.0, 2.0, 1.0):
+    for m in NICE:
         if m * 10.0**k <= x * (1 + 1e-12):
-            return m * 10.0**k
-    return 10.0 ** (k - 1) * 5.0
+            return float(f"{m * 10.0**k:.12g}")
+    return float(f"{NICE[0] * 10.0 ** (k - 1):.12g}")
 
 
 def _scale_text(scale: float, language: str) -> str:
@@ -157,6 +180,27 @@ def _head(start, end, pixel) -> np.ndarray:
     left = end + (back + HEAD_HALF_PX * normal) * px
     right = end + (back - HEAD_HALF_PX * normal) * px
     return np.array([left, end, right], dtype=np.float64)
+
+
+def _beyond(start, end, pixel) -> np.ndarray:
+    """A point :data:`LABEL_GAP_PX` pixels beyond ``end``, along ``start`` → ``end``."""
+    d = np.array([(end[0] - start[0]) / pixel[0], (end[1] - start[1]) / pixel[1]])
+    n = float(np.hypot(*d))
+    if n == 0.0:
+        return np.asarray(end, dtype=np.float64).copy()
+    return end + LABEL_GAP_PX * d / n * np.asarray(pixel, dtype=np.float64)
+
+
+def _apart(scale: float, step, others, pixel) -> float:
+    """``scale``, or the next smaller round one (at most three times) while the scaled step would end
+    within :data:`COINCIDE_PX` of another arrow's end: a step along the momentum (SGD's is −η v)
+    would otherwise hide it."""
+    for _ in range(3):
+        end = scale * np.asarray(step, dtype=np.float64)
+        if not any(_pixels(end - other, pixel) < COINCIDE_PX for other in others):
+            break
+        scale = nice_down(scale * 0.99)
+    return scale
 
 
 def explain_shape(update: Update, index: int, view_range, view_pixels, language: str = "en") -> ExplainShape:
@@ -189,6 +233,9 @@ def explain_shape(update: Update, index: int, view_range, view_pixels, language:
 
     current = {a.kind for a in update.substeps[index].arrows} if 0 <= index < len(update.substeps) else set()
     shown = update.arrows_at(index)
+    s_scale = _apart(s_scale, update.step, [g_scale * np.asarray(a.vector, dtype=np.float64)
+                                            for a in update.arrows_at(len(update.substeps) - 1).values()
+                                            if a.kind in ("gradient", "momentum")], pixel)
     arrows, bars = [], []
     grad = shown.get("gradient")
     toward = np.sign(grad.vector) if grad is not None else np.ones(2)
@@ -202,7 +249,7 @@ def explain_shape(update: Update, index: int, view_range, view_pixels, language:
         end = origin + scale * vector
         label = f"{plain(a.symbol)} ({_scale_text(scale, language)})"
         arrows.append(DrawnArrow(kind, origin.copy(), end, vector, scale, _head(origin, end, pixel), label,
-                                 kind in current))
+                                 kind in current, _beyond(origin, end, pixel)))
     a = shown.get("second_moment")
     if a is not None:
         symbol = plain(a.symbol)
@@ -211,7 +258,7 @@ def explain_shape(update: Update, index: int, view_range, view_pixels, language:
             end = origin.copy()
             end[axis] += toward[axis] * g_scale * value
             bars.append(DrawnBar(axis, origin.copy(), end, value, f"{symbol} ({'xy'[axis]})",
-                                 "second_moment" in current))
+                                 "second_moment" in current, _beyond(origin, end, pixel)))
     return ExplainShape(origin, tuple(arrows), tuple(bars), g_scale, s_scale)
 
 
@@ -237,8 +284,7 @@ class ExplainOverlay(pg.ItemGroup):
                 item.setParentItem(self)
         self.marker = pg.ScatterPlotItem(size=14, pen=pg.mkPen(255, 255, 255, 230, width=2.0), brush=None)
         self.marker.setParentItem(self)
-        font = QtGui.QFont()
-        font.setPixelSize(int(font_px))
+        font = math_font(font_px)
         self.labels = {}
         for key in ("gradient", "momentum", "step", 0, 1):
             color = COLORS["second_moment"] if key in (0, 1) else COLORS[key]
@@ -266,7 +312,7 @@ class ExplainOverlay(pg.ItemGroup):
             halo.setPen(pg.mkPen(0, 0, 0, 170, width=7.0 if a.current else 5.5))
             for item in (halo, line):
                 item.setData(pts[:, 0], pts[:, 1], connect="pairs")
-            self._place(self.labels[kind], a.label, a.start, a.end)
+            self._place(self.labels[kind], a.label, a.start, a.label_at)
         bars = {b.axis: b for b in shape.bars}
         for axis, (halo, line) in self.bars.items():
             b = bars.get(axis)
@@ -280,8 +326,9 @@ class ExplainOverlay(pg.ItemGroup):
             pts = np.array([b.start, b.end])
             for item in (halo, line):
                 item.setData(pts[:, 0], pts[:, 1])
-            self._place(self.labels[axis], b.label, b.start, b.end)
+            self._place(self.labels[axis], b.label, b.start, b.label_at)
         self.marker.setData([shape.origin[0]], [shape.origin[1]])
+        self._separate_labels(view_range, view_pixels)
         self.setVisible(bool(np.all(np.isfinite(shape.origin))))
 
     @staticmethod
@@ -293,6 +340,29 @@ class ExplainOverlay(pg.ItemGroup):
         label.setAnchor((0.5 - 0.5 * d[0] / n, 0.5 + 0.5 * d[1] / n))
         label.setPos(float(end[0]), float(end[1]))
         label.setVisible(True)
+
+    def _separate_labels(self, view_range, view_pixels) -> None:
+        """Move labels that would overlap an earlier one (arrows first, then bars) up or down, in pixels."""
+        (x0, x1), (y0, y1) = view_range
+        sx, sy = (x1 - x0) / float(view_pixels[0]), (y1 - y0) / float(view_pixels[1])
+        placed: list[QtCore.QRectF] = []
+        for key in ("gradient", "momentum", "step", 0, 1):
+            label = self.labels[key]
+            if not label.isVisibleTo(self):
+                continue
+            size = label.textItem.boundingRect()
+            pos = label.pos()
+            left = (pos.x() - x0) / sx - label.anchor[0] * size.width()
+            top = (y1 - pos.y()) / sy - label.anchor[1] * size.height()
+            home = QtCore.QRectF(left, top, size.width(), size.height())
+            rect = home
+            for k in range(9):  # where it belongs, else one, two, ... label heights below or above
+                shift = (k + 1) // 2 * (size.height() + 3) * (1 if k % 2 else -1)
+                rect = home.translated(0, shift)
+                if not any(r.adjusted(-2, -2, 2, 2).intersects(rect) for r in placed):
+                    break
+            placed.append(rect)
+            label.setPos(pos.x(), y1 - (rect.top() + label.anchor[1] * size.height()) * sy)
 
     def relayout(self, view_range, view_pixels) -> None:
         """The view changed: draw the same sub-step at the new view's scales."""

@@ -133,8 +133,8 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} Δ_{{t}}",
-        ex.Text("Move by η_t times the update (torch's lr, 1.0 by default).",
-                "移动 η_t 倍的更新量(torch 的 lr,默认 1.0)。"),
+        ex.Text("Move by ηₜ times the update (torch's lr, 1.0 by default).",
+                "移动 ηₜ 倍的更新量(torch 的 lr,默认 1.0)。"),
         ex.step_values(theta, new_theta, lr_t, "Δ_{t}", delta), new_theta - theta))
     return ex.Update("adadelta", int(t), float(lr_t), theta, grad, new_theta, np.array([square_avg, acc_delta]),
                      np.array([v, acc]), float(carry), float(carry), lr_t * scale, tuple(subs))

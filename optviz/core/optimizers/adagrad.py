@@ -122,8 +122,8 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     if lr_decay != 0.0:
         subs.append(ex.SubStep(
             "lr_decay", ex.Text("Learning-rate decay", "学习率衰减"),
-            ex.Text("AdaGrad's own lr_decay divides η_t by 1 + (t − 1)·lr_decay.",
-                    "AdaGrad 自带的 lr_decay 把 η_t 除以 1 + (t − 1)·lr_decay。"),
+            ex.Text("AdaGrad's own lr_decay divides ηₜ by 1 + (t − 1)·lr_decay.",
+                    "AdaGrad 自带的 lr_decay 把 ηₜ 除以 1 + (t − 1)·lr_decay。"),
             "η'_{t} = η_{t} / (1 + (t − 1) · lr_decay)",
             (ex.Quantity("η_{t}", np.float64(lr_t)), ex.Quantity("lr_decay", np.float64(lr_decay)),
              ex.Quantity("η'_{t}", np.float64(clr)))))

@@ -89,8 +89,8 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         (ex.Arrow("momentum", -mixed, "−c_{t}"),)))
     subs.append(ex.SubStep(
         "sign", ex.Text("Sign", "取符号"),
-        ex.Text("Only the sign of each component is kept: every parameter moves by exactly η_t.",
-                "每个分量只保留符号:每个参数都恰好移动 η_t。"),
+        ex.Text("Only the sign of each component is kept: every parameter moves by exactly ηₜ.",
+                "每个分量只保留符号:每个参数都恰好移动 ηₜ。"),
         "s_{t} = sign(c_{t})", (ex.Quantity("s_{t}", signs),)))
     formula = "θ_{t} = θ_{t−1} − η_{t} s_{t}"
     symbol = "s_{t}"
@@ -103,7 +103,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             (ex.Quantity("λ", np.float64(lam)), ex.Quantity("s_{t} + λ θ_{t−1}", direction))))
         formula, symbol = "θ_{t} = θ_{t−1} − η_{t} (s_{t} + λ θ_{t−1})", "s_{t} + λ θ_{t−1}"
     subs.append(ex.step_substep(
-        formula, ex.Text("Move each parameter by η_t against its sign.", "每个参数沿符号的反方向移动 η_t。"),
+        formula, ex.Text("Move each parameter by ηₜ against its sign.", "每个参数沿符号的反方向移动 ηₜ。"),
         ex.step_values(theta, new_theta, lr_t, symbol, direction), new_theta - theta))
     subs.append(ex.SubStep(
         "momentum", ex.Text("Momentum update", "更新动量"),

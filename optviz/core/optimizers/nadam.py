@@ -143,8 +143,8 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(decay_step)
     subs.append(ex.SubStep(
         "momentum_schedule", ex.Text("Momentum schedule", "动量系数的调度"),
-        ex.Text("NAdam's momentum weight μ_t rises from β₁/2 toward β₁; Π_t is their running product.",
-                "NAdam 的动量系数 μ_t 从 β₁/2 逐渐升到 β₁;Π_t 是它们的累乘。"),
+        ex.Text("NAdam's momentum weight μₜ rises from β₁/2 toward β₁; Πₜ is their running product.",
+                "NAdam 的动量系数 μₜ 从 β₁/2 逐渐升到 β₁;Πₜ 是它们的累乘。"),
         "μ_{t} = β_{1} (1 − ½ · 0.96^{tψ}),   Π_{t} = Π_{t−1} μ_{t}",
         (ex.Quantity("ψ", np.float64(psi)), ex.Quantity("μ_{t}", np.float64(mu)),
          ex.Quantity("μ_{t+1}", np.float64(mu_next)), ex.Quantity("Π_{t−1}", np.float64(carry)),

@@ -129,7 +129,7 @@ def rule(theta, grad, exp_avg, exp_avg_sq, beta1, beta2, eps, eps_inside, weight
 
 def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s and
-    ``coefficients``' arithmetic, with the r_t switch: a plain momentum step while ρ_t ≤ 5."""
+    ``coefficients``' arithmetic, with the rₜ switch: a plain momentum step while ρₜ ≤ 5."""
     theta, grad = ex.pair(theta), ex.pair(grad)
     exp_avg, exp_avg_sq = (ex.pair(row) for row in np.asarray(state))
     beta1, beta2 = (float(b) for b in hyper["betas"])
@@ -174,35 +174,35 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     if rectified:
         subs.append(ex.SubStep(
             "rectification", ex.Text("Variance rectification", "方差修正"),
-            ex.Text("ρ_t > 5: v is reliable enough; r_t (rising toward 1) tempers the adaptive step.",
-                    "ρ_t > 5:v 已足够可靠;r_t(逐渐升向 1)调节自适应步长。"),
+            ex.Text("ρₜ > 5: v is reliable enough; rₜ (rising toward 1) tempers the adaptive step.",
+                    "ρₜ > 5:v 已足够可靠;rₜ(逐渐升向 1)调节自适应步长。"),
             "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}),   "
             "r_{t} = √((ρ_{t} − 4)(ρ_{t} − 2)ρ_{∞} / ((ρ_{∞} − 4)(ρ_{∞} − 2)ρ_{t}))",
             values + (ex.Quantity("r_{t}", np.float64(rect)),)))
         denom = "√(v_{t} + ε)" if inside else "(√v_{t} + ε)"
         subs.append(ex.SubStep(
             "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
-            ex.Text("Each parameter's step size: η r_t √(1 − β₂ᵗ) divided by the root of its own v.",
-                    "每个参数的步长:η r_t √(1 − β₂ᵗ) 除以它自己的 v 的平方根。"),
+            ex.Text("Each parameter's step size: η rₜ √(1 − β₂ᵗ) divided by the root of its own v.",
+                    "每个参数的步长:η rₜ √(1 − β₂ᵗ) 除以它自己的 v 的平方根。"),
             f"l_{{t}} = √(1 − β_{{2}}^{{t}}) / {denom}",
             (ex.Quantity("ε", np.float64(eps)), ex.Quantity(denom, root), ex.Quantity("l_{t}", adaptive),
              ex.Quantity("η_{t} r_{t} l_{t}", lr_pre), ex.Quantity("√v̂_{t}", np.sqrt(v / bc2))),
             (ex.Arrow("second_moment", np.sqrt(v / bc2), "√v̂_{t}"),)))
         subs.append(ex.step_substep(
             f"θ_{{t}} = {shrink} − η_{{t}} r_{{t}} m̂_{{t}} l_{{t}}",
-            ex.Text("Move along −m̂, scaled per parameter like Adam and by r_t.",
-                    "沿 −m̂ 移动,像 Adam 一样逐参数缩放,再乘以 r_t。"),
+            ex.Text("Move along −m̂, scaled per parameter like Adam and by rₜ.",
+                    "沿 −m̂ 移动,像 Adam 一样逐参数缩放,再乘以 rₜ。"),
             ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
     else:
         subs.append(ex.SubStep(
             "rectification", ex.Text("Variance rectification: not yet", "方差修正:尚未启用"),
-            ex.Text("ρ_t ≤ 5: too few steps for a reliable v, so this step is plain momentum (no division by √v).",
-                    "ρ_t ≤ 5:步数太少,v 还不可靠,所以这一步是普通的动量更新(不除以 √v)。"),
+            ex.Text("ρₜ ≤ 5: too few steps for a reliable v, so this step is plain momentum (no division by √v).",
+                    "ρₜ ≤ 5:步数太少,v 还不可靠,所以这一步是普通的动量更新(不除以 √v)。"),
             "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}) ≤ 5", values))
         subs.append(ex.step_substep(
             f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}}",
-            ex.Text("Move along −m̂ with the same step size η_t for both parameters.",
-                    "沿 −m̂ 移动,两个参数的步长同为 η_t。"),
+            ex.Text("Move along −m̂ with the same step size ηₜ for both parameters.",
+                    "沿 −m̂ 移动,两个参数的步长同为 ηₜ。"),
             ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
     return ex.Update("radam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq]),
                      np.array([m, v]), float(carry), float(carry), lr_pre, tuple(subs))

@@ -176,10 +176,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             (ex.Arrow("momentum", -direction, "−d_{t}"),)))
     symbol = "d_{t}" if nesterov and mu != 0.0 else ("v_{t}" if mu != 0.0 else "g_{t}")
     shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
-    text = (ex.Text("Move against the velocity, η_t per unit of it.", "沿速度的反方向移动,步长为 η_t 乘以速度。")
+    text = (ex.Text("Move against the velocity, ηₜ per unit of it.", "沿速度的反方向移动,步长为 ηₜ 乘以速度。")
             if mu != 0.0 else
-            ex.Text("Move against the gradient: the same η_t for both parameters.",
-                   "沿负梯度方向移动:两个参数的学习率同为 η_t。"))
+            ex.Text("Move against the gradient: the same ηₜ for both parameters.",
+                   "沿负梯度方向移动:两个参数的学习率同为 ηₜ。"))
     subs.append(ex.step_substep(f"θ_{{t}} = {shrink} − η_{{t}} {symbol}", text,
                                ex.step_values(theta, new_theta, lr_t, symbol, direction), new_theta - theta))
     return ex.Update("sgd", int(t), float(lr_t), theta, grad, new_theta, np.array([buf]), np.array([b]),

@@ -183,7 +183,7 @@ def gradient_step(theta, grad) -> SubStep:
 
 
 def weight_decay_step(hyper, theta, grad, lr_t: float, mode: str) -> SubStep | None:
-    """The weight-decay sub-step: L2 (g_t ← g_t + λθ_{t−1}) or decoupled (θ shrinks by η_t λ θ_{t−1}).
+    """The weight-decay sub-step: L2 (g_t ← g_t + λθ_{t−1}) or decoupled (θ shrinks by ηₜ λ θ_{t−1}).
 
     ``mode``: "l2" or "decoupled"; None when λ = 0 (no sub-step).
     """
@@ -208,8 +208,8 @@ def weight_decay_step(hyper, theta, grad, lr_t: float, mode: str) -> SubStep | N
     return SubStep(
         "weight_decay",
         Text("Weight decay (decoupled)", "权重衰减(解耦)"),
-        Text("Decoupled decay shrinks θ directly by η_t λ, whatever the gradients are.",
-             "解耦的权重衰减直接把 θ 缩小 η_t λ 倍,与梯度无关。"),
+        Text("Decoupled decay multiplies θ by (1 − ηₜλ) directly, whatever the gradients are.",
+             "解耦的权重衰减直接把 θ 乘以 (1 − ηₜλ),与梯度无关。"),
         "θ_{t−1} ← (1 − η_{t} λ) θ_{t−1}",
         (lam_q, Quantity("η_{t}", np.float64(lr_t)), Quantity("−η_{t} λ θ_{t−1}", shrink),
          Quantity("(1 − η_{t} λ) θ_{t−1}", theta * decay)),
@@ -250,10 +250,11 @@ def second_moment_step(v_prev, v, beta2: float) -> SubStep:
 
 def step_values(theta, new_theta, lr_t: float, direction_symbol: str, direction,
                 lr_symbol: str = "η_{t}") -> tuple[Quantity, ...]:
-    """The values of the final step: the learning rate, the direction used, Δθ and θ_t."""
+    """The values of the final step: the realized step Δθ first (the outcome), θ_t, the direction used
+    and the learning rate."""
     theta, new_theta = pair(theta), pair(new_theta)
-    return (Quantity(lr_symbol, np.float64(lr_t)), Quantity(direction_symbol, pair(direction)),
-            Quantity("Δθ", new_theta - theta), Quantity("θ_{t}", new_theta))
+    return (Quantity("Δθ", new_theta - theta), Quantity("θ_{t}", new_theta),
+            Quantity(direction_symbol, pair(direction)), Quantity(lr_symbol, np.float64(lr_t)))
 
 
 def step_substep(formula: str, text: Text, values: tuple[Quantity, ...], step) -> SubStep:
