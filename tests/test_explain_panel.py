@@ -189,3 +189,45 @@ def test_overlay_labels_do_not_overlap_in_a_plot(qtbot):
                 assert not a.intersects(b), (lr, a, b)
     overlay.clear_update()
     assert not overlay.isVisible() and overlay.shape is None
+
+
+@pytest.mark.parametrize("optimizer, hyper", [
+    ("sgd", {"lr": 1e-3, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("nesterov", {"lr": 1e-4, "momentum_form": "ema"}),
+    ("adagrad", {"lr": 0.1, "lr_decay": 0.01, "eps_placement": "inside"}),
+    ("rmsprop", {"lr": 1e-3, "centered": True, "momentum": 0.5, "weight_decay": 0.1}),
+    ("adadelta", {}),
+    ("adam", {"lr": 0.01, "amsgrad": True, "bias_correction": False}),
+    ("adamw", {"lr": 0.01}),
+    ("adamax", {"lr": 0.01}),
+    ("nadam", {"lr": 0.01, "eps_placement": "inside"}),
+    ("radam", {"lr": 1e-4}),
+    ("lion", {"lr": 1e-3, "weight_decay": 0.1}),
+])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_panel_shows_every_substep_of_every_optimizer(qtbot, optimizer, hyper, language):
+    from optviz.app.explain_panel import ExplainPanel
+    from optviz.experiment import Experiment
+    from optviz.models.explain import ExplainModel
+
+    exp = Experiment.from_dict({"landscape": {"name": "rosenbrock"}, "run": {"steps": 20},
+                                "groups": [{"label": optimizer, "optimizer": optimizer, "hyper": hyper,
+                                            "init": {"kind": "point", "point": [-1.0, 1.5]},
+                                            "schedule": {"kind": "step", "step_size": 3, "gamma": 0.5}}]})
+    model = ExplainModel()
+    panel = ExplainPanel(model)
+    qtbot.addWidget(panel)
+    panel.set_language(language)
+    model.set_experiment(exp)
+    model.set_step(7)
+    model.set_active(True)
+    subs = model.substeps
+    assert panel.steps.count() == len(subs) and subs[1].key == "schedule"
+    for i, sub in enumerate(subs):
+        assert model.go(i) or i == 0
+        assert panel.steps.currentRow() == i and panel.steps.item(i).font().bold()
+        assert panel.formula.text() and "_{" not in panel.formula.text()
+        assert panel.values.rowCount() == len(sub.values)
+        assert sub.title.get(language) in panel.text.text()
+    with pytest.raises(ValueError, match="'fr'"):
+        panel.set_language("fr")

@@ -310,6 +310,7 @@ class ExplainController(QtCore.QObject):
         selection.events.group.connect(lambda _g: self._follow_selection())
         doc.events.replaced.connect(self._on_experiment)
         doc.events.simulation.connect(self._on_experiment)
+        doc.events.group.connect(lambda _i, name: name == "label" and self._on_experiment())  # the header's label
         scene.sigViewChanged.connect(lambda _r: self._relayout())
         scene.vb.sigResized.connect(lambda *_: self._relayout())
         self._set_keys_enabled(False)

@@ -31,6 +31,7 @@ class GradientOrigin:
     data: bool = False
     n_samples: int = 0
     batch_size: int = 0
+    by_epoch: bool = True
     noise: str = "none"
     noise_scale: float = 0.0
 
@@ -42,10 +43,12 @@ class GradientOrigin:
         """(formula, explanation) of the gradient sub-step."""
         if self.minibatch:
             formula = "g_{t} = (1/B) Σ_{i ∈ batch_{t}} ∇ℓ_{i}(θ_{t−1})"
+            how = (("a new batch each step, each sample once per epoch", "每个样本每轮(epoch)用一次")
+                   if self.by_epoch else ("drawn with replacement", "有放回地抽取"))
             text = Text(f"A mini-batch gradient: the mean over B = {self.batch_size} of the "
-                        f"{self.n_samples} samples, drawn afresh each step.",
-                        f"小批量梯度:每一步重新抽取 {self.n_samples} 个样本中的 B = {self.batch_size} 个,"
-                        f"取其梯度的平均。")
+                        f"{self.n_samples} samples ({how[0]}).",
+                        f"小批量梯度:每一步取 {self.n_samples} 个样本中的 B = {self.batch_size} 个"
+                        f"({how[1]}),求其梯度的平均。")
         elif self.data:
             formula = "g_{t} = (1/N) Σ_{i} ∇ℓ_{i}(θ_{t−1})"
             text = Text(f"The full-batch gradient: the mean over all N = {self.n_samples} samples.",

@@ -83,7 +83,8 @@ class ParticleReplay:
         data = self.surface.kind == "data"
         n_samples = len(self.surface.data) if data else 0
         self.origin = GradientOrigin(data=data, n_samples=n_samples, batch_size=full.batch_size if data else 0,
-                                     noise=full.noise, noise_scale=full.noise_scale)
+                                     by_epoch=full.without_replacement, noise=full.noise,
+                                     noise_scale=full.noise_scale)
         stochastic = self.origin.minibatch or full.noise != "none"
         lo = 0 if stochastic else index
         self._local = index - lo
