@@ -148,7 +148,8 @@ def test_model_says_why_a_diverged_particle_has_no_update():
     model.set_experiment(exp)
     model.set_active(True)
     model.set_step(30)
-    assert model.explanation.update is None and "diverged at step" in model.explanation.message
+    assert model.explanation.update is None and "diverged at step" in model.explanation.message.en
+    assert "发散" in model.explanation.message.zh
     assert model.current is None and not model.next()
 
 

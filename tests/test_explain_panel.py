@@ -231,3 +231,23 @@ def test_the_panel_shows_every_substep_of_every_optimizer(qtbot, optimizer, hype
         assert sub.title.get(language) in panel.text.text()
     with pytest.raises(ValueError, match="'fr'"):
         panel.set_language("fr")
+
+
+def test_the_panel_says_why_there_is_no_update(qtbot):
+    from optviz.app.explain_panel import ExplainPanel
+    from optviz.experiment import Experiment
+    from optviz.models.explain import ExplainModel
+
+    exp = Experiment.from_dict({"landscape": {"name": "rosenbrock"}, "run": {"steps": 40},
+                                "groups": [{"label": "too fast", "optimizer": "sgd", "hyper": {"lr": 0.5},
+                                            "init": {"kind": "point", "point": [-1.5, 2.0]}}]})
+    model = ExplainModel()
+    panel = ExplainPanel(model)
+    qtbot.addWidget(panel)
+    model.set_experiment(exp)
+    model.set_step(30)
+    model.set_active(True)
+    assert "diverged at step" in panel.head.text() and panel.steps.count() == 0
+    assert not panel.next_btn.isEnabled() and not panel.previous_btn.isEnabled() and panel.values.rowCount() == 0
+    panel.set_language("zh")
+    assert "发散" in panel.head.text()

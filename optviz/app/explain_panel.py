@@ -204,7 +204,7 @@ class ExplainPanel(QtWidgets.QWidget):
         label = html.escape(e.label)
         where = self.tr("particle {index} of <b>{label}</b>").format(index=e.index, label=label)
         if e.update is None:
-            return f"{where}<br>{html.escape(e.message)}"
+            return f"{where}<br>{html.escape(e.message.get(self.language) if e.message else '')}"
         t = e.update.t
         update = self.tr("update t = {t}: θ<sub>{a}</sub> → θ<sub>{b}</sub> (step {a} to {b})").format(
             t=t, a=t - 1, b=t)

@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from psygnal import Signal
 
 from optviz.core.explain import explain_update
-from optviz.core.optimizers.steps import SubStep, Update
+from optviz.core.optimizers.steps import SubStep, Text, Update
 
 __all__ = ["Explanation", "ExplainModel"]
 
 
 @dataclass(frozen=True)
 class Explanation:
-    """The explained update of one particle, or why there is none (``update`` None, ``message`` says why).
+    """The explained update of one particle, or why there is none (``update`` None, ``message`` says
+    why, in English and Chinese).
 
     ``step``: the time cursor's step t; ``update`` moves θ_t to θ_{t+1} (its counter ``update.t``
     is t + 1). ``particle`` is the global index, ``index`` the index within ``group``.
@@ -43,7 +44,7 @@ class Explanation:
     optimizer: str
     step: int
     update: Update | None = None
-    message: str = ""
+    message: Text | None = None
     beyond_run: bool = False
 
 
@@ -174,18 +175,21 @@ class ExplainModel:
         head = dict(group=group, index=index, particle=sum(counts[:group]) + index, label=g.label,
                     optimizer=g.optimizer, step=self.step, beyond_run=self.step >= exp.run.steps)
         if counts[group] == 0:
-            return Explanation(**head, message="this group has no particles")
+            return Explanation(**head, message=Text("This group has no particles.", "这一组没有粒子。"))
         try:
             if self._replay is None or (self._replay.group, self._replay.index) != (group, index):
                 self._replay = ParticleReplay(exp, group, index)
             replay = self._replay
             now = replay.at(self.step)
             if not now.alive:
-                return Explanation(**head, message=f"this particle diverged at step {now.diverged_at}: "
-                                                   "it has no update to explain")
+                return Explanation(**head, message=Text(
+                    f"This particle diverged at step {now.diverged_at}: it has no update to explain.",
+                    f"这个粒子在第 {now.diverged_at} 步发散了:没有可以解释的更新。"))
             t = self.step + 1
             update = explain_update(replay.optimizer, replay.hyper, now.state, now.theta, now.grad, t,
                                     replay.lr(t), now.carry, origin=replay.origin, schedule=replay.schedule)
         except Exception as error:  # noqa: BLE001 - shown in the panel, never breaks the window
-            return Explanation(**head, message=f"cannot explain this update: {type(error).__name__}: {error}")
+            reason = f"{type(error).__name__}: {error}"
+            return Explanation(**head, message=Text(f"Cannot explain this update: {reason}",
+                                                    f"无法解释这次更新:{reason}"))
         return Explanation(**head, update=update)
