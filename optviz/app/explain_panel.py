@@ -104,7 +104,7 @@ class ExplainPanel(QtWidgets.QWidget):
         lay.addWidget(self.formula)
         self.text = QtWidgets.QLabel()
         self.text.setWordWrap(True)
-        self.text.setFont(math_font(max(self.font().pixelSize(), QtGui.QFontInfo(self.font()).pixelSize())))
+        self.text.setFont(math_font(QtGui.QFontInfo(self.font()).pixelSize()))  # prose with m̂, v̂
         lay.addWidget(self.text)
         self.values = QtWidgets.QTableWidget(0, 3)
         self.values.setObjectName("explain_values")
@@ -215,8 +215,7 @@ class ExplainPanel(QtWidgets.QWidget):
     def _show_substep(self, index: int) -> None:
         sub = self.model.current
         has = sub is not None
-        for button in (self.previous_btn, self.next_btn):
-            button.setEnabled(has)
+        self.next_btn.setEnabled(has)
         self.previous_btn.setEnabled(has and index > 0)
         if not has:
             self.formula.setText("")
@@ -243,7 +242,7 @@ class ExplainPanel(QtWidgets.QWidget):
             rows.append((name, _number(value[0]), _number(value[1])) if q.per_parameter
                         else (name, _number(value), ""))
         self.values.setRowCount(len(rows))
-        symbols = math_font(self.font().pixelSize() if self.font().pixelSize() > 0 else 13)
+        symbols = math_font(QtGui.QFontInfo(self.font()).pixelSize())
         for r, cells in enumerate(rows):
             for c, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
