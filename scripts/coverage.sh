@@ -35,5 +35,5 @@ exec .venv/bin/python -m pytest -q -p no:cacheprovider -W "ignore::RuntimeWarnin
     tests/test_engine.py tests/test_optimizers_variants.py tests/test_optimizers_torch.py \
     tests/test_landscapes.py tests/test_worked_examples.py tests/test_sweep.py tests/test_memory.py \
     tests/test_data.py tests/test_expressions.py tests/test_render_kernels.py tests/test_schedules.py \
-    tests/test_curvature.py tests/test_gradient_flow.py tests/test_diagnostics.py \
+    tests/test_curvature.py tests/test_gradient_flow.py tests/test_diagnostics.py tests/test_explain.py \
     "$@"

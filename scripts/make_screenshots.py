@@ -12,6 +12,10 @@ are compiled, clicks Play, and grabs the whole screen twice:
 * when the run has finished: ``--end-dir/NAME_WxH.png`` (default: a temporary
   folder; nothing hidden at the end?).
 
+Then explain mode (:data:`EXPLAIN_SHOTS`): a preset stepped to a chosen step, the Explain dock
+open on a group's first particle at a chosen sub-step, in English and in Chinese:
+``resources/screenshots/NAME_LANG_WxH.png`` (``--only NAME`` takes these names too).
+
 PNGs are reduced to 256 colours without dithering to stay small. It prints,
 per preset, the optimizer step reached at 5 s and the drawn frame rate.
 """
@@ -63,6 +67,22 @@ class WindowDriver:
         pb = self.window.playback
         return bool(pb.finished and pb.frame >= pb.n_frames - 1)
 
+    def explain(self, group: int, step: int, substep: str, language: str) -> bool:
+        """Step the run to ``step``, open the Explain dock on ``group``'s first particle at sub-step
+        ``substep``, its texts in ``language``; whether it got there within the timeout."""
+        w = self.window
+        w.selection.group = group
+        w.session.step(step)
+        if not _pump(RUN_TIMEOUT, lambda: w.playback.cursor_step == step):
+            return False
+        w.explain.set_language(language)
+        w.explain.show()
+        model = w.explain.model
+        if not _pump(RUN_TIMEOUT, lambda: model.explanation is not None and model.explanation.step == step
+                     and bool(model.substeps)):
+            return False
+        return model.go([s.key for s in model.substeps].index(substep))
+
     def close(self) -> None:
         from optviz.render.qt import shutdown_widgets
 
@@ -82,7 +102,8 @@ def _pump(seconds: float, until=None) -> bool:
     return until is not None and until()
 
 
-def _grab(out: Path) -> None:
+def _grab(out: Path, method: str = "MAXCOVERAGE") -> None:
+    """The screen into ``out``, reduced to 256 colours by PIL's quantize ``method``."""
     from PIL import Image
     from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -92,7 +113,7 @@ def _grab(out: Path) -> None:
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     shot.save(buf, "PNG")
     img = Image.open(io.BytesIO(bytes(buf.data()))).convert("RGB")
-    img = img.quantize(256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+    img = img.quantize(256, method=getattr(Image.Quantize, method), dither=Image.Dither.NONE)
     out.parent.mkdir(parents=True, exist_ok=True)
     img.save(out, optimize=True)
 
@@ -131,6 +152,36 @@ def shoot(path: Path, size: str, out_dir: Path, end_dir: Path, settings_dir: Pat
         driver.close()
 
 
+#: Explain-mode screenshots: (name, preset, group, step, sub-step): a sub-step where the arrows say something.
+EXPLAIN_SHOTS = (
+    # the gradient already points back, the velocity still carries the particle on
+    ("explain_momentum", "01_momentum_ravine", 1, 22, "step"),
+    # the per-axis bars √E[g²] against the gradient: equal-sized steps from unequal gradients
+    ("explain_rmsprop", "02_adagrad_vs_rmsprop", 1, 14, "step"),
+    # m̂ (direction) over √v̂ (scale, per axis, as large as the gradient's components): a step of about
+    # η in x and in y, tilted from −g, though g_x is three times g_y
+    ("explain_adam", "04_adam_bias_correction", 0, 1, "step"),
+)
+
+
+def shoot_explain(name: str, preset: str, group: int, step: int, substep: str, size: str, out_dir: Path,
+                  settings_dir: Path) -> str:
+    lines = []
+    for language in ("en", "zh"):
+        driver = WindowDriver(PRESETS / f"{preset}.toml", settings_dir / f"{name}_{language}.ini")
+        try:
+            if not _pump(READY_TIMEOUT, driver.ready):
+                raise RuntimeError(f"{preset}: the window was not ready within {READY_TIMEOUT:.0f} s")
+            if not driver.explain(group, step, substep, language):
+                raise RuntimeError(f"{name}: explain mode did not reach step {step}, sub-step {substep!r}")
+            _pump(0.8)
+            _grab(out_dir / f"{name}_{language}_{size}.png", method="FASTOCTREE")  # greys stay grey
+            lines.append(f"{name} ({language}): {preset}, group {group}, step {step}, sub-step {substep}")
+        finally:
+            driver.close()
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", required=True, help="the screen's size, WxH (as given to xvfb-run)")
@@ -157,6 +208,11 @@ def main(argv=None) -> int:
             if args.only and path.stem not in args.only:
                 continue
             print(shoot(path, args.size, args.out, args.end_dir, Path(settings_dir)), flush=True)
+        for name, preset, group, step, substep in EXPLAIN_SHOTS:
+            if args.only and name not in args.only:
+                continue
+            print(shoot_explain(name, preset, group, step, substep, args.size, args.out, Path(settings_dir)),
+                  flush=True)
     print(f"5-s screenshots in {args.out}, end-of-run ones in {args.end_dir}")
     return 0
 

@@ -135,6 +135,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.docks[name] = dock
         self.docks["inspector"].setMinimumWidth(340)
         self.docks["inspector"].hide()  # shown when a particle is clicked
+        from optviz.app.explain_panel import ExplainController
+
+        self.explain = ExplainController(self, self.session, self.doc, self.selection, self.scene,
+                                         beside=self.docks["editor"])
+        self.docks["explain"] = self.explain.dock
         self.layout_settings = WindowSettings(self, self.settings, self.docks)
         self.layout_settings.default_dock_sizes()
 
@@ -210,6 +215,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a["solo"].setCheckable(True)
         a["clear_inspect"] = self._action("Stop inspecting", lambda: setattr(self.selection, "particle", None),
                                           "Escape")
+        a.update(self.explain.actions)
 
     def _build_menus(self):
         a = self.actions_

@@ -7,6 +7,7 @@ ever shrinks: AdaGrad's vanishing learning rate. The lecture notes' δ = 1e-7 is
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import eps_split, flush, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
@@ -88,3 +89,57 @@ def rule(theta, grad, sum, lr_decay, eps, eps_inside, weight_decay, decoupled, c
     s = flush(sum + g * g)
     std = np.sqrt(s + eps_in) + eps_out
     return theta * decay - clr * (g / std), s, clr / std
+
+
+def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
+    """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s arithmetic."""
+    theta, grad, acc = ex.pair(theta), ex.pair(grad), ex.pair(np.asarray(state)[0])
+    lr_decay, eps = float(hyper["lr_decay"]), float(hyper["eps"])
+    inside = hyper["eps_placement"] == "inside"
+    decoupled = bool(hyper["decoupled_weight_decay"])
+    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    clr = lr_t / (1.0 + (float(t) - 1.0) * lr_decay)
+    eps_in, eps_out = (eps, 0.0) if inside else (0.0, eps)
+
+    g = grad + l2 * theta
+    total = ex.flush(acc + g * g)
+    std = np.sqrt(total + eps_in) + eps_out
+    new_theta = ex.flush(theta * decay - clr * (g / std))
+
+    subs = [ex.gradient_step(theta, grad)]
+    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
+    if decay_step is not None:
+        subs.append(decay_step)
+    root = np.sqrt(total)
+    subs.append(ex.SubStep(
+        "accumulate", ex.Text("Sum of squared gradients", "累积梯度平方"),
+        ex.Text("G adds up every squared gradient so far: it only grows, so the steps only shrink.",
+                "G 累加至今所有梯度的平方:它只增不减,所以步长只会变小。"),
+        "G_{t} = G_{t−1} + g_{t}^{2}",
+        (ex.Quantity("G_{t−1}", acc, "sum"), ex.Quantity("g_{t}^{2}", g * g), ex.Quantity("G_{t}", total, "sum"),
+         ex.Quantity("√G_{t}", root)),
+        (ex.Arrow("second_moment", root, "√G_{t}"),)))
+    if lr_decay != 0.0:
+        subs.append(ex.SubStep(
+            "lr_decay", ex.Text("Learning-rate decay", "学习率衰减"),
+            ex.Text("AdaGrad's own lr_decay divides ηₜ by 1 + (t − 1)·lr_decay.",
+                    "AdaGrad 自带的 lr_decay 把 ηₜ 除以 1 + (t − 1)·lr_decay。"),
+            "η'_{t} = η_{t} / (1 + (t − 1) · lr_decay)",
+            (ex.Quantity("η_{t}", np.float64(lr_t)), ex.Quantity("lr_decay", np.float64(lr_decay)),
+             ex.Quantity("η'_{t}", np.float64(clr)))))
+    rate = "η'_{t}" if lr_decay != 0.0 else "η_{t}"
+    denom = "√(G_{t} + ε)" if inside else "(√G_{t} + ε)"
+    subs.append(ex.SubStep(
+        "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
+        ex.Text("Each parameter's step size is η divided by the root of its own G.",
+                "每个参数的步长是 η 除以它自己的 G 的平方根。"),
+        f"η_{{t}} / {denom}".replace("η_{t}", rate),
+        (ex.Quantity("ε", np.float64(eps)), ex.Quantity(denom, std), ex.Quantity(f"{rate} / {denom}", clr / std))))
+    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    subs.append(ex.step_substep(
+        f"θ_{{t}} = {shrink} − {rate} g_{{t}} / {denom}",
+        ex.Text("Move against the gradient, each parameter with its own step size.",
+                "沿负梯度方向移动,每个参数用自己的步长。"),
+        ex.step_values(theta, new_theta, clr, "g_{t}", g, rate), new_theta - theta))
+    return ex.Update("adagrad", int(t), float(lr_t), theta, grad, new_theta, np.array([acc]), np.array([total]),
+                     float(carry), float(carry), clr / std, tuple(subs))

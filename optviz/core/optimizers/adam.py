@@ -7,6 +7,7 @@ Preconditioned LR: lr_t / (√v̂ + eps), the factor that multiplies the correct
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, INLINE_OPTIONS, njit
+from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     Corrected,
@@ -144,3 +145,80 @@ def rule(theta, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps, am
     used = peak if amsgrad != 0.0 else v
     denom = np.sqrt(used * scale_in + eps_in) / div_out + eps_out
     return theta * decay - step_size * (m / denom), m, v, peak, rate / denom
+
+
+def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
+    """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s arithmetic.
+
+    Notation of the lecture notes: m_t, v_t, m̂_t, v̂_t; AMSGrad's running maximum is v̄_t.
+    """
+    theta, grad = ex.pair(theta), ex.pair(grad)
+    exp_avg, exp_avg_sq, max_sq = (ex.pair(row) for row in np.asarray(state))
+    beta1, beta2 = (float(b) for b in hyper["betas"])
+    eps, amsgrad, corrected = float(hyper["eps"]), bool(hyper["amsgrad"]), bool(hyper["bias_correction"])
+    inside = hyper["eps_placement"] == "inside"
+    decoupled = bool(hyper["decoupled_weight_decay"])
+    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    tf = float(t)
+    bc1 = 1.0 - beta1**tf if corrected else 1.0
+    bc2 = 1.0 - beta2**tf if corrected else 1.0
+    step_size, bc2_sqrt = lr_t / bc1, np.sqrt(bc2)
+    scale_in, eps_in = (1.0 / bc2, eps) if inside else (1.0, 0.0)
+    div_out, eps_out = (1.0, 0.0) if inside else (bc2_sqrt, eps)
+
+    g, m, v = ex.adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
+    peak = np.maximum(max_sq, v)
+    used = peak if amsgrad else v
+    denom = np.sqrt(used * scale_in + eps_in) / div_out + eps_out
+    new_theta = ex.flush(theta * decay - step_size * (m / denom))
+
+    subs = [ex.gradient_step(theta, grad)]
+    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
+    if decay_step is not None:
+        subs.append(decay_step)
+    subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
+    v_symbol = "v_{t}"
+    if amsgrad:
+        v_symbol = "v̄_{t}"
+        subs.append(ex.SubStep(
+            "amsgrad", ex.Text("Running maximum (AMSGrad)", "历史最大值(AMSGrad)"),
+            ex.Text("AMSGrad divides by the largest v so far, so a step size never grows back.",
+                    "AMSGrad 除以至今最大的 v,所以步长不会再变大。"),
+            "v̄_{t} = max(v̄_{t−1}, v_{t})",
+            (ex.Quantity("v̄_{t−1}", max_sq, "max_exp_avg_sq"), ex.Quantity("v̄_{t}", peak, "max_exp_avg_sq")),
+            (ex.Arrow("second_moment", np.sqrt(peak), "√v̄_{t}"),)))
+    m_hat, v_hat = m / bc1, used / bc2
+    if corrected:
+        subs.append(ex.SubStep(
+            "bias_correction", ex.Text("Bias correction", "偏差修正"),
+            ex.Text("m and v start at 0, so early averages are too small; dividing by 1 − βᵗ undoes that.",
+                    "m 和 v 从 0 开始,早期的平均值偏小;除以 1 − βᵗ 加以修正。"),
+            f"m̂_{{t}} = m_{{t}} / (1 − β_{{1}}^{{t}}),   v̂_{{t}} = {v_symbol} / (1 − β_{{2}}^{{t}})",
+            (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)),
+             ex.Quantity("1 − β_{2}^{t}", np.float64(bc2)), ex.Quantity("1 / (1 − β_{1}^{t})", np.float64(1.0 / bc1)),
+             ex.Quantity("1 / (1 − β_{2}^{t})", np.float64(1.0 / bc2)), ex.Quantity("m̂_{t}", m_hat),
+             ex.Quantity("v̂_{t}", v_hat)),
+            (ex.Arrow("momentum", -m_hat, "−m̂_{t}"), ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"))))
+    else:
+        subs.append(ex.SubStep(
+            "bias_correction", ex.Text("No bias correction", "不做偏差修正"),
+            ex.Text("Bias correction is off: m and v are used as they are, too small in the early steps.",
+                    "偏差修正已关闭:直接使用 m 和 v,它们在最初几步偏小。"),
+            f"m̂_{{t}} = m_{{t}},   v̂_{{t}} = {v_symbol}",
+            (ex.Quantity("m̂_{t}", m_hat), ex.Quantity("v̂_{t}", v_hat)),
+            (ex.Arrow("momentum", -m_hat, "−m̂_{t}"), ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"))))
+    root = "√(v̂_{t} + ε)" if inside else "(√v̂_{t} + ε)"
+    subs.append(ex.SubStep(
+        "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
+        ex.Text("Each parameter's step size is η divided by the root of its own v̂.",
+                "每个参数的步长是 η 除以它自己的 v̂ 的平方根。"),
+        f"η_{{t}} / {root}",
+        (ex.Quantity("ε", np.float64(eps)), ex.Quantity(root, denom), ex.Quantity(f"η_{{t}} / {root}", lr_t / denom))))
+    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    subs.append(ex.step_substep(
+        f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}} / {root}",
+        ex.Text("Move along −m̂ (the direction), each parameter scaled by its own step size.",
+                "沿 −m̂(方向)移动,每个参数按自己的步长缩放。"),
+        ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
+    return ex.Update("adam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq, max_sq]),
+                     np.array([m, v, peak]), float(carry), float(carry), lr_t / denom, tuple(subs))

@@ -6,6 +6,7 @@ State: first moment m, second moment v. Preconditioned LR: lr_t / s.
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     Corrected,
@@ -111,3 +112,75 @@ def rule(theta, grad, exp_avg, exp_avg_sq, beta1, beta2, eps, eps_inside, moment
     s = np.sqrt(v / bc2 + eps) if eps_inside != 0.0 else np.sqrt(v / bc2) + eps
     partial = theta * decay + coef_g * (g / s)
     return partial + coef_m * (m / s), m, v, rate / s
+
+
+def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
+    """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s and
+    ``coefficients``' arithmetic. ``carry`` is Π_{t−1} = μ₁ ⋯ μ_{t−1} (1.0 before the first step)."""
+    theta, grad = ex.pair(theta), ex.pair(grad)
+    exp_avg, exp_avg_sq = (ex.pair(row) for row in np.asarray(state))
+    beta1, beta2 = (float(b) for b in hyper["betas"])
+    eps, psi = float(hyper["eps"]), float(hyper["momentum_decay"])
+    inside = hyper["eps_placement"] == "inside"
+    decoupled = bool(hyper["decoupled_weight_decay"])
+    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    tf = float(t)
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (tf * psi))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((tf + 1.0) * psi))
+    product = float(carry) * mu
+    coef_g = -lr_t * (1.0 - mu) / (1.0 - product)
+    coef_m = -lr_t * mu_next / (1.0 - product * mu_next)
+    bc2 = 1.0 - beta2**tf
+
+    g, m, v = ex.adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
+    denom = np.sqrt(v / bc2 + eps) if inside else np.sqrt(v / bc2) + eps
+    partial = theta * decay + coef_g * (g / denom)
+    new_theta = ex.flush(partial + coef_m * (m / denom))
+
+    subs = [ex.gradient_step(theta, grad)]
+    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
+    if decay_step is not None:
+        subs.append(decay_step)
+    subs.append(ex.SubStep(
+        "momentum_schedule", ex.Text("Momentum schedule", "动量系数的调度"),
+        ex.Text("NAdam's momentum weight μₜ rises from β₁/2 toward β₁; Πₜ is their running product.",
+                "NAdam 的动量系数 μₜ 从 β₁/2 逐渐升到 β₁;Πₜ 是它们的累乘。"),
+        "μ_{t} = β_{1} (1 − ½ · 0.96^{tψ}),   Π_{t} = Π_{t−1} μ_{t}",
+        (ex.Quantity("ψ", np.float64(psi)), ex.Quantity("μ_{t}", np.float64(mu)),
+         ex.Quantity("μ_{t+1}", np.float64(mu_next)), ex.Quantity("Π_{t−1}", np.float64(carry)),
+         ex.Quantity("Π_{t}", np.float64(product)))))
+    subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
+    v_hat = v / bc2
+    subs.append(ex.SubStep(
+        "bias_correction", ex.Text("Bias correction of v", "v 的偏差修正"),
+        ex.Text("v starts at 0, so it is divided by 1 − β₂ᵗ; m is corrected inside the look-ahead.",
+                "v 从 0 开始,所以除以 1 − β₂ᵗ;m 的修正在前瞻一步中完成。"),
+        "v̂_{t} = v_{t} / (1 − β_{2}^{t})",
+        (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{2}^{t}", np.float64(bc2)),
+         ex.Quantity("v̂_{t}", v_hat)),
+        (ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"),)))
+    weight_g, weight_m = (1.0 - mu) / (1.0 - product), mu_next / (1.0 - product * mu_next)
+    look = weight_g * g + weight_m * m
+    subs.append(ex.SubStep(
+        "nesterov", ex.Text("Nesterov look-ahead", "Nesterov 前瞻"),
+        ex.Text("The direction mixes the new gradient with the next step's momentum: a look ahead.",
+                "方向把新梯度与下一步的动量混合:向前看一步。"),
+        "m̄_{t} = (1 − μ_{t}) / (1 − Π_{t}) · g_{t} + μ_{t+1} / (1 − Π_{t} μ_{t+1}) · m_{t}",
+        (ex.Quantity("(1 − μ_{t}) / (1 − Π_{t})", np.float64(weight_g)),
+         ex.Quantity("μ_{t+1} / (1 − Π_{t} μ_{t+1})", np.float64(weight_m)), ex.Quantity("m̄_{t}", look)),
+        (ex.Arrow("momentum", -look, "−m̄_{t}"),)))
+    root = "√(v̂_{t} + ε)" if inside else "(√v̂_{t} + ε)"
+    subs.append(ex.SubStep(
+        "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
+        ex.Text("Each parameter's step size is η divided by the root of its own v̂.",
+                "每个参数的步长是 η 除以它自己的 v̂ 的平方根。"),
+        f"η_{{t}} / {root}",
+        (ex.Quantity("ε", np.float64(eps)), ex.Quantity(root, denom), ex.Quantity(f"η_{{t}} / {root}", lr_t / denom))))
+    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    subs.append(ex.step_substep(
+        f"θ_{{t}} = {shrink} − η_{{t}} m̄_{{t}} / {root}",
+        ex.Text("Move along the look-ahead direction, each parameter scaled by its own step size.",
+                "沿前瞻方向移动,每个参数按自己的步长缩放。"),
+        ex.step_values(theta, new_theta, lr_t, "m̄_{t}", look), new_theta - theta))
+    return ex.Update("nadam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq]),
+                     np.array([m, v]), float(carry), float(product), lr_t / denom, tuple(subs))

@@ -7,6 +7,7 @@ Preconditioned LR: lr_t r √(1 - β₂ᵗ)/(√v + eps) when rectified, else lr
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     Corrected,
@@ -124,3 +125,84 @@ def rule(theta, grad, exp_avg, exp_avg_sq, beta1, beta2, eps, eps_inside, weight
     on = rectified != 0.0
     new_theta = theta * decay - m_hat * rate * adaptive * rect if on else theta * decay - m_hat * rate
     return new_theta, m, v, rate * adaptive * rect if on else rate
+
+
+def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
+    """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s and
+    ``coefficients``' arithmetic, with the rₜ switch: a plain momentum step while ρₜ ≤ 5."""
+    theta, grad = ex.pair(theta), ex.pair(grad)
+    exp_avg, exp_avg_sq = (ex.pair(row) for row in np.asarray(state))
+    beta1, beta2 = (float(b) for b in hyper["betas"])
+    eps, inside = float(hyper["eps"]), hyper["eps_placement"] == "inside"
+    decoupled = bool(hyper["decoupled_weight_decay"])
+    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    tf = float(t)
+    bc1 = 1.0 - beta1**tf
+    bc2 = 1.0 - beta2**tf
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    rho_t = rho_inf - 2.0 * tf * (beta2**tf) / bc2
+    rectified = rho_t > 5.0
+    rect = 0.0
+    if rectified:
+        rect = float(np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)))
+    bc2_sqrt = np.sqrt(bc2)
+
+    g, m, v = ex.adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
+    m_hat = m / bc1
+    root = np.sqrt(v + eps) if inside else np.sqrt(v) + eps
+    adaptive = bc2_sqrt / root
+    if rectified:
+        new_theta = ex.flush(theta * decay - m_hat * lr_t * adaptive * rect)
+        lr_pre = lr_t * adaptive * rect
+    else:
+        new_theta = ex.flush(theta * decay - m_hat * lr_t)
+        lr_pre = np.full(2, lr_t)
+
+    subs = [ex.gradient_step(theta, grad)]
+    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
+    if decay_step is not None:
+        subs.append(decay_step)
+    subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
+    subs.append(ex.SubStep(
+        "bias_correction", ex.Text("Bias correction of m", "m 的偏差修正"),
+        ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ.", "m 从 0 开始,所以除以 1 − β₁ᵗ。"),
+        "m̂_{t} = m_{t} / (1 − β_{1}^{t})",
+        (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)), ex.Quantity("m̂_{t}", m_hat)),
+        (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
+    values = (ex.Quantity("ρ_{∞}", np.float64(rho_inf)), ex.Quantity("ρ_{t}", np.float64(rho_t)))
+    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    if rectified:
+        subs.append(ex.SubStep(
+            "rectification", ex.Text("Variance rectification", "方差修正"),
+            ex.Text("ρₜ > 5: v is reliable enough; rₜ (rising toward 1) tempers the adaptive step.",
+                    "ρₜ > 5:v 已足够可靠;rₜ(逐渐升向 1)调节自适应步长。"),
+            "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}),   "
+            "r_{t} = √((ρ_{t} − 4)(ρ_{t} − 2)ρ_{∞} / ((ρ_{∞} − 4)(ρ_{∞} − 2)ρ_{t}))",
+            values + (ex.Quantity("r_{t}", np.float64(rect)),)))
+        denom = "√(v_{t} + ε)" if inside else "(√v_{t} + ε)"
+        subs.append(ex.SubStep(
+            "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
+            ex.Text("Each parameter's step size: η rₜ √(1 − β₂ᵗ) divided by the root of its own v.",
+                    "每个参数的步长:η rₜ √(1 − β₂ᵗ) 除以它自己的 v 的平方根。"),
+            f"l_{{t}} = √(1 − β_{{2}}^{{t}}) / {denom}",
+            (ex.Quantity("ε", np.float64(eps)), ex.Quantity(denom, root), ex.Quantity("l_{t}", adaptive),
+             ex.Quantity("η_{t} r_{t} l_{t}", lr_pre), ex.Quantity("√v̂_{t}", np.sqrt(v / bc2))),
+            (ex.Arrow("second_moment", np.sqrt(v / bc2), "√v̂_{t}"),)))
+        subs.append(ex.step_substep(
+            f"θ_{{t}} = {shrink} − η_{{t}} r_{{t}} m̂_{{t}} l_{{t}}",
+            ex.Text("Move along −m̂, scaled per parameter like Adam and by rₜ.",
+                    "沿 −m̂ 移动,像 Adam 一样逐参数缩放,再乘以 rₜ。"),
+            ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
+    else:
+        subs.append(ex.SubStep(
+            "rectification", ex.Text("Variance rectification: not yet", "方差修正:尚未启用"),
+            ex.Text("ρₜ ≤ 5: too few steps for a reliable v, so this step is plain momentum (no division by √v).",
+                    "ρₜ ≤ 5:步数太少,v 还不可靠,所以这一步是普通的动量更新(不除以 √v)。"),
+            "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}) ≤ 5", values))
+        subs.append(ex.step_substep(
+            f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}}",
+            ex.Text("Move along −m̂ with the same step size ηₜ for both parameters.",
+                    "沿 −m̂ 移动,两个参数的步长同为 ηₜ。"),
+            ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
+    return ex.Update("radam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq]),
+                     np.array([m, v]), float(carry), float(carry), lr_pre, tuple(subs))

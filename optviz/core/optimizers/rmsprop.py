@@ -7,6 +7,7 @@ Preconditioned LR: lr_t / s. The lecture notes use α = 0.9 (torch: 0.99).
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import eps_split, flush, lerp, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
     HyperSpec,
@@ -97,3 +98,81 @@ def rule(theta, grad, square_avg, grad_avg, momentum_buffer, alpha, eps, eps_ins
     b = flush(momentum * momentum_buffer + g / s) if momentum > 0.0 else momentum_buffer
     step = rate * b if momentum > 0.0 else rate * (g / s)
     return theta * decay - step, v, m, b, rate / s
+
+
+def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
+    """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s arithmetic.
+
+    The lecture notes' E[g²]_t is torch's ``square_avg`` and their β torch's ``alpha``; the
+    momentum buffer is written v_t (torch's ``momentum_buffer``).
+    """
+    theta, grad = ex.pair(theta), ex.pair(grad)
+    square_avg, grad_avg, buf = (ex.pair(row) for row in np.asarray(state))
+    alpha, eps, mu = float(hyper["alpha"]), float(hyper["eps"]), float(hyper["momentum"])
+    centered, inside = bool(hyper["centered"]), hyper["eps_placement"] == "inside"
+    decoupled = bool(hyper["decoupled_weight_decay"])
+    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    eps_in, eps_out = (eps, 0.0) if inside else (0.0, eps)
+
+    g = grad + l2 * theta
+    v = ex.flush(alpha * square_avg + (1.0 - alpha) * g * g)
+    m = ex.flush(ex.lerp(grad_avg, g, 1.0 - alpha)) if centered else grad_avg
+    var = v - m * m if centered else v
+    denom = np.sqrt(var + eps_in) + eps_out
+    b = ex.flush(mu * buf + g / denom) if mu > 0.0 else buf
+    step = lr_t * b if mu > 0.0 else lr_t * (g / denom)
+    new_theta = ex.flush(theta * decay - step)
+
+    subs = [ex.gradient_step(theta, grad)]
+    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
+    if decay_step is not None:
+        subs.append(decay_step)
+    beta = ex.Quantity("β (alpha)", np.float64(alpha))
+    subs.append(ex.SubStep(
+        "second_moment", ex.Text("Average of squared gradients", "梯度平方的滑动平均"),
+        ex.Text("E[g²] keeps β of its past and takes 1 − β of g²: it forgets, unlike AdaGrad's sum.",
+                "E[g²] 保留 β 倍的过去值并加入 1 − β 倍的 g²:它会遗忘,不像 AdaGrad 的累加和。"),
+        "E[g^{2}]_{t} = β E[g^{2}]_{t−1} + (1 − β) g_{t}^{2}",
+        (beta, ex.Quantity("E[g^{2}]_{t−1}", square_avg, "square_avg"),
+         ex.Quantity("E[g^{2}]_{t}", v, "square_avg"), ex.Quantity("√E[g^{2}]_{t}", np.sqrt(v))),
+        (ex.Arrow("second_moment", np.sqrt(v), "√E[g^{2}]_{t}"),)))
+    if centered:
+        subs.append(ex.SubStep(
+            "centered", ex.Text("Average of gradients (centered)", "梯度的滑动平均(中心化)"),
+            ex.Text("Centered RMSProp also averages g and divides by the spread E[g²] − ḡ² instead.",
+                    "中心化 RMSProp 还对 g 求平均,改用方差 E[g²] − ḡ² 作分母。"),
+            "ḡ_{t} = β ḡ_{t−1} + (1 − β) g_{t}",
+            (ex.Quantity("ḡ_{t−1}", grad_avg, "grad_avg"), ex.Quantity("ḡ_{t}", m, "grad_avg"),
+             ex.Quantity("E[g^{2}]_{t} − ḡ_{t}^{2}", var), ex.Quantity("√(E[g^{2}]_{t} − ḡ_{t}^{2})",
+                                                                         np.sqrt(np.maximum(var, 0.0)))),
+            (ex.Arrow("second_moment", np.sqrt(np.maximum(var, 0.0)), "√(E[g^{2}]_{t} − ḡ_{t}^{2})"),)))
+    inner = "E[g^{2}]_{t} − ḡ_{t}^{2}" if centered else "E[g^{2}]_{t}"
+    root = f"√({inner} + ε)" if inside else (f"(√({inner}) + ε)" if centered else f"(√{inner} + ε)")
+    subs.append(ex.SubStep(
+        "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
+        ex.Text("Each parameter's step size is η divided by the RMS of its own recent gradients.",
+                "每个参数的步长是 η 除以它自己近期梯度的均方根。"),
+        f"η_{{t}} / {root}",
+        (ex.Quantity("ε", np.float64(eps)), ex.Quantity(root, denom), ex.Quantity(f"η_{{t}} / {root}", lr_t / denom))))
+    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    if mu > 0.0:
+        subs.append(ex.SubStep(
+            "momentum", ex.Text("Momentum on the scaled gradient", "缩放梯度上的动量"),
+            ex.Text("With momentum μ the velocity accumulates the scaled gradients g / s.",
+                    "有动量 μ 时,速度累积缩放后的梯度 g / s。"),
+            f"v_{{t}} = μ v_{{t−1}} + g_{{t}} / {root}",
+            (ex.Quantity("μ", np.float64(mu)), ex.Quantity("v_{t−1}", buf, "momentum_buffer"),
+             ex.Quantity("v_{t}", b, "momentum_buffer"))))
+        subs.append(ex.step_substep(
+            f"θ_{{t}} = {shrink} − η_{{t}} v_{{t}}",
+            ex.Text("Move against the velocity of scaled gradients.", "沿缩放梯度速度的反方向移动。"),
+            ex.step_values(theta, new_theta, lr_t, "v_{t}", b), new_theta - theta))
+    else:
+        subs.append(ex.step_substep(
+            f"θ_{{t}} = {shrink} − η_{{t}} g_{{t}} / {root}",
+            ex.Text("Move against the gradient, each parameter with its own step size.",
+                    "沿负梯度方向移动,每个参数用自己的步长。"),
+            ex.step_values(theta, new_theta, lr_t, "g_{t}", g), new_theta - theta))
+    return ex.Update("rmsprop", int(t), float(lr_t), theta, grad, new_theta,
+                     np.array([square_avg, grad_avg, buf]), np.array([v, m, b]), float(carry), float(carry),
+                     lr_t / denom, tuple(subs))
