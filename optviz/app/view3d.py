@@ -167,9 +167,10 @@ def _label(font: QtGui.QFont, color: QtGui.QColor, fill: QtGui.QColor):
     return Label(font=font, color=color)
 
 
-def _gl_view(on_failure, on_new_context):
-    """A pyqtgraph GLViewWidget that reports a failed initialization (``on_failure(message)``) and a
-    replaced OpenGL context (``on_new_context()``: a floating dock gets a new one)."""
+def _gl_view(on_failure, on_new_context, on_resize):
+    """A pyqtgraph GLViewWidget that reports a failed initialization (``on_failure(message)``), a
+    replaced OpenGL context (``on_new_context()``: a floating dock gets a new one) and its resizing
+    (``on_resize()``)."""
     import pyqtgraph.opengl as gl
 
     class GLView(gl.GLViewWidget):
@@ -196,6 +197,10 @@ def _gl_view(on_failure, on_new_context):
         def paintGL(self):
             self.paints += 1
             super().paintGL()
+
+        def resizeEvent(self, ev):
+            super().resizeEvent(ev)
+            on_resize()
 
         def mousePressEvent(self, ev):
             self.moved_by_user = True
@@ -348,7 +353,7 @@ class View3D(QtWidgets.QWidget):
         return self.gl is not None and self.problem is None and self.stack.currentWidget() is self.gl
 
     def reset_camera(self) -> None:
-        """Look at the whole surface from above its front left corner (south-south-west, 40° up),
+        """Look at the whole surface from above its front left corner (south-south-west, 45° up),
         as close as the view's width and height allow (again when the view is resized, until the
         camera is moved with the mouse)."""
         if self.gl is None:
@@ -359,7 +364,7 @@ class View3D(QtWidgets.QWidget):
         hx, hy = self._box.half_extent if self._box is not None else (1.0, 1.0)
         z0, z1 = (float(self._mesh.z.min()), float(self._mesh.z.max())) if self._mesh is not None else (0.0, 0.8)
         centre = pg.Vector(0.0, 0.0, 0.5 * (z0 + z1))
-        elevation, azimuth, fov = 40.0, -115.0, 40.0
+        elevation, azimuth, fov = 45.0, -115.0, 40.0
         self.gl.opts["fov"] = fov
         points = [(x, y, z0) for x in (-hx, hx) for y in (-hy, hy)]  # the outline under the surface
         if self._mesh is not None:  # and the surface itself (every 8th vertex and the edges)
@@ -378,9 +383,8 @@ class View3D(QtWidgets.QWidget):
             return QtGui.QImage()
         return self.gl.grabFramebuffer()
 
-    def resizeEvent(self, ev):
-        super().resizeEvent(ev)
-        if self.gl is not None and not self.gl.moved_by_user:
+    def _gl_resized(self) -> None:
+        if not self.gl.moved_by_user:
             self.reset_camera()
 
     # ------------------------------------------------------------------ OpenGL on demand
@@ -396,7 +400,7 @@ class View3D(QtWidgets.QWidget):
         if problem is not None:
             self._fail(problem)
             return
-        self.gl = _gl_view(self._fail_later, self._new_context)
+        self.gl = _gl_view(self._fail_later, self._new_context, self._gl_resized)
         self.gl.setBackgroundColor(self.theme["background"])
         self.gl.setMinimumSize(120, 120)
         self.stack.addWidget(self.gl)
@@ -443,7 +447,9 @@ class View3D(QtWidgets.QWidget):
             "minima": gl.GLScatterPlotItem(glOptions="opaque", pxMode=True, size=9.0, color=(1, 1, 1, 1)),
             "minima_rims": gl.GLScatterPlotItem(glOptions="opaque", pxMode=True, size=12.0, color=(0, 0, 0, 1)),
         }
-        for depth, name in enumerate(("surface", "frame", "trails", "points", "rims", "minima", "minima_rims")):
+        # drawn in this order; the labels (depth 2) over the surface, the particles and trails over them
+        for depth, name in zip((0, 1, 3, 4, 5, 6, 7), ("surface", "frame", "trails", "points", "rims", "minima",
+                                                       "minima_rims"), strict=True):
             it[name].setDepthValue(depth)
             self.gl.addItem(it[name])
         it["surface"].setVisible(False)  # until it has a mesh (pyqtgraph cannot draw an empty one)
@@ -454,7 +460,7 @@ class View3D(QtWidgets.QWidget):
         self._labels = []
         for _ in range(4):  # x range, y range, loss at the top and at the bottom
             label = _label(font, fg, fill)
-            label.setDepthValue(100)
+            label.setDepthValue(2)
             self.gl.addItem(label)
             self._labels.append(label)
 
@@ -491,31 +497,34 @@ class View3D(QtWidgets.QWidget):
         self._draw()
 
     def _place_frame_and_labels(self, box: Box3D, mesh: SurfaceMesh) -> None:
-        """The footprint's outline under the surface and a vertical loss axis at its front left
-        corner, labelled: the x range below the front edge, the y range below the right edge, and
-        the loss at the surface's lowest and highest point, left of the axis, over the background."""
+        """The footprint's outline under the surface and a vertical loss axis at its back left
+        corner, labelled: the x range below the front edge, the y range beside the left edge, and
+        the loss at the surface's lowest and highest point beside the axis (towards the inside, so
+        that a narrow view does not cut them off; the particles and trails are drawn over them)."""
         hx, hy = box.half_extent
         z0, z1 = float(mesh.z.min()), float(mesh.z.max())
         corners = [(-hx, -hy), (hx, -hy), (hx, hy), (-hx, hy)]
         segs = []
         for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
             segs += [(*a, z0), (*b, z0)]
-        segs += [(-hx, -hy, z0), (-hx, -hy, z1)]
+        segs += [(-hx, hy, z0), (-hx, hy, z1)]
         self._items["frame"].setData(pos=np.array(segs, dtype=np.float32))
         (x0, x1), (y0, y1) = self._range
         xname, yname = self._axis_names
         f_bottom, f_top = (float(v) for v in self._scale.value_at(np.array([z0, z1]) / box.height))
+        if self._scale.log and f_bottom - self._scale.floor < self._scale.offset:
+            f_bottom = self._scale.floor  # 1e-13 above the minimum is the minimum, as far as a label goes
         span = translate("View3D", "{name} from {low} to {high}")
         loss = translate("View3D", "loss {value}")
         flag = QtCore.Qt.AlignmentFlag
         pad = 0.1
         below = flag.AlignHCenter | flag.AlignTop
-        left_of = flag.AlignRight | flag.AlignVCenter
+        beside = flag.AlignLeft | flag.AlignVCenter
         texts = [
             ((0.0, -hy - pad, z0), span.format(name=xname, low=_short(x0), high=_short(x1)), below),
-            ((hx + pad, 0.0, z0), span.format(name=yname, low=_short(y0), high=_short(y1)), below),
-            ((-hx, -hy, z1), loss.format(value=_short(f_top)) + "  ", left_of),
-            ((-hx, -hy, z0), loss.format(value=_short(f_bottom)) + "  ", left_of),
+            ((-hx, 0.0, z0), " " + span.format(name=yname, low=_short(y0), high=_short(y1)), beside),
+            ((-hx, hy, z1), "  " + loss.format(value=_short(f_top)), beside),
+            ((-hx, hy, z0), "  " + loss.format(value=_short(f_bottom)), beside),
         ]
         for label, (pos, text, align) in zip(self._labels, texts, strict=True):
             label.setData(pos=np.array(pos, dtype=np.float64), text=text, alignment=align)
