@@ -69,9 +69,9 @@ class WindowDriver:
         """View > 3-D view, as its shortcut would."""
         self.window.view3d.action.trigger()
 
-    def orbit_3d(self, azimuth: float, elevation: float) -> None:
-        """Turn the 3-D view's camera, as dragging with the mouse would."""
-        self.window.view3d.view3d.gl.setCameraPosition(azimuth=azimuth, elevation=elevation)
+    def look_from_3d(self, azimuth: float, elevation: float) -> None:
+        """Turn the 3-D view's camera to this direction (as a drag would), framing the surface."""
+        self.window.view3d.view3d.look_from(azimuth, elevation)
 
     def view3d_state(self) -> str:
         v = self.window.view3d.view3d
@@ -167,7 +167,7 @@ def shoot_view3d(size: str, out_dir: Path, settings_dir: Path, at_step: int = 60
         _pump(RUN_TIMEOUT, lambda: driver.step() >= at_step)
         driver.pause()
         if camera is not None:
-            driver.orbit_3d(*camera)
+            driver.look_from_3d(*camera)
         _pump(1.0)
         _grab(out_dir / f"view3d_{size}.png")
         return f"view3d: {path.stem} paused at step {driver.step()}, 3-D view {driver.view3d_state()}"

@@ -4,7 +4,7 @@ tests/test_view3d.py under xvfb-run with QT_QPA_PLATFORM=xcb; not a test module 
 The landscape is Rosenbrock; three particles in two groups drawn in pure red and pure blue (no
 colormap entry is either), particle 2 diverging at step 2. Reported per frame: the share of
 pixels that are not background, the number of colours, the particles drawn, the pure red pixels
-(group 0) and an MD5 of the image; then the same after the dock floated (a new OpenGL context).
+(group 0) and an MD5 of the image; then the same after the dock floated (a window of its own).
 """
 
 from __future__ import annotations
@@ -91,14 +91,30 @@ def main() -> int:
     view.set_visible_groups([1])
     view.show_frame(4)
     frames.append(shot())
+    # a drag with the left button turns the camera; the window keeps the keyboard (its shortcuts)
+    from PySide6 import QtTest
+
+    window.activateWindow()
+    pump(10)
+    azimuth = view.gl.opts["azimuth"]
+    centre = QtCore.QPoint(view.gl.width() // 2, view.gl.height() // 2)
+    QtTest.QTest.mousePress(view.gl, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier, centre)
+    for dx in range(10, 110, 10):
+        QtTest.QTest.mouseMove(view.gl, centre + QtCore.QPoint(dx, 0))
+        pump(2)
+    QtTest.QTest.mouseRelease(view.gl, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                              centre + QtCore.QPoint(100, 0))
+    pump(5)
+    focus = app.focusWindow()
+    drag = {"turned": float(view.gl.opts["azimuth"] - azimuth), "moved_by_user": bool(view.gl.moved_by_user),
+            "focus_in_3d": focus is view.gl}
     dock.setFloating(True)
     dock.resize(500, 500)
     pump(30)
     after = shot()
-    contexts = int(view.gl._contexts)
     caught.__exit__(None, None, None)
     errors = [str(w.message) for w in seen] + ([view.problem] if view.problem else [])
-    print(json.dumps({"problem": None, "frames": frames, "after_float": after, "contexts": contexts,
+    print(json.dumps({"problem": None, "frames": frames, "after_float": after, "drag": drag,
                       "errors": errors}))
     shutdown_widgets(window)
     return 0

@@ -47,6 +47,8 @@ MAX_POINTS = 20_000
 MAX_TRAILS = 300
 #: Frames per trail at most (a long trail is thinned as in the 2-D view).
 MAX_TRAIL_POINTS = 200
+#: The camera's first direction (azimuth, elevation) in degrees: from above the front left corner.
+FIRST_VIEW = (-115.0, 45.0)
 #: Diameter of a particle in pixels (its dark rim adds 3).
 POINT_PX = 9.0
 
@@ -111,6 +113,7 @@ void main() {
 """
 _FRAGMENT = """
 #ifdef GL_ES
+#extension GL_OES_standard_derivatives : enable
 precision mediump float;
 #endif
 uniform mat3 u_normal;
@@ -134,14 +137,19 @@ def _landscape_shader():
     return prog
 
 
-def _forget_compiled_programs() -> None:
-    """A new OpenGL context knows none of the programs compiled in the one before (pyqtgraph caches
-    them per class): compile them again on first use."""
-    import pyqtgraph.opengl as gl
-
-    gl.GLScatterPlotItem._shaderProgram = None
-    gl.GLLinePlotItem._shaderProgram = None
-    _landscape_shader().prog = None
+def _compile_landscape_shader() -> None:
+    """Compile the surface's shader as desktop GLSL, else (an OpenGL ES 2 compatible core profile,
+    macOS) as GLSL ES 1.00; pyqtgraph then uses the compiled program. (Mesa compiles both, but its
+    GLSL ES derivatives drew only the steep parts of the surface.)"""
+    prog = _landscape_shader()
+    if prog.prog not in (None, -1):
+        return
+    try:
+        prog.prog = None
+        prog.program()
+    except Exception:  # noqa: BLE001
+        prog.prog = None
+        prog.program(es2_compat=True)
 
 
 def _label(font: QtGui.QFont, color: QtGui.QColor, fill: QtGui.QColor):
@@ -154,11 +162,16 @@ def _label(font: QtGui.QFont, color: QtGui.QColor, fill: QtGui.QColor):
                 return
             self.setupGLState()
             at = self.align_text(self.compute_projection().map(QtGui.QVector3D(*self.pos)).toPointF())
-            painter = QtGui.QPainter(self.view())
+            box = QtGui.QFontMetricsF(self.font).boundingRect(self.text).translated(at)
+            view = self.view()
+            # kept inside the view: a turned camera can put a label's anchor near its edge
+            shift = QtCore.QPointF(max(4.0 - box.left(), min(0.0, view.width() - 4.0 - box.right())),
+                                   max(4.0 - box.top(), min(0.0, view.height() - 4.0 - box.bottom())))
+            at, box = at + shift, box.translated(shift)
+            painter = QtGui.QPainter(view)
             painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing
                                    | QtGui.QPainter.RenderHint.TextAntialiasing)
             painter.setFont(self.font)
-            box = QtGui.QFontMetricsF(self.font).boundingRect(self.text).translated(at)
             painter.fillRect(box.adjusted(-3, -1, 3, 1), fill)
             painter.setPen(self.color)
             painter.drawText(at, self.text)
@@ -167,28 +180,44 @@ def _label(font: QtGui.QFont, color: QtGui.QColor, fill: QtGui.QColor):
     return Label(font=font, color=color)
 
 
-def _gl_view(on_failure, on_new_context, on_resize):
-    """A pyqtgraph GLViewWidget that reports a failed initialization (``on_failure(message)``), a
-    replaced OpenGL context (``on_new_context()``: a floating dock gets a new one) and its resizing
-    (``on_resize()``)."""
-    import pyqtgraph.opengl as gl
+def _gl_view(on_failure, on_resize):
+    """A pyqtgraph 3-D view as an OpenGL *window* (QOpenGLWindow with pyqtgraph's GLViewMixin, put
+    in the widget tree by a window container; returned as (window, container)) that reports a
+    failed initialization (``on_failure(message)``) and its resizing (``on_resize()``).
 
-    class GLView(gl.GLViewWidget):
+    Not a QOpenGLWidget: one of those makes Qt compose the whole main window through OpenGL for as
+    long as the window lives, and with software OpenGL (Mesa llvmpipe under Xvfb) that halved the
+    2-D scene's frame rate, even with the 3-D view hidden again. A native child window is composed
+    by the window system instead, and keeps its one OpenGL context when its dock floats (a
+    QOpenGLWidget gets a new one, which pyqtgraph's cached shader programs do not survive). It
+    takes no keyboard focus, so the window's shortcuts (Space, arrows) keep working after a drag."""
+    import pyqtgraph.opengl as gl
+    from OpenGL import GL
+    from pyqtgraph.opengl.GLViewWidget import GLViewMixin
+    from PySide6 import QtOpenGL
+
+    class GLView(GLViewMixin, QtOpenGL.QOpenGLWindow):
         def __init__(self):
             super().__init__()
-            self._contexts = 0
+            fmt = QtGui.QSurfaceFormat.defaultFormat()
+            fmt.setDepthBufferSize(24)
+            self.setFormat(fmt)
+            self.setFlag(QtCore.Qt.WindowType.WindowDoesNotAcceptFocus, True)
             self.paints = 0
             #: the camera was rotated, zoomed or panned (else it keeps fitting the view's size)
             self.moved_by_user = False
 
+        # what pyqtgraph's items ask of their view that a QWindow names differently
+        def devicePixelRatioF(self):
+            return self.devicePixelRatio()
+
+        def rect(self):
+            return QtCore.QRect(0, 0, self.width(), self.height())
+
         def initializeGL(self):
-            self._contexts += 1
-            if self._contexts > 1:
-                _forget_compiled_programs()
-                on_new_context()
             try:
                 super().initializeGL()
-                _landscape_shader().program()
+                _compile_landscape_shader()
                 gl.GLScatterPlotItem.getShaderProgram()
                 gl.GLLinePlotItem.getShaderProgram()
             except Exception as exc:  # noqa: BLE001  (any driver or shader failure: say it, do not crash)
@@ -196,6 +225,7 @@ def _gl_view(on_failure, on_new_context, on_resize):
 
         def paintGL(self):
             self.paints += 1
+            GL.glViewport(0, 0, self.deviceWidth(), self.deviceHeight())
             super().paintGL()
 
         def resizeEvent(self, ev):
@@ -210,7 +240,8 @@ def _gl_view(on_failure, on_new_context, on_resize):
             self.moved_by_user = True
             super().wheelEvent(ev)
 
-    return GLView()
+    view = GLView()
+    return view, QtWidgets.QWidget.createWindowContainer(view)
 
 
 class View3D(QtWidgets.QWidget):
@@ -241,6 +272,7 @@ class View3D(QtWidgets.QWidget):
         self._data = None
         self._group_src = None
         self._n_particles = 0
+        self._angles = FIRST_VIEW
         self._pidx = self._pgroup = np.zeros(0, np.int64)  # the particles drawn, and their groups
         self._tidx = self._tgroup = np.zeros(0, np.int64)  # the particles with a trail, and their groups
         self._frame = 0
@@ -350,21 +382,26 @@ class View3D(QtWidgets.QWidget):
     @property
     def drawing(self) -> bool:
         """Whether the OpenGL view is up and drawing."""
-        return self.gl is not None and self.problem is None and self.stack.currentWidget() is self.gl
+        return self.gl is not None and self.problem is None and self.stack.currentWidget() is self._gl_widget
 
     def reset_camera(self) -> None:
-        """Look at the whole surface from above its front left corner (south-south-west, 45° up),
-        as close as the view's width and height allow (again when the view is resized, until the
-        camera is moved with the mouse)."""
+        """The first view: from above the surface's front left corner (south-south-west, 45° up)."""
+        self.look_from(*FIRST_VIEW)
+
+    def look_from(self, azimuth: float, elevation: float) -> None:
+        """Look at the whole surface from this direction (degrees: azimuth 0 from +x, -90 from -y;
+        elevation above the horizon), as close as the view's width and height allow, and again when
+        the view is resized, until the camera is moved with the mouse."""
         if self.gl is None:
             return
         import pyqtgraph as pg
 
+        self._angles = (float(azimuth), float(elevation))
         self.gl.moved_by_user = False
         hx, hy = self._box.half_extent if self._box is not None else (1.0, 1.0)
         z0, z1 = (float(self._mesh.z.min()), float(self._mesh.z.max())) if self._mesh is not None else (0.0, 0.8)
         centre = pg.Vector(0.0, 0.0, 0.5 * (z0 + z1))
-        elevation, azimuth, fov = 45.0, -115.0, 40.0
+        fov = 40.0
         self.gl.opts["fov"] = fov
         points = [(x, y, z0) for x in (-hx, hx) for y in (-hy, hy)]  # the outline under the surface
         if self._mesh is not None:  # and the surface itself (every 8th vertex and the edges)
@@ -378,14 +415,16 @@ class View3D(QtWidgets.QWidget):
             elevation=elevation, azimuth=azimuth)
 
     def render_image(self) -> QtGui.QImage:
-        """The OpenGL view as drawn now (a null image without OpenGL)."""
-        if not self.drawing:
+        """The OpenGL view drawn now, with the data it holds (a null image without OpenGL)."""
+        if not self.drawing or not self.gl.isExposed():
             return QtGui.QImage()
+        self.gl.makeCurrent()
+        self.gl.paintGL()  # QOpenGLWindow.grabFramebuffer only reads back what is in the framebuffer
         return self.gl.grabFramebuffer()
 
     def _gl_resized(self) -> None:
         if not self.gl.moved_by_user:
-            self.reset_camera()
+            self.look_from(*self._angles)
 
     # ------------------------------------------------------------------ OpenGL on demand
     def showEvent(self, ev):
@@ -400,11 +439,11 @@ class View3D(QtWidgets.QWidget):
         if problem is not None:
             self._fail(problem)
             return
-        self.gl = _gl_view(self._fail_later, self._new_context, self._gl_resized)
+        self.gl, self._gl_widget = _gl_view(self._fail_later, self._gl_resized)
         self.gl.setBackgroundColor(self.theme["background"])
-        self.gl.setMinimumSize(120, 120)
-        self.stack.addWidget(self.gl)
-        self.stack.setCurrentWidget(self.gl)
+        self._gl_widget.setMinimumSize(120, 120)
+        self.stack.addWidget(self._gl_widget)
+        self.stack.setCurrentWidget(self._gl_widget)
         self._build_items()
         self.reset_camera()
 
@@ -422,15 +461,6 @@ class View3D(QtWidgets.QWidget):
         self.stack.setCurrentWidget(self.message)
         self.controls.setEnabled(False)
         self._update_header()
-
-    def _new_context(self) -> None:
-        """A new OpenGL context (the dock floated or docked again): the items' buffers belonged to
-        the old one, so new items take their place and get the same data."""
-        for item in list(self.gl.items):
-            self.gl.removeItem(item)
-        self._build_items()
-        self._mesh_key = None
-        QtCore.QTimer.singleShot(0, self._rebuild_surface)
 
     def _build_items(self) -> None:
         import pyqtgraph.opengl as gl
@@ -489,8 +519,10 @@ class View3D(QtWidgets.QWidget):
         self._items["surface"].setVisible(True)
         new_landscape = self._mesh_key is None or key[0] != self._mesh_key[0]
         self._mesh, self._box, self._mesh_key = mesh, box, key
-        if new_landscape or not self.gl.moved_by_user:  # a new landscape starts from the first view
+        if new_landscape:  # a new landscape starts from the first view
             self.reset_camera()
+        elif not self.gl.moved_by_user:
+            self.look_from(*self._angles)
         self._place_frame_and_labels(box, mesh)
         self._place_minima()
         self._update_header()

@@ -40,7 +40,7 @@ HEADROOM = 1.0
 #: Particles and trails float this fraction of the surface's height above it.
 LIFT = 0.02
 #: Mesh vertices along the footprint's longer side.
-MESH_SAMPLES = 161
+MESH_SAMPLES = 101
 
 
 def height_unit(scale: ValueScale, f) -> np.ndarray:
