@@ -394,3 +394,8 @@ def test_under_xvfb_a_drag_turns_the_camera_and_leaves_the_keyboard_to_the_windo
     assert abs(drag["turned"]) > 20, "dragging sideways turns the camera about the vertical axis"
     assert drag["moved_by_user"], "the camera then stays where the user put it when the view is resized"
     assert not drag["focus_in_3d"], "Space and the arrow keys still reach the window's shortcuts"
+
+
+def test_under_xvfb_a_second_3d_view_draws_too_while_and_after_the_first_lives(gl_report):
+    assert gl_report["errors"] == []
+    assert all(c > 0.1 for c in gl_report["second_view"]), gl_report["second_view"]

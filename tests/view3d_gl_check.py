@@ -4,7 +4,9 @@ tests/test_view3d.py under xvfb-run with QT_QPA_PLATFORM=xcb; not a test module 
 The landscape is Rosenbrock; three particles in two groups drawn in pure red and pure blue (no
 colormap entry is either), particle 2 diverging at step 2. Reported per frame: the share of
 pixels that are not background, the number of colours, the particles drawn, the pure red pixels
-(group 0) and an MD5 of the image; then the same after the dock floated (a window of its own).
+(group 0) and an MD5 of the image; then the same after the dock floated (a window of its own);
+what a drag with the mouse did; and how much a second 3-D view covers while the first lives and
+after it is gone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's optviz
 
 import numpy as np  # noqa: E402
+
+
+def _covered(img) -> float:
+    """The share of pixels of ``img`` (a QImage) that are not white."""
+    from PySide6 import QtGui
+
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    h, w = img.height(), img.width()
+    arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(h, img.bytesPerLine())
+    return float((arr[:, : 3 * w].reshape(h, w, 3) != 255).any(axis=-1).mean())
 
 
 def main() -> int:
@@ -112,11 +124,23 @@ def main() -> int:
     dock.resize(500, 500)
     pump(30)
     after = shot()
+    # a second 3-D view (another window), drawn while the first lives and after it is gone
+    second = View3D()
+    second.resize(400, 400)
+    second.show()
+    pump(20)
+    second.set_landscape(surface, (x0, x1), (y0, y1), scale, "viridis")
+    second.set_groups([(255, 0, 0), (0, 0, 255)])
+    second.set_data(Run(), frame=0)
+    both = [_covered(second.render_image()), _covered(view.render_image())]
+    shutdown_widgets(window)
+    pump(10)
+    both.append(_covered(second.render_image()))
     caught.__exit__(None, None, None)
     errors = [str(w.message) for w in seen] + ([view.problem] if view.problem else [])
-    print(json.dumps({"problem": None, "frames": frames, "after_float": after, "drag": drag,
+    print(json.dumps({"problem": None, "frames": frames, "after_float": after, "drag": drag, "second_view": both,
                       "errors": errors}))
-    shutdown_widgets(window)
+    shutdown_widgets(second)
     return 0
 
 

@@ -22,6 +22,8 @@ the rest of the window works as before (:func:`opengl_problem`).
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -152,6 +154,27 @@ def _compile_landscape_shader() -> None:
         prog.program(es2_compat=True)
 
 
+_share_group: list = []
+
+
+def _share_context() -> QtGui.QOpenGLContext:
+    """A context that lives as long as the process, which every 3-D view's context shares with:
+    pyqtgraph keeps one compiled shader program per item class, and those stay valid only in
+    contexts of one share group (a second window, or a 3-D view made again, has a new context)."""
+    if not _share_group:
+        ctx = QtGui.QOpenGLContext()
+        ctx.setFormat(_surface_format())
+        ctx.create()
+        _share_group.append(ctx)
+    return _share_group[0]
+
+
+def _surface_format() -> QtGui.QSurfaceFormat:
+    fmt = QtGui.QSurfaceFormat.defaultFormat()
+    fmt.setDepthBufferSize(24)
+    return fmt
+
+
 def _label(font: QtGui.QFont, color: QtGui.QColor, fill: QtGui.QColor):
     """A pyqtgraph GLTextItem on a translucent box of ``fill``, readable over the surface."""
     import pyqtgraph.opengl as gl
@@ -198,10 +221,8 @@ def _gl_view(on_failure, on_resize):
 
     class GLView(GLViewMixin, QtOpenGL.QOpenGLWindow):
         def __init__(self):
-            super().__init__()
-            fmt = QtGui.QSurfaceFormat.defaultFormat()
-            fmt.setDepthBufferSize(24)
-            self.setFormat(fmt)
+            super().__init__(_share_context())
+            self.setFormat(_surface_format())
             self.setFlag(QtCore.Qt.WindowType.WindowDoesNotAcceptFocus, True)
             self.paints = 0
             #: the camera was rotated, zoomed or panned (else it keeps fitting the view's size)
@@ -457,7 +478,7 @@ class View3D(QtWidgets.QWidget):
             "View3D", "<b>The 3-D view needs OpenGL, which is not available here</b>: {problem}.<br><br>"
                       "The 2-D view and everything else work as usual. On a desktop the 3-D view works as it "
                       "is; without a screen, run optviz under Xvfb (xvfb-run) with Mesa's software OpenGL, "
-                      "which scripts/setup.sh installs.").format(problem=problem))
+                      "which scripts/setup.sh installs.").format(problem=html.escape(problem)))
         self.stack.setCurrentWidget(self.message)
         self.controls.setEnabled(False)
         self._update_header()
