@@ -478,7 +478,7 @@ class View3D(QtWidgets.QWidget):
             "View3D", "<b>The 3-D view needs OpenGL, which is not available here</b>: {problem}.<br><br>"
                       "The 2-D view and everything else work as usual. On a desktop the 3-D view works as it "
                       "is; without a screen, run optviz under Xvfb (xvfb-run) with Mesa's software OpenGL, "
-                      "which scripts/setup.sh installs.").format(problem=html.escape(problem)))
+                      "which scripts/setup.sh installs.").format(problem=html.escape(problem, quote=False)))
         self.stack.setCurrentWidget(self.message)
         self.controls.setEnabled(False)
         self._update_header()
