@@ -224,7 +224,6 @@ def _gl_view(on_failure, on_resize):
             super().__init__(_share_context())
             self.setFormat(_surface_format())
             self.setFlag(QtCore.Qt.WindowType.WindowDoesNotAcceptFocus, True)
-            self.paints = 0
             #: the camera was rotated, zoomed or panned (else it keeps fitting the view's size)
             self.moved_by_user = False
 
@@ -245,7 +244,6 @@ def _gl_view(on_failure, on_resize):
                 on_failure(f"{type(exc).__name__}: {exc}".splitlines()[0])
 
         def paintGL(self):
-            self.paints += 1
             GL.glViewport(0, 0, self.deviceWidth(), self.deviceHeight())
             super().paintGL()
 
@@ -297,7 +295,7 @@ class View3D(QtWidgets.QWidget):
         self._pidx = self._pgroup = np.zeros(0, np.int64)  # the particles drawn, and their groups
         self._tidx = self._tgroup = np.zeros(0, np.int64)  # the particles with a trail, and their groups
         self._frame = 0
-        #: particles drawn in the last frame, and in the sample at most
+        #: particles drawn in the frame shown, and diverged by its step (not drawn)
         self.n_drawn = 0
         self.n_diverged = 0
 
