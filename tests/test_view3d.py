@@ -399,3 +399,12 @@ def test_under_xvfb_a_drag_turns_the_camera_and_leaves_the_keyboard_to_the_windo
 def test_under_xvfb_a_second_3d_view_draws_too_while_and_after_the_first_lives(gl_report):
     assert gl_report["errors"] == []
     assert all(c > 0.1 for c in gl_report["second_view"]), gl_report["second_view"]
+
+
+def test_under_xvfb_more_particles_than_it_draws_are_sampled_and_the_view_says_so(gl_report):
+    from optviz.app.view3d import MAX_POINTS, MAX_TRAILS
+
+    crowd = gl_report["crowd"]
+    assert crowd["drawn"] == MAX_POINTS
+    assert f"showing an even sample of {MAX_POINTS:,} of 25,000 particles" in crowd["counts"]
+    assert f"trails of {MAX_TRAILS:,} of them" in crowd["counts"]

@@ -5,8 +5,8 @@ The landscape is Rosenbrock; three particles in two groups drawn in pure red and
 colormap entry is either), particle 2 diverging at step 2. Reported per frame: the share of
 pixels that are not background, the number of colours, the particles drawn, the pure red pixels
 (group 0) and an MD5 of the image; then the same after the dock floated (a window of its own);
-what a drag with the mouse did; and how much a second 3-D view covers while the first lives and
-after it is gone.
+what a drag with the mouse did; how much a second 3-D view covers while the first lives and
+after it is gone; and what it draws and says for 25,000 particles (more than it draws).
 """
 
 from __future__ import annotations
@@ -136,10 +136,21 @@ def main() -> int:
     shutdown_widgets(window)
     pump(10)
     both.append(_covered(second.render_image()))
+    # more particles than the view draws: an even sample, and the view says so
+    rng = np.random.default_rng(0)
+
+    class Crowd:
+        positions = rng.uniform([-2.0, -1.0], [2.0, 3.0], (2, 25_000, 2)).astype(np.float32)
+        step = np.arange(2)
+        group = np.repeat([0, 1], [5_000, 20_000])
+        diverged_at = np.full(25_000, -1)
+
+    second.set_data(Crowd(), frame=1)
+    crowd = {"drawn": int(second.n_drawn), "counts": second.counts.text()}
     caught.__exit__(None, None, None)
     errors = [str(w.message) for w in seen] + ([view.problem] if view.problem else [])
-    print(json.dumps({"problem": None, "frames": frames, "after_float": after, "drag": drag, "second_view": both,
-                      "errors": errors}))
+    print(json.dumps({"problem": None, "frames": frames, "after_float": after, "drag": drag,
+                      "second_view": both, "crowd": crowd, "errors": errors}))
     shutdown_widgets(second)
     return 0
 
