@@ -18,6 +18,12 @@ open on a group's first particle at a chosen sub-step, in English and in Chinese
 
 PNGs are reduced to 256 colours without dithering to stay small. It prints,
 per preset, the optimizer step reached at 5 s and the drawn frame rate.
+
+Views beyond the presets' default window (``VIEWS``, chosen with ``--only NAME`` like a preset):
+
+* ``view3d`` — "3-D view": preset 08 (the saddle point) with View > 3-D view on, paused mid-run
+  (step 60), the camera turned to look from the north-west (down the side the particles escape
+  to): ``resources/screenshots/view3d_WxH.png``.
 """
 
 from __future__ import annotations
@@ -59,6 +65,21 @@ class WindowDriver:
 
     def press_play(self) -> None:
         self.window.transport.play_btn.click()
+
+    def pause(self) -> None:
+        self.window.playback.playing = False
+
+    def show_3d(self) -> None:
+        """View > 3-D view, as its shortcut would."""
+        self.window.view3d.action.trigger()
+
+    def look_from_3d(self, azimuth: float, elevation: float) -> None:
+        """Turn the 3-D view's camera to this direction (as a drag would), framing the surface."""
+        self.window.view3d.view3d.look_from(azimuth, elevation)
+
+    def view3d_state(self) -> str:
+        v = self.window.view3d.view3d
+        return "drawing" if v.drawing else f"not drawing: {v.problem}"
 
     def step(self) -> int:
         return int(self.window.playback.step)
@@ -182,10 +203,37 @@ def shoot_explain(name: str, preset: str, group: int, step: int, substep: str, s
     return "\n".join(lines)
 
 
+def shoot_view3d(size: str, out_dir: Path, settings_dir: Path, at_step: int = 60,
+                 preset: str = "08_saddle_point", camera: tuple[float, float] | None = (125.0, 35.0)) -> str:
+    """The "3-D view" entry: a preset with the 3-D view shown, paused at ``at_step``, the camera
+    turned to (azimuth, elevation) in degrees (None: where it starts)."""
+    path = PRESETS / f"{preset}.toml"
+    driver = WindowDriver(path, settings_dir / "view3d.ini")
+    try:
+        if not _pump(READY_TIMEOUT, driver.ready):
+            raise RuntimeError(f"{path.name}: the window was not ready within {READY_TIMEOUT:.0f} s")
+        driver.show_3d()
+        _pump(1.0)
+        driver.press_play()
+        _pump(RUN_TIMEOUT, lambda: driver.step() >= at_step)
+        driver.pause()
+        if camera is not None:
+            driver.look_from_3d(*camera)
+        _pump(1.0)
+        _grab(out_dir / f"view3d_{size}.png")
+        return f"view3d: {path.stem} paused at step {driver.step()}, 3-D view {driver.view3d_state()}"
+    finally:
+        driver.close()
+
+
+#: Views beyond the presets' default window, by the name ``--only`` takes.
+VIEWS = {"view3d": shoot_view3d}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", required=True, help="the screen's size, WxH (as given to xvfb-run)")
-    ap.add_argument("--only", nargs="*", help="preset names (default: all)")
+    ap.add_argument("--only", nargs="*", help="preset or view names (default: all); views: " + ", ".join(VIEWS))
     ap.add_argument("--out", type=Path, default=SHOTS, help="folder of the 5-s screenshots")
     ap.add_argument("--end-dir", type=Path, default=Path(tempfile.gettempdir()) / "optviz-screenshots-end",
                     help="folder of the end-of-run screenshots")
@@ -213,6 +261,9 @@ def main(argv=None) -> int:
                 continue
             print(shoot_explain(name, preset, group, step, substep, args.size, args.out, Path(settings_dir)),
                   flush=True)
+        for name, shoot_view in VIEWS.items():
+            if not args.only or name in args.only:
+                print(shoot_view(args.size, args.out, Path(settings_dir)), flush=True)
     print(f"5-s screenshots in {args.out}, end-of-run ones in {args.end_dir}")
     return 0
 

@@ -155,9 +155,8 @@ def test_optviz_run_writes_the_race_statistics_into_the_npz(tmp_path):
 
 def test_the_converged_side_plot_shows_each_groups_share_within_eps(qtbot):
     pytest.importorskip("PySide6")
-    from optviz.experiment.vocabulary import DEFAULT_SIDE_PLOTS, SIDE_PLOTS
-
     from optviz.experiment import experiment_from_toml, run_experiment
+    from optviz.experiment.vocabulary import DEFAULT_SIDE_PLOTS, SIDE_PLOTS
     from optviz.render.options import resolve_options
     from optviz.render.qt import ensure_app
     from optviz.render.scene import Scene

@@ -12,6 +12,7 @@ Who does what (each wired by subscription; none writes another's state):
 * :class:`~optviz.app.picking.Picking` — placing particles and picking one to inspect.
 * :class:`~optviz.app.status.StatusPanel` — the status bar and message boxes.
 * :class:`~optviz.app.window_settings.WindowSettings` — layout and preferences across launches.
+* :class:`~optviz.app.view3d.View3DDock` — the 3-D view (a dock, View > 3-D view).
 
 The document (:class:`~optviz.models.document.DocumentModel`) is observed field by field
 (:meth:`MainWindow._subscribe_document`): a new experiment, the run's inputs, how groups look.
@@ -81,6 +82,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from optviz.app.picking import Picking
         from optviz.app.scene_view import AppScene
         from optviz.app.transport import TransportBar
+        from optviz.app.view3d import View3DDock
         from optviz.app.view_controls import ViewControls
         from optviz.app.window_settings import WindowSettings
         from optviz.app.worker import ComputeThread
@@ -148,6 +150,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.exports = ExportActions(self, self.doc, self.session, self.scene, self.view, self.settings,
                                      self.status)
         self.picking = Picking(self, self.scene, self.session, self.doc, self.selection, self.status)
+        self.view3d = View3DDock(self, self.session, self.scene, self.view)
         if self._start_path:
             self.files.open_at_start(self._start_path)
         self._build_actions()
@@ -216,6 +219,8 @@ class MainWindow(QtWidgets.QMainWindow):
         a["clear_inspect"] = self._action("Stop inspecting", lambda: setattr(self.selection, "particle", None),
                                           "Escape")
         a.update(self.explain.actions)
+        a["view3d"] = self.view3d.action
+        self.addAction(a["view3d"])
 
     def _build_menus(self):
         a = self.actions_
@@ -244,6 +249,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for k in ("place", "fit", "solo", "clear_inspect"):
             vm.addAction(a[k])
         self.view_controls.fill_menu(vm)
+        vm.addAction(a["view3d"])
         self.side_actions = self.view_controls.side_actions
         vm.addSeparator()
         for dock in self.docks.values():
@@ -348,13 +354,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_groups()
 
     def _show_groups(self):
-        """The scene shows the visible groups, or only the selected one while it is soloed."""
+        """The scene (and the 3-D view) show the visible groups, or only the selected one while it is soloed."""
         groups = self.doc.experiment.groups
         if self.selection.solo and 0 <= self.selection.group < len(groups):
-            self.scene.set_visible_groups([self.selection.group])
-            return
-        hidden = [i for i, g in enumerate(groups) if not g.visible]
-        self.scene.set_visible_groups(None if not hidden else [i for i in range(len(groups)) if i not in hidden])
+            shown = [self.selection.group]
+        else:
+            hidden = [i for i, g in enumerate(groups) if not g.visible]
+            shown = None if not hidden else [i for i in range(len(groups)) if i not in hidden]
+        self.scene.set_visible_groups(shown)
+        self.view3d.set_visible_groups(shown)
 
     def _refresh_panels(self, force: bool = False):
         self.experiment_panel.refresh()

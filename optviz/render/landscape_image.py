@@ -10,7 +10,8 @@
 * a ``ScatterPlotItem`` marking the known minima (star: global minimum,
   circle: local minimum, plus: saddle point).
 
-Colour scale: with ``log_scale`` the image shows ``log10(f - f_min + d)``,
+Colour scale (:class:`~optviz.render.value_scale.ValueScale`, shared with the 3-D view's
+heights): with ``log_scale`` the image shows ``log10(f - f_min + d)``,
 ``f_min`` the lowest known minimum (or sampled value) and ``d`` a small offset
 (1e-4 of the median height above ``f_min``), so valleys that span many decades
 stay visible. Colour levels and contour levels are fixed when a landscape is
@@ -30,6 +31,7 @@ from PySide6 import QtCore, QtWidgets
 
 from optviz.render.colors import colormap_lut
 from optviz.render.kernels import contour_lines
+from optviz.render.value_scale import ValueScale
 
 __all__ = ["LandscapeLayer"]
 
@@ -64,8 +66,8 @@ class LandscapeLayer:
         self.colormap = "viridis"
         self.log_scale: bool | str = "auto"
         self.n_contours = 14
-        self._levels: tuple[float, float] | None = None  # colour levels of the transformed values
-        self._offset = 0.0
+        #: the colour scale fitted to the landscape (None: fitted on the next resample)
+        self.scale: ValueScale | None = None
         self._range = None
         self.resolution = (600, 600)
         self.value_range = None  # (min, max) of f over the last sampled view
@@ -77,7 +79,7 @@ class LandscapeLayer:
         self._log_hint = bool(log_hint)
         finite = [m.value for m in minima if m.kind == "global" and math.isfinite(m.value)]
         self._fmin = min(finite) if finite else None
-        self._levels = None
+        self.scale = None
         self._set_minima(minima)
 
     def set_style(self, *, colormap=None, log_scale=None, contours=None) -> None:
@@ -85,7 +87,7 @@ class LandscapeLayer:
             self.colormap = colormap
         if log_scale is not None:
             self.log_scale = log_scale
-            self._levels = None
+            self.scale = None
         if contours is not None:
             self.n_contours = int(contours)
 
@@ -95,30 +97,9 @@ class LandscapeLayer:
 
     def relevel(self) -> None:
         """Fit colour and contour levels to the current view on the next :meth:`resample`."""
-        self._levels = None
+        self.scale = None
 
     # --- drawing --------------------------------------------------------------
-    def _transform(self, f: np.ndarray) -> np.ndarray:
-        if not self.uses_log:
-            return f
-        return np.log10(np.maximum(f - self._floor + self._offset, 1e-300))
-
-    def _fit_levels(self, f: np.ndarray) -> None:
-        finite = f[np.isfinite(f)]
-        if finite.size == 0:
-            self._floor, self._offset, self._levels = 0.0, 1.0, (0.0, 1.0)
-            return
-        lo_sample = float(finite.min())
-        self._floor = min(lo_sample, self._fmin) if self._fmin is not None else lo_sample
-        med = float(np.median(finite)) - self._floor
-        self._offset = max(med * 1e-4, 1e-12) if med > 0 else 1.0
-        z = self._transform(finite)
-        lo = float(z.min())
-        hi = float(z.max() if self.uses_log else np.percentile(z, 99.0))
-        if not hi > lo:
-            hi = lo + 1.0
-        self._levels = (lo, hi)
-
     def resample(self, xrange, yrange, resolution=None) -> None:
         """Evaluate the landscape over the view and rebuild image and contours."""
         if self._eval is None:
@@ -133,15 +114,11 @@ class LandscapeLayer:
         ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
         with np.errstate(all="ignore"):
             f = np.asarray(self._eval(xs, ys), dtype=np.float64)
-            if self._levels is None:
-                self._fit_levels(f)
-            z = self._transform(f)
-            lo, hi = self._levels
-            idx = np.nan_to_num((z - lo) * (255.0 / (hi - lo)), nan=255.0, posinf=255.0, neginf=0.0)
+            if self.scale is None:
+                self.scale = ValueScale.fit(f, log=self.uses_log, f_min=self._fmin)
             fin = f[np.isfinite(f)]
             self.value_range = (float(fin.min()), float(fin.max())) if fin.size else None
-        idx = np.clip(idx, 0, 255).astype(np.uint8)
-        rgba = colormap_lut(self.colormap)[idx]
+        rgba = colormap_lut(self.colormap)[self.scale.colour_index(f)]
         self.image.setImage(rgba, autoLevels=False, levels=None)
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         self._range = ((x0, x1), (y0, y1))
@@ -156,8 +133,8 @@ class LandscapeLayer:
         xs = np.linspace(xrange[0], xrange[1], m)
         ys = np.linspace(yrange[0], yrange[1], m)
         with np.errstate(all="ignore"):
-            z = self._transform(np.asarray(self._eval(xs, ys), dtype=np.float64))
-        lo, hi = self._levels
+            z = self.scale.transform(np.asarray(self._eval(xs, ys), dtype=np.float64))
+        lo, hi = self.levels
         levels = np.linspace(lo, hi, n + 2)[1:-1]
         lines = contour_lines(z, xs, ys, levels)
         if len(lines) == 0:
@@ -184,5 +161,6 @@ class LandscapeLayer:
         self.minima.setData(spots)
 
     @property
-    def levels(self):
-        return self._levels
+    def levels(self) -> tuple[float, float] | None:
+        """The colour levels (lo, hi) of the transformed values (None before the first resample)."""
+        return None if self.scale is None else (self.scale.lo, self.scale.hi)

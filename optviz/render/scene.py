@@ -572,6 +572,9 @@ class Scene(pg.GraphicsLayoutWidget):
         # items are deleted
         if hasattr(self, "title") and not getattr(self, "closed", False):
             self._wrap_title()
+            # super() sized the layout while the title still had its old width: a narrower widget
+            # (a dock opened beside it) was clipped on the right until the next resize
+            self.ci.setGeometry(self.range)
 
     def _layout_columns(self):
         has_side = bool(self._side_names)
