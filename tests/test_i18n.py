@@ -121,6 +121,28 @@ def test_catalogue_entries_keep_their_placeholders_and_are_chinese():
             assert CJK.search(text), (source, text)
 
 
+def _half_width_beside_chinese(text: str) -> list[str]:
+    """ASCII , : ; ! ? ( ) touching a Chinese character (Chinese text takes the full-width forms,
+    as in the lecture notes; a menu mnemonic "(&F)" keeps Qt's ASCII form)."""
+    text = re.sub(r"\(&.\)", "", text)
+    return [text[max(0, m.start() - 8):m.end() + 8]
+            for m in re.finditer(r"[\u4e00-\u9fff][,:;!?()]|[,:;!?()][\u4e00-\u9fff]", text)]
+
+
+def test_chinese_texts_use_full_width_punctuation():
+    import xml.etree.ElementTree as ET
+
+    from optviz.render.texts import ZH
+
+    texts = list(ZH.values())
+    texts += [m.findtext("translation") or "" for m in ET.parse(_script().TS).getroot().iter("message")]
+    for path in PRESETS:
+        texts += tomllib.loads(path.read_text(encoding="utf-8")).get("translations", {}).get("zh", {}).values()
+    found = [spot for text in texts for spot in _half_width_beside_chinese(text)]
+    assert not found, found
+    assert _half_width_beside_chinese("损失(中位数)") and not _half_width_beside_chinese("文件(&F)")
+
+
 def test_localize_and_its_bad_language():
     from optviz.render.texts import check_language, localize, localize_format
 
@@ -228,7 +250,7 @@ def test_the_scene_draws_in_chinese_when_asked_and_in_english_by_default():
         scene.apply_options(resolve_options({"language": "zh"}))
         assert scene.language == "zh"
         assert scene.side._titles["loss"].startswith("损失")
-        assert scene.side._titles["bias"] == "偏差修正及其他随步数变化的因子,对数坐标"
+        assert scene.side._titles["bias"] == "偏差修正及其他随步数变化的因子，对数坐标"
         assert "Adam 对比 SGD" in scene.title.text and "Rosenbrock 函数" in scene.title.text
         assert scene.step_text.textItem.toPlainText() == "第 20 / 20 步"
         legend = [item[1].text for item in scene.legend.items]
@@ -353,7 +375,7 @@ def test_a_preset_opened_in_chinese_shows_its_chinese_title_caption_and_labels(w
     assert "Adam 为什么要做偏差修正" in w.windowTitle()
     assert "m 和 v 从 0 开始" in w.scene.title.text
     shown = [w.group_list.list.item(i).text() for i in range(w.group_list.list.count())]
-    assert shown == ["Adam(偏差修正),lr = 0.02", "Adam 无偏差修正,lr = 0.02"]
+    assert shown == ["Adam（偏差修正），lr = 0.02", "Adam 无偏差修正，lr = 0.02"]
     # the document keeps the file's text; ticking a group's box does not rename it to its translation
     w.group_list.list.item(0).setCheckState(QtCore.Qt.CheckState.Unchecked)
     assert w.doc.group(0).label == "Adam (bias-corrected), lr = 0.02" and not w.doc.group(0).visible
