@@ -123,8 +123,8 @@ def test_catalogue_entries_keep_their_placeholders_and_are_chinese():
 
 def _half_width_beside_chinese(text: str) -> list[str]:
     """ASCII , : ; ! ? ( ) touching a Chinese character (Chinese text takes the full-width forms,
-    as in the lecture notes; a menu mnemonic "(&F)" keeps Qt's ASCII form)."""
-    text = re.sub(r"\(&.\)", "", text)
+    as in the lecture notes; a menu mnemonic "(&F)" and a file filter's ";;" keep Qt's ASCII forms)."""
+    text = re.sub(r"\(&.\)|\);;", " ", text)
     return [text[max(0, m.start() - 8):m.end() + 8]
             for m in re.finditer(r"[\u4e00-\u9fff][,:;!?()]|[,:;!?()][\u4e00-\u9fff]", text)]
 

@@ -40,7 +40,7 @@ ZH: dict[str, str] = {
     "step {step} / {total}": "第 {step} / {total} 步",
     "{n} diverged": "{n} 个发散",
     "diverged (last position)": "发散（最后位置）",
-    "gradient flow (dθ/dt = −∇f, t = k·lr)": "梯度流（dθ/dt = −∇f,t = k·lr）",
+    "gradient flow (dθ/dt = −∇f, t = k·lr)": "梯度流（dθ/dt = −∇f，t = k·lr）",
     "global minimum": "全局最小值",
     "local minimum": "局部最小值",
     "saddle point": "鞍点",
@@ -70,7 +70,7 @@ ZH: dict[str, str] = {
     # ---- landscapes (optviz.core.landscapes, optviz.core.data)
     "Rosenbrock": "Rosenbrock 函数",
     "A long curved banana valley: easy to reach, slow to follow to the minimum at (a, a^2).":
-        "一条细长弯曲的香蕉形山谷：很容易走进去，却要沿着谷底慢慢挪到最小值（a, a^2）。",
+        "一条细长弯曲的香蕉形山谷：很容易走进去，却要沿着谷底慢慢挪到最小值 (a, a^2)。",
     "x of the minimum (a, a^2)": "最小值 (a, a^2) 的 x 坐标",
     "steepness of the valley walls": "谷壁的陡峭程度",
     "Beale": "Beale 函数",
@@ -91,7 +91,7 @@ ZH: dict[str, str] = {
     "angular frequency of the ripples": "波纹的角频率",
     "Booth": "Booth 函数",
     "A mildly ill-conditioned quadratic bowl (condition number 9) with its minimum at (1, 3).":
-        "轻度病态的二次碗形曲面（条件数 9），最小值在（1, 3）。",
+        "轻度病态的二次碗形曲面（条件数 9），最小值在 (1, 3)。",
     "Goldstein-Price": "Goldstein-Price 函数",
     "Values spanning six orders of magnitude with several local minima: raw gradient steps explode where "
     "adaptive ones cope.": "函数值跨越六个数量级，并有多个局部最小值：原始梯度步长会爆炸，自适应方法则能应付。",
@@ -109,7 +109,7 @@ ZH: dict[str, str] = {
     "neighbours.": "四个深浅不同的盆地，每个象限一个：全局最小值所在的盆地只比相邻的略深一点。",
     "Levy N.13": "Levy N.13 函数",
     "A bowl with dense ripples of unequal frequency in x and y: local minima in rows, a single global minimum "
-    "at (1, 1).": "碗形曲面上有 x、y 方向频率不同的密集波纹：局部最小值成排分布，唯一的全局最小值在（1, 1）。",
+    "at (1, 1).": "碗形曲面上有 x、y 方向频率不同的密集波纹：局部最小值成排分布，唯一的全局最小值在 (1, 1)。",
     "Saddle": "鞍面",
     "A saddle point at the origin: particles started on the x axis stall there; noise and momentum escape "
     "along y.": "原点是鞍点：从 x 轴出发的粒子会停在那里；噪声和动量能沿 y 方向逃离。",
@@ -137,7 +137,7 @@ ZH: dict[str, str] = {
     "separable.": "交叉熵：凸函数，远离数据处很平坦；两类可分时，最小值跑到无穷远。",
     "Non-convex tanh fit": "非凸 tanh 拟合",
     "Symmetric minima at (a, b) and (-a, -b) with a saddle between them; a flat plateau along b = 0.":
-        "对称的最小值 (a, b) 和（-a, -b），中间夹着一个鞍点；沿 b = 0 是一片平台。",
+        "对称的最小值 (a, b) 和 (-a, -b)，中间夹着一个鞍点；沿 b = 0 是一片平台。",
     # ---- optimizers (optviz.core.optimizers): titles, summaries, hyperparameters, state, factors
     "SGD (gradient descent)": "SGD（梯度下降）",
     "Steps against the gradient; optional momentum, Nesterov, weight decay.":
@@ -150,8 +150,8 @@ ZH: dict[str, str] = {
     "Nesterov momentum: step along g + μb instead of b": "Nesterov 动量：沿 g + μb 而不是 b 更新",
     "how the momentum buffer starts and mixes in g: 'torch' (b₁ = g, then μb + (1-τ)g), 'ema' (b₀ = 0, "
     "μb + (1-μ)g, the lecture notes' exponential average) or 'dampened' (b₀ = 0, μb + (1-τ)g)":
-        "动量缓冲的初值及与 g 的混合方式：'torch'（b₁ = g，之后 μb + (1-τ)g）、'ema'（b₀ = 0,μb + (1-μ)g，"
-        "即讲义中的指数加权平均）或 'dampened'(b₀ = 0,μb + (1-τ)g)",
+        "动量缓冲的初值及与 g 的混合方式：'torch'（b₁ = g，之后 μb + (1-τ)g）、'ema'（b₀ = 0，μb + (1-μ)g，"
+        "即讲义中的指数加权平均）或 'dampened'(b₀ = 0，μb + (1-τ)g)",
     "decay the weights directly (θ *= 1 - lr·λ, as AdamW) instead of adding λθ to the gradient (L2)":
         "直接衰减权重（θ *= 1 - lr·λ，与 AdamW 相同），而不是把 λθ 加到梯度上（L2）",
     "momentum buffer b: the velocity: a running sum of gradients": "动量缓冲 b：速度，梯度的累积",
@@ -166,7 +166,7 @@ ZH: dict[str, str] = {
     "small constant that keeps the denominator away from zero": "防止除零的小常数",
     "where eps enters the denominator: 'outside' the square root (torch: sqrt(v) + eps) or 'inside' it "
     "(lecture notes: sqrt(v + eps))":
-        "eps 在分母中的位置：平方根之外 'outside'（torch:sqrt(v) + eps）或之内 'inside'（讲义：sqrt（v + eps））",
+        "eps 在分母中的位置：平方根之外 'outside'（torch：sqrt(v) + eps）或之内 'inside'（讲义：sqrt(v + eps)）",
     "sum of squared gradients G: only grows, so the step size only shrinks":
         "梯度平方累积和 G：只增不减，所以步长只会变小",
     "RMSProp": "RMSProp",
@@ -193,10 +193,11 @@ ZH: dict[str, str] = {
     "AMSGrad: divide by the running maximum of v, so steps never grow back":
         "AMSGrad：除以 v 的历史最大值，步长不会重新变大",
     "divide the running averages by (1 - β^t) so early steps are not biased toward zero":
-        "偏差修正：把指数加权平均除以（1 - β^t），使前几步不偏向 0",
+        "偏差修正：把指数加权平均除以 (1 - β^t)，使前几步不偏向 0",
     "first moment m: ingredient 1, the direction (momentum's average of g)": "一阶矩 m：成分一，方向（动量，g 的平均）",
-    "second moment v: ingredient 2, the scale (RMSProp's average of g²)": "二阶矩 v：成分二，尺度（RMSProp,g² 的平均）",
-    "running maximum of v v̄: AMSGrad divides by it instead of v": "v 的历史最大值 v̄:AMSGrad 用它代替 v 作除数",
+    "second moment v: ingredient 2, the scale (RMSProp's average of g²)":
+        "二阶矩 v：成分二，尺度（RMSProp，g² 的平均）",
+    "running maximum of v v̄: AMSGrad divides by it instead of v": "v 的历史最大值 v̄：AMSGrad 用它代替 v 作除数",
     "bias correction of m": "m 的偏差修正",
     "bias correction of v": "v 的偏差修正",
     "AdamW": "AdamW",
@@ -211,7 +212,7 @@ ZH: dict[str, str] = {
     "first moment m: the direction, mixed with g by the μ schedule": "一阶矩 m：方向，按 μ 调度与 g 混合",
     "second moment v: the scale": "二阶矩 v：尺度",
     "momentum weight β₁(1 − ½·0.96^(tψ)), rising from β₁/2 toward β₁":
-        "动量权重 β₁（1 − ½·0.96^(tψ)），从 β₁/2 逐渐升到 β₁",
+        "动量权重 β₁(1 − ½·0.96^(tψ))，从 β₁/2 逐渐升到 β₁",
     "RAdam": "RAdam",
     "Adam that behaves like momentum SGD until the variance estimate is reliable.":
         "在方差估计可靠之前表现得像动量 SGD 的 Adam。",

@@ -5,7 +5,7 @@
     <name>AnimationExport</name>
     <message>
         <source>Exported {name}: {frames} frames, {width}x{height}, {seconds} s at {fps} fps</source>
-        <translation>已导出 {name}:{frames} 帧，{width}x{height},{seconds} 秒，{fps} fps</translation>
+        <translation>已导出 {name}：{frames} 帧，{width}x{height}，{seconds} 秒，{fps} fps</translation>
     </message>
     <message>
         <source>the export process ended without saying why</source>
@@ -164,7 +164,7 @@
     </message>
     <message>
         <source>; y must be 0 or 1</source>
-        <translation>;y 必须是 0 或 1</translation>
+        <translation>；y 必须是 0 或 1</translation>
     </message>
     <message>
         <source>Generate instead</source>
@@ -180,7 +180,7 @@
     </message>
     <message>
         <source>Data (*.csv *.txt *.tsv);;All files (*)</source>
-        <translation>数据 (*.csv *.txt *.tsv);；所有文件 (*)</translation>
+        <translation>数据 (*.csv *.txt *.tsv);;所有文件 (*)</translation>
     </message>
 </context>
 <context>
@@ -192,7 +192,7 @@
     </message>
     <message>
         <source>Exported {name}: {frames} frames of {particles} particles (steps 0-{last})</source>
-        <translation>已导出 {name}:{frames} 帧，{particles} 个粒子（第 0-{last} 步）</translation>
+        <translation>已导出 {name}：{frames} 帧，{particles} 个粒子（第 0-{last} 步）</translation>
     </message>
 </context>
 <context>
@@ -325,7 +325,7 @@ sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max(·,·).
 Other names are parameters: declare them below. The gradient is exact (symbolic).
 Enter applies.</source>
         <translation>f(x, y)：可用 + - * / **（或 ^）、括号、数字、pi、e 以及函数
-sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max（·,·）。
+sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max(·,·)。
 其他名字都是参数：请在下面声明。梯度是精确的（符号求导）。
 按 Enter 应用。</translation>
     </message>
@@ -447,7 +447,7 @@ sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max（·,·�
         <source>{name}: {meaning}
 valid: {range}
 default: {default}</source>
-        <translation>{name}:{meaning}
+        <translation>{name}：{meaning}
 有效范围：{range}
 默认值：{default}</translation>
     </message>
@@ -474,7 +474,7 @@ default: {default}</source>
     <message>
         <source>{name}: {meaning}
 valid: {range}</source>
-        <translation>{name}:{meaning}
+        <translation>{name}：{meaning}
 有效范围：{range}</translation>
     </message>
     <message>
@@ -685,7 +685,7 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     </message>
     <message>
         <source>ν: Student-t degrees of freedom (&gt; 2; smaller = heavier tails)</source>
-        <translation>ν:Student-t 分布的自由度（&gt; 2；越小尾部越重）</translation>
+        <translation>ν：Student-t 分布的自由度（&gt; 2；越小尾部越重）</translation>
     </message>
     <message>
         <source>samples per step, 2 to {n} (the dataset&apos;s size)</source>
@@ -740,11 +740,11 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     </message>
     <message>
         <source>{label}: {optimizer}, 1 particle</source>
-        <translation>{label}:{optimizer},1 个粒子</translation>
+        <translation>{label}：{optimizer}，1 个粒子</translation>
     </message>
     <message>
         <source>{label}: {optimizer}, {n} particles</source>
-        <translation>{label}:{optimizer},{n} 个粒子</translation>
+        <translation>{label}：{optimizer}，{n} 个粒子</translation>
     </message>
 </context>
 <context>
