@@ -1,7 +1,7 @@
 """Screenshots of the real window playing every preset (optviz/presets/), as a student sees it.
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" \\
-        .venv/bin/python scripts/make_screenshots.py --size 1280x800 [--only NAME ...]
+        .venv/bin/python scripts/make_screenshots.py --size 1280x800 [--only NAME ...] [--language zh]
 
 For each preset it opens ``MainWindow`` on the preset (fresh settings, so no
 saved preference leaks in), waits until the window is built and the kernels
@@ -16,7 +16,8 @@ Then explain mode (:data:`EXPLAIN_SHOTS`): a preset stepped to a chosen step, th
 open on a group's first particle at a chosen sub-step, in English and in Chinese:
 ``resources/screenshots/NAME_LANG_WxH.png`` (``--only NAME`` takes these names too).
 
-PNGs are reduced to 256 colours without dithering to stay small. It prints,
+With ``--language zh`` the window is in Simplified Chinese (View > Language) and the files are
+``NAME_zh_WxH.png``. PNGs are reduced to 256 colours without dithering to stay small. It prints,
 per preset, the optimizer step reached at 5 s and the drawn frame rate.
 
 Views beyond the presets' default window (``VIEWS``, chosen with ``--only NAME`` like a preset):
@@ -48,12 +49,14 @@ RUN_TIMEOUT = 300.0
 class WindowDriver:
     """Everything this script knows about ``MainWindow``: keep window access here only."""
 
-    def __init__(self, path: Path, settings_file: Path):
+    def __init__(self, path: Path, settings_file: Path, language: str = "en"):
         from PySide6 import QtCore
 
+        from optviz.app.language import SETTINGS_KEY
         from optviz.app.main_window import MainWindow
 
         settings = QtCore.QSettings(str(settings_file), QtCore.QSettings.Format.IniFormat)
+        settings.setValue(SETTINGS_KEY, language)  # as if chosen in View > Language before
         self.window = MainWindow(path, ask_to_save=False, settings=settings)
         self.window.show()
 
@@ -61,7 +64,7 @@ class WindowDriver:
         """Built, the start positions shown and the kernels compiled (Play starts at once)."""
         w = self.window
         return bool(w.ready and w.playback.n_frames > 0 and not w.status.kernel_progress.isVisible()
-                    and w.kernel_label.text() == "kernels ready")
+                    and w.status.kernels_ready)
 
     def press_play(self) -> None:
         self.window.transport.play_btn.click()
@@ -152,8 +155,9 @@ def warm_up(path: Path, settings_dir: Path) -> None:
         driver.close()
 
 
-def shoot(path: Path, size: str, out_dir: Path, end_dir: Path, settings_dir: Path) -> str:
-    driver = WindowDriver(path, settings_dir / f"{path.stem}.ini")
+def shoot(path: Path, size: str, out_dir: Path, end_dir: Path, settings_dir: Path, language: str = "en") -> str:
+    driver = WindowDriver(path, settings_dir / f"{path.stem}.ini", language)
+    name = f"{path.stem}_{size}.png" if language == "en" else f"{path.stem}_{language}_{size}.png"
     try:
         if not _pump(READY_TIMEOUT, driver.ready):
             raise RuntimeError(f"{path.name}: the window was not ready within {READY_TIMEOUT:.0f} s")
@@ -163,10 +167,10 @@ def shoot(path: Path, size: str, out_dir: Path, end_dir: Path, settings_dir: Pat
         _pump(FIVE_S)
         at = driver.step()
         fps = at / (time.perf_counter() - t0)
-        _grab(out_dir / f"{path.stem}_{size}.png")
+        _grab(out_dir / name)
         done = _pump(RUN_TIMEOUT, driver.finished)
         _pump(0.5)
-        _grab(end_dir / f"{path.stem}_{size}.png")
+        _grab(end_dir / name)
         return (f"{path.stem}: step {at} at {FIVE_S:.0f} s ({fps:.0f} steps/s), "
                 f"end step {driver.step()}{'' if done else ' (not finished)'}")
     finally:
@@ -235,6 +239,7 @@ def main(argv=None) -> int:
     ap.add_argument("--size", required=True, help="the screen's size, WxH (as given to xvfb-run)")
     ap.add_argument("--only", nargs="*", help="preset or view names (default: all); views: " + ", ".join(VIEWS))
     ap.add_argument("--out", type=Path, default=SHOTS, help="folder of the 5-s screenshots")
+    ap.add_argument("--language", choices=("en", "zh"), default="en", help="the window's language (default en)")
     ap.add_argument("--end-dir", type=Path, default=Path(tempfile.gettempdir()) / "optviz-screenshots-end",
                     help="folder of the end-of-run screenshots")
     args = ap.parse_args(argv)
@@ -255,7 +260,7 @@ def main(argv=None) -> int:
         for path in sorted(PRESETS.glob("*.toml")):
             if args.only and path.stem not in args.only:
                 continue
-            print(shoot(path, args.size, args.out, args.end_dir, Path(settings_dir)), flush=True)
+            print(shoot(path, args.size, args.out, args.end_dir, Path(settings_dir), args.language), flush=True)
         for name, preset, group, step, substep in EXPLAIN_SHOTS:
             if args.only and name not in args.only:
                 continue

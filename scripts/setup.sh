@@ -38,11 +38,12 @@ command -v "$PYTHON" >/dev/null || die "$PYTHON not found (install python3 >= 3.
 
 # --- 1. Debian system packages ------------------------------------------------
 # Qt (PySide6 wheels) needs these at run time; Numba's OpenMP layer needs libgomp1;
-# xvfb + xauth give a real X server without a display (xvfb-run).
+# xvfb + xauth give a real X server without a display (xvfb-run); fonts-noto-cjk draws the
+# Chinese interface (View > Language) and figures instead of empty boxes.
 APT_PACKAGES=(
     xvfb xauth
     libgl1 libegl1 libglx0 libglvnd0 libgl1-mesa-dri libglx-mesa0 libegl-mesa0
-    fontconfig fonts-dejavu-core libfontconfig1 libfreetype6
+    fontconfig fonts-dejavu-core fonts-noto-cjk libfontconfig1 libfreetype6
     libgomp1 libglib2.0-0 libdbus-1-3
     libx11-6 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0
     libxcb1 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1

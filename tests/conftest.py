@@ -10,6 +10,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Numba's default `workqueue` layer aborts when parallel kernels run from two
 # threads (PLATFORM.md, trap 5).
 os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
+# The window's language follows the system locale unless chosen (optviz.app.language); the tests
+# read English texts whatever the machine's locale (test_i18n.py switches languages itself).
+os.environ["LANGUAGE"] = "en_US"
 
 
 def _modal_box_in_a_test(*args, **kwargs):

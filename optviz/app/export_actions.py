@@ -56,12 +56,14 @@ class ExportActions(QtCore.QObject):
         v = self.view
         (x0, x1), (y0, y1) = self.scene.view_range()
         return dict(trail_length=v.trail_length, particle_mode=v.particle_mode, colormap=v.colormap,
-                    side_plots=list(v.side_plots), view={"x": [x0, x1], "y": [y0, y1]})
+                    side_plots=list(v.side_plots), view={"x": [x0, x1], "y": [y0, y1]},
+                    language=self.scene.language)
 
     def export_figure_dialog(self):
         from optviz.render.writer_registry import registry
 
-        path = self._ask_path("Export figure", registry.file_filter("figure"), registry.default("figure").extensions[0])
+        path = self._ask_path(self.tr("Export figure"), registry.file_filter("figure"),
+                              registry.default("figure").extensions[0])
         if not path:
             return None
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
@@ -69,10 +71,10 @@ class ExportActions(QtCore.QObject):
             out = self.export_figure(path)
         except (ValueError, OSError) as error:
             QtWidgets.QApplication.restoreOverrideCursor()
-            self.status.warn("Export failed", str(error))
+            self.status.warn(self.tr("Export failed"), str(error))
             return None
         QtWidgets.QApplication.restoreOverrideCursor()
-        self.status.message(f"Exported {path}", 8000)
+        self.status.message(self.tr("Exported {path}").format(path=path), 8000)
         return out
 
     def _ask_path(self, title, filters, default_suffix) -> str:
@@ -83,7 +85,7 @@ class ExportActions(QtCore.QObject):
 
     def _busy(self) -> bool:
         if self.running():
-            self.status.message("An export is running; cancel it or wait for it to finish.", 6000)
+            self.status.message(self.tr("An export is running; cancel it or wait for it to finish."), 6000)
             return True
         return False
 
@@ -112,13 +114,16 @@ class ExportActions(QtCore.QObject):
 
         job = AnimationExport(self.doc.experiment, settings, self)
         name = job.output.name
-        dlg = self._progress_dialog("Export animation", f"Preparing {name}…", job.cancel)
+        dlg = self._progress_dialog(self.tr("Export animation"), self.tr("Preparing {name}…").format(name=name),
+                                    job.cancel)
 
         def progress(phase, done, total):
             if phase == "simulate":
-                dlg.setLabelText(f"Computing the run for {name}: step {done:,} of {total:,}")
+                dlg.setLabelText(self.tr("Computing the run for {name}: step {done} of {total}").format(
+                    name=name, done=f"{done:,}", total=f"{total:,}"))
             else:
-                dlg.setLabelText(f"Writing {name}: frame {done:,} of {total:,}")
+                dlg.setLabelText(self.tr("Writing {name}: frame {done} of {total}").format(
+                    name=name, done=f"{done:,}", total=f"{total:,}"))
             dlg.setMaximum(total)
             dlg.setValue(done)
 
@@ -132,7 +137,7 @@ class ExportActions(QtCore.QObject):
 
     # ------------------------------------------------------------------ data
     def export_data_dialog(self):
-        path = self._ask_path("Export data", "NumPy archive (*.npz)", ".npz")
+        path = self._ask_path(self.tr("Export data"), self.tr("NumPy archive (*.npz)"), ".npz")
         if not path:
             return None
         return self.start_data_export(path)
@@ -152,11 +157,12 @@ class ExportActions(QtCore.QObject):
         try:
             check_output_path(path)
         except ValueError as error:
-            self.status.warn("Export failed", str(error))
+            self.status.warn(self.tr("Export failed"), str(error))
             return None
         job = DataExport(self.doc.experiment, path, self)
         name = Path(path).name
-        dlg = self._progress_dialog("Export data", f"Computing the run for {name}…", job.cancel)
+        dlg = self._progress_dialog(self.tr("Export data"), self.tr("Computing the run for {name}…").format(name=name),
+                                    job.cancel)
         job.progress.connect(self._data_progress)
         job.ended.connect(self._finished)
         self.data_export = job
@@ -169,20 +175,21 @@ class ExportActions(QtCore.QObject):
         dlg = self.progress_dialog
         if dlg is None or self.data_export is None:
             return
-        dlg.setLabelText(f"Computing the run for {Path(self.data_export.path).name}: step {done:,} of {total:,}")
+        dlg.setLabelText(self.tr("Computing the run for {name}: step {done} of {total}").format(
+            name=Path(self.data_export.path).name, done=f"{done:,}", total=f"{total:,}"))
         dlg.setMaximum(total)
         dlg.setValue(done)
 
     # ------------------------------------------------------------------ both
     def _progress_dialog(self, title: str, text: str, cancel) -> QtWidgets.QProgressDialog:
-        dlg = QtWidgets.QProgressDialog(text, "Cancel", 0, 0, self.window)
+        dlg = QtWidgets.QProgressDialog(text, self.tr("Cancel"), 0, 0, self.window)
         dlg.setWindowTitle(title)
         dlg.setWindowModality(QtCore.Qt.WindowModality.NonModal)
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
         dlg.setMinimumDuration(0)
         dlg.canceled.connect(cancel)
-        dlg.canceled.connect(lambda: self.status.message("Cancelling the export…"))
+        dlg.canceled.connect(lambda: self.status.message(self.tr("Cancelling the export…")))
         self.progress_dialog = dlg
         return dlg
 
@@ -192,7 +199,7 @@ class ExportActions(QtCore.QObject):
             dlg.close()
             dlg.deleteLater()
         if outcome == "failed":
-            self.status.warn("Export failed", message)
+            self.status.warn(self.tr("Export failed"), message)
         else:
             self.status.message(message, 10000)
 

@@ -49,11 +49,14 @@ class ExportSettings:
     duration: float | None = None
     size: tuple[int, int] | None = None
     steps_per_frame: float | None = None
+    #: the language of the texts drawn ("zh"), None: the experiment's ``[render]`` one (English by default)
+    language: str | None = None
 
     def options(self) -> dict:
         """The keyword arguments of :func:`~optviz.render.export_animation` (``optviz export``'s flags)."""
         return {"fps": self.fps, "frames": self.frames, "duration": self.duration,
-                "size": list(self.size) if self.size else None, "steps_per_frame": self.steps_per_frame}
+                "size": list(self.size) if self.size else None, "steps_per_frame": self.steps_per_frame,
+                "language": self.language}
 
 
 def planned_steps(experiment, settings: ExportSettings) -> list[int]:
@@ -70,9 +73,10 @@ class AnimationExportDialog(QtWidgets.QDialog):
 
     def __init__(self, experiment, output, parent=None):
         super().__init__(parent)
+        from optviz.app.language import core_text
         from optviz.render.options import resolve_options
 
-        self.setWindowTitle("Export animation")
+        self.setWindowTitle(self.tr("Export animation"))
         self.setMinimumWidth(560)
         self.experiment = experiment
         opts = resolve_options(experiment.render)
@@ -80,45 +84,45 @@ class AnimationExportDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout(self)
 
         self.path = QtWidgets.QLineEdit(os.fspath(output))
-        browse = QtWidgets.QPushButton("Browse…")
+        browse = QtWidgets.QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        form.addRow("File", row)
+        form.addRow(self.tr("File"), row)
 
         from optviz.render.writer_registry import registry
 
         self.format = QtWidgets.QComboBox()
         for writer in registry.writers("animation"):  # an unavailable one is shown, greyed, saying why
-            self.format.addItem(writer.title, writer.extensions[0])
+            self.format.addItem(core_text(writer.title), writer.extensions[0])
             reason = writer.unavailable_reason()
             if reason is not None:
                 item = self.format.model().item(self.format.count() - 1)
                 item.setEnabled(False)
-                item.setToolTip(f"Not available: {reason}")
-        form.addRow("Format", self.format)
+                item.setToolTip(self.tr("Not available: {reason}").format(reason=reason))
+        form.addRow(self.tr("Format"), self.format)
 
         self.fps = QtWidgets.QDoubleSpinBox()
         self.fps.setRange(0.1, 240)
         self.fps.setDecimals(1)
         self.fps.setSuffix(" fps")
         self.fps.setValue(opts.fps)
-        form.addRow("Frame rate", self.fps)
+        form.addRow(self.tr("Frame rate"), self.fps)
 
         self.length_mode = QtWidgets.QComboBox()
         if opts.frames is None and opts.duration is None:
-            self.length_mode.addItem("Automatic (the whole run, at most 10 s)", "auto")
-        self.length_mode.addItem("Duration", "duration")
-        self.length_mode.addItem("Number of frames", "frames")
+            self.length_mode.addItem(self.tr("Automatic (the whole run, at most 10 s)"), "auto")
+        self.length_mode.addItem(self.tr("Duration"), "duration")
+        self.length_mode.addItem(self.tr("Number of frames"), "frames")
         self.duration = QtWidgets.QDoubleSpinBox()
         self.duration.setRange(0.1, 3600)
         self.duration.setDecimals(1)
-        self.duration.setSuffix(" s")
+        self.duration.setSuffix(" " + self.tr("s"))
         self.duration.setValue(opts.duration if opts.duration is not None else 10.0)
         self.frames = QtWidgets.QSpinBox()
         self.frames.setRange(1, 100_000)
-        self.frames.setSuffix(" frames")
+        self.frames.setSuffix(" " + self.tr("frames"))
         self.frames.setValue(opts.frames if opts.frames is not None else int(round(opts.fps * 10)))
         mode = "frames" if opts.frames is not None else "duration" if opts.duration is not None else "auto"
         self.length_mode.setCurrentIndex(self.length_mode.findData(mode))
@@ -126,16 +130,16 @@ class AnimationExportDialog(QtWidgets.QDialog):
         row.addWidget(self.length_mode, 1)
         row.addWidget(self.duration)
         row.addWidget(self.frames)
-        form.addRow("Length", row)
+        form.addRow(self.tr("Length"), row)
 
         self.steps_per_frame = QtWidgets.QDoubleSpinBox()
         self.steps_per_frame.setDecimals(2)
         self.steps_per_frame.setRange(0.0 if not self._table_sets_speed else 0.01, 1e9)
-        self.steps_per_frame.setSpecialValueText("automatic (the whole run)")
+        self.steps_per_frame.setSpecialValueText(self.tr("automatic (the whole run)"))
         self.steps_per_frame.setValue(opts.steps_per_frame or 0.0)
-        self.steps_per_frame.setToolTip("Optimizer steps between frames; automatic spreads the frames over "
-                                        "the whole run")
-        form.addRow("Steps per frame", self.steps_per_frame)
+        self.steps_per_frame.setToolTip(self.tr("Optimizer steps between frames; automatic spreads the frames over "
+                                                "the whole run"))
+        form.addRow(self.tr("Steps per frame"), self.steps_per_frame)
 
         self.width_ = QtWidgets.QSpinBox()
         self.height_ = QtWidgets.QSpinBox()
@@ -148,14 +152,14 @@ class AnimationExportDialog(QtWidgets.QDialog):
         row.addWidget(QtWidgets.QLabel("×"))
         row.addWidget(self.height_)
         row.addStretch(1)
-        form.addRow("Size", row)
+        form.addRow(self.tr("Size"), row)
 
         self.summary = QtWidgets.QLabel()
         self.summary.setWordWrap(True)
         form.addRow(self.summary)
         self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
                                                   | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setText("Export")
+        self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setText(self.tr("Export"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
@@ -171,7 +175,9 @@ class AnimationExportDialog(QtWidgets.QDialog):
         self._update_summary()
 
     def settings(self) -> ExportSettings:
-        """The export the dialog describes."""
+        """The export the dialog describes (its texts in the window's language)."""
+        from optviz.app.language import language
+
         mode = self.length_mode.currentData()
         spf = self.steps_per_frame.value()
         return ExportSettings(
@@ -181,13 +187,14 @@ class AnimationExportDialog(QtWidgets.QDialog):
             duration=self.duration.value() if mode == "duration" else None,
             size=(self.width_.value(), self.height_.value()),
             steps_per_frame=spf if spf > 0 else None,
+            language=None if language().code == "en" else language().code,
         )
 
     def _browse(self):
         from optviz.render.writer_registry import registry
 
         filters = registry.file_filter("animation")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export animation", self.path.text(), filters)
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, self.tr("Export animation"), self.path.text(), filters)
         if path:
             self.path.setText(path)
 
@@ -213,7 +220,7 @@ class AnimationExportDialog(QtWidgets.QDialog):
         settings = self.settings()
         try:
             if not settings.output.name:
-                raise RenderOptionError("file: give a file name")
+                raise RenderOptionError(self.tr("file: give a file name"))
             steps = planned_steps(self.experiment, settings)
         except RenderOptionError as error:
             self.summary.setText(str(error))
@@ -221,8 +228,10 @@ class AnimationExportDialog(QtWidgets.QDialog):
             ok.setEnabled(False)
             return
         seconds = len(steps) / settings.fps
-        self.summary.setText(f"{len(steps):,} frames, {seconds:.1f} s: steps {steps[0]:,} to {steps[-1]:,} of "
-                             f"{self.experiment.run.steps:,} (the run is computed as far as it needs)")
+        self.summary.setText(self.tr("{frames} frames, {seconds} s: steps {first} to {last} of {total} (the run is "
+                                     "computed as far as it needs)").format(
+            frames=f"{len(steps):,}", seconds=f"{seconds:.1f}", first=f"{steps[0]:,}", last=f"{steps[-1]:,}",
+            total=f"{self.experiment.run.steps:,}"))
         self.summary.setStyleSheet("")
         ok.setEnabled(True)
 
@@ -308,8 +317,10 @@ class AnimationExport(QtCore.QObject):
                     self.frames_written = int(words[1])
                 self.progress.emit(words[0], int(words[1]), int(words[2]))
             elif len(words) == 5 and words[0] == "done":
-                self.message = (f"Exported {self.output.name}: {int(words[1]):,} frames, {words[2]}x{words[3]}, "
-                                f"{int(words[1]) / float(words[4]):.1f} s at {float(words[4]):g} fps")
+                self.message = self.tr("Exported {name}: {frames} frames, {width}x{height}, {seconds} s at {fps} "
+                                       "fps").format(
+                    name=self.output.name, frames=f"{int(words[1]):,}", width=words[2], height=words[3],
+                    seconds=f"{int(words[1]) / float(words[4]):.1f}", fps=f"{float(words[4]):g}")
 
     def _read_stderr(self):
         self._stderr += bytes(self.process.readAllStandardError())
@@ -318,7 +329,7 @@ class AnimationExport(QtCore.QObject):
     def _error_line(self) -> str:
         lines = [line.strip() for line in self._stderr.decode("utf-8", "replace").splitlines() if line.strip()]
         if not lines:
-            return "the export process ended without saying why"
+            return self.tr("the export process ended without saying why")
         line = lines[-1]
         return line.removeprefix("optviz: error: ")
 
@@ -328,16 +339,18 @@ class AnimationExport(QtCore.QObject):
         self._read_stderr()
         crashed = status == QtCore.QProcess.ExitStatus.CrashExit
         if self._cancel_requested:
-            self._finish("cancelled", f"Export cancelled; {self.output.name} was not written.")
+            self._finish("cancelled",
+                         self.tr("Export cancelled; {name} was not written.").format(name=self.output.name))
         elif code == 0 and not crashed:
-            self._finish("done", self.message or f"Exported {self.output.name}")
+            self._finish("done", self.message or self.tr("Exported {name}").format(name=self.output.name))
         else:
             self._finish("failed", self._error_line() if not crashed else
-                         f"the export process stopped unexpectedly ({self._error_line()})")
+                         self.tr("the export process stopped unexpectedly ({error})").format(error=self._error_line()))
 
     def _on_error(self, error):
         if error == QtCore.QProcess.ProcessError.FailedToStart:
-            self._finish("failed", f"cannot start the export process: {self.process.errorString()}")
+            self._finish("failed", self.tr("cannot start the export process: {error}").format(
+                error=self.process.errorString()))
 
     def _finish(self, outcome: str, message: str):
         if self.outcome is not None:

@@ -18,17 +18,20 @@ PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
 MAX_RECENT = 8
 
 
-def presets() -> list[tuple[str, Path]]:
-    """(title, path) of every preset experiment, by file name."""
+def presets(language: str = "en") -> list[tuple[str, Path]]:
+    """(title, path) of every preset experiment, by file name; the title in ``language`` where the
+    preset translates it (its ``[translations]`` table)."""
     import tomllib
 
     out = []
     for p in sorted(PRESET_DIR.glob("*.toml")):
         try:
-            title = tomllib.loads(p.read_text(encoding="utf-8")).get("title", p.stem)
+            table = tomllib.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        out.append((title, p))
+        title = table.get("title", p.stem)
+        translated = table.get("translations", {}).get(language, {}).get(title) if language != "en" else None
+        out.append((translated if isinstance(translated, str) else title, p))
     return out
 
 
@@ -68,7 +71,8 @@ class FileController(QtCore.QObject):
         if not self.ask_to_save or not self.doc.dirty:
             return True
         button = QtWidgets.QMessageBox.StandardButton
-        r = QtWidgets.QMessageBox.question(self.window, "Unsaved changes", "Save the changes to this experiment first?",
+        r = QtWidgets.QMessageBox.question(self.window, self.tr("Unsaved changes"),
+                                           self.tr("Save the changes to this experiment first?"),
                                            button.Save | button.Discard | button.Cancel)
         if r == button.Cancel:
             return False
@@ -87,8 +91,8 @@ class FileController(QtCore.QObject):
     def open_dialog(self) -> None:
         if not self.maybe_save():
             return
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open experiment", self.last_dir(),
-                                                        "Experiments (*.toml)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, self.tr("Open experiment"), self.last_dir(),
+                                                        self.tr("Experiments (*.toml)"))
         if path:
             self.open_path(path)
 
@@ -106,11 +110,11 @@ class FileController(QtCore.QObject):
             else:
                 self.doc.load(path, check=check_render)
         except EditError as error:
-            QtWidgets.QMessageBox.warning(self.window, "Cannot open", str(error))
+            QtWidgets.QMessageBox.warning(self.window, self.tr("Cannot open"), str(error))
             return False
         if not as_preset:
             self.add_recent(path)
-        self.status.message(f"Opened {Path(path).name}", 4000)
+        self.status.message(self.tr("Opened {name}").format(name=Path(path).name), 4000)
         self.opened.emit(as_preset)
         return True
 
@@ -121,7 +125,7 @@ class FileController(QtCore.QObject):
         try:
             self.doc.load(path, check=check_render)
         except EditError as error:
-            QtCore.QTimer.singleShot(0, lambda e=str(error): self.status.warn("Cannot open", e))
+            QtCore.QTimer.singleShot(0, lambda e=str(error): self.status.warn(self.tr("Cannot open"), e))
 
     def save(self) -> bool:
         if self.doc.path is None:
@@ -129,8 +133,8 @@ class FileController(QtCore.QObject):
         return self.save_to(self.doc.path)
 
     def save_as(self) -> bool:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save experiment", self.last_dir(),
-                                                        "Experiments (*.toml)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, self.tr("Save experiment"), self.last_dir(),
+                                                        self.tr("Experiments (*.toml)"))
         if not path:
             return False
         if not path.endswith(".toml"):
@@ -143,10 +147,10 @@ class FileController(QtCore.QObject):
         try:
             self.doc.save(path)
         except (EditError, OSError) as error:
-            QtWidgets.QMessageBox.warning(self.window, "Cannot save", str(error))
+            QtWidgets.QMessageBox.warning(self.window, self.tr("Cannot save"), str(error))
             return False
         self.add_recent(path)
-        self.status.message(f"Saved {Path(path).name}", 4000)
+        self.status.message(self.tr("Saved {name}").format(name=Path(path).name), 4000)
         return True
 
     # ------------------------------------------------------------------ recent files

@@ -8,7 +8,9 @@ a line says so instead. The state is named as the optimizer's spec documents it
 (Adam's two ingredients, first moment m and second moment v, in the lecture
 notes' notation), followed by the spec's step-dependent factors (bias corrections,
 NAdam's μ_t, RAdam's r_t) and the corrected state they give (m̂, v̂). The
-optimizer's update rule is shown beside them.
+optimizer's update rule is shown beside them. Every text follows the interface's language
+(:mod:`optviz.app.language`); the state's names and factors' meanings are the optimizer spec's,
+translated by :func:`~optviz.app.language.core_text`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,15 @@ import html
 
 import numpy as np
 from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import QCoreApplication
+
+from optviz.app.language import core_text, language
 
 __all__ = ["InspectorPanel", "inspection_rows"]
+
+translate = QCoreApplication.translate  # lupdate reads translate("Inspector", "...") calls
+
+
 
 def _f(v) -> str:
     v = float(v)
@@ -41,7 +50,7 @@ def _state_rows(spec, state: dict, hyper: dict, t: int) -> list[tuple[str, str, 
     rows = []
     for name, val in state.items():
         try:
-            label = spec.state_doc(name).label if spec is not None else name
+            label = core_text(spec.state_doc(name).label) if spec is not None else name
         except KeyError:
             label = name
         rows.append((f"{label}  [{name}]", _f(val[0]), _f(val[1])))
@@ -49,9 +58,9 @@ def _state_rows(spec, state: dict, hyper: dict, t: int) -> list[tuple[str, str, 
         return rows
     factors = {f.key: (f, float(v[0])) for f, v in spec.time_factors(hyper, [t])}
     for f, value in factors.values():
-        state_text = "" if f.on(hyper) else f"  ({f.switch} off: 1)"
-        shown_value = _f(value) if np.isfinite(value) else "not acting yet"
-        rows.append((f"{f.symbol} = {f.meaning}{state_text}", shown_value, ""))
+        state_text = "" if f.on(hyper) else "  " + translate("Inspector", "({switch} off: 1)").format(switch=f.switch)
+        shown_value = _f(value) if np.isfinite(value) else translate("Inspector", "not acting yet")
+        rows.append((f"{f.symbol} = {core_text(f.meaning)}{state_text}", shown_value, ""))
     for c in spec.corrected:
         if c.state in state and np.isfinite(factors[c.factor][1]):
             v = np.asarray(state[c.state], dtype=np.float64) * factors[c.factor][1]
@@ -73,31 +82,36 @@ def inspection_rows(info: dict, cursor_step: int) -> tuple[int, list[tuple[str, 
     shown = int(steps[k]) if len(steps) else 0
     rows = []
     pos = info["positions"][k]
-    rows.append(("position θ", _f(pos[0]), _f(pos[1])))
-    rows.append(("loss f(θ)", _f(info["loss"][k]), ""))
+    rows.append((translate("Inspector", "position θ"), _f(pos[0]), _f(pos[1])))
+    rows.append((translate("Inspector", "loss f(θ)"), _f(info["loss"][k]), ""))
     g = info["grad"][k]
-    rows.append(("gradient g = ∇f", _f(g[0]), _f(g[1])))
+    rows.append((translate("Inspector", "gradient g = ∇f"), _f(g[0]), _f(g[1])))
     lp = info["lr_preconditioned"][k]
-    rows.append(("effective LR, preconditioned", _f(lp[0]), _f(lp[1])))
+    rows.append((translate("Inspector", "effective LR, preconditioned"), _f(lp[0]), _f(lp[1])))
     lr = info["lr_realized"][k]
-    rows.append(("effective LR, realized |Δθ|/|g|", _f(lr[0]), _f(lr[1])))
+    rows.append((translate("Inspector", "effective LR, realized |Δθ|/|g|"), _f(lr[0]), _f(lr[1])))
     if k > 0:
         d = info["positions"][k] - info["positions"][k - 1]
         span = int(steps[k] - steps[k - 1])
-        rows.append((f"last step Δθ ({span} step{'s' if span != 1 else ''})", _f(d[0]), _f(d[1])))
+        if span == 1:
+            text = translate("Inspector", "last step Δθ (1 step)")
+        else:
+            text = translate("Inspector", "last step Δθ ({n} steps)").format(n=span)
+        rows.append((text, _f(d[0]), _f(d[1])))
     rows.append(("", "", ""))
     t = int(info["step"])
     if shown != t:  # the engine's state is of the live step only: never beside another step's values
-        rows.append((f"optimizer state: shown only at the live step ({t:,})", "", ""))
+        text = translate("Inspector", "optimizer state: shown only at the live step ({step})").format(step=f"{t:,}")
+        rows.append((text, "", ""))
         if not info.get("alive", True):
-            rows.append(("diverged at step", str(info.get("diverged_at")), ""))
+            rows.append((translate("Inspector", "diverged at step"), str(info.get("diverged_at")), ""))
         return shown, rows
-    rows.append((f"optimizer state at step {t}", "", ""))
+    rows.append((translate("Inspector", "optimizer state at step {step}").format(step=t), "", ""))
     spec = get_optimizer(info["optimizer"]) if "optimizer" in info else None
     hyper = _particle_hyper(dict(info.get("hyper", {})), int(info.get("index", 0)))
     rows += _state_rows(spec, info["state"], hyper, t)
     if not info.get("alive", True):
-        rows.append(("diverged at step", str(info.get("diverged_at")), ""))
+        rows.append((translate("Inspector", "diverged at step"), str(info.get("diverged_at")), ""))
     return shown, rows
 
 
@@ -106,11 +120,10 @@ class InspectorPanel(QtWidgets.QWidget):
         super().__init__(parent)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
-        self.head = QtWidgets.QLabel("Click a particle on the landscape to inspect it.")
+        self.head = QtWidgets.QLabel()
         self.head.setWordWrap(True)
         lay.addWidget(self.head)
         self.table = QtWidgets.QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["quantity", "x", "y"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         hh = self.table.horizontalHeader()
@@ -120,7 +133,8 @@ class InspectorPanel(QtWidgets.QWidget):
         f = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.table.setFont(f)
         lay.addWidget(self.table, 3)
-        lay.addWidget(QtWidgets.QLabel("<b>Update rule</b>"))
+        self.rule_label = QtWidgets.QLabel()
+        lay.addWidget(self.rule_label)
         self.rule = QtWidgets.QPlainTextEdit()
         self.rule.setReadOnly(True)
         self.rule.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
@@ -131,26 +145,44 @@ class InspectorPanel(QtWidgets.QWidget):
         self.info = None
         self.label = ""
         self._shown = None
+        self._cursor_step = 0
+        self.retranslate()
+        language().changed.connect(self.retranslate)
+
+    def retranslate(self, _code: str = "") -> None:
+        """The panel's texts, and the particle shown, in the current language."""
+        self.table.setHorizontalHeaderLabels([self.tr("quantity"), "x", "y"])
+        self.rule_label.setText("<b>" + html.escape(self.tr("Update rule")) + "</b>")
+        if self.info is None:
+            self.head.setText(self.tr("Click a particle on the landscape to inspect it."))
+            return
+        self._show_rule(self.info["optimizer"])
+        self._shown = None
+        self.update_cursor(self._cursor_step)
+
+    def _show_rule(self, optimizer: str) -> None:
+        from optviz.core.optimizers import get_optimizer
+
+        spec = get_optimizer(optimizer)
+        self.rule.setPlainText(spec.update_rule.strip() + "\n\n" + self.tr("effective LR:") + " " + spec.effective_lr)
 
     def clear(self):
         self.info = None
         self._shown = None
-        self.head.setText("Click a particle on the landscape to inspect it.")
+        self.head.setText(self.tr("Click a particle on the landscape to inspect it."))
         self.table.setRowCount(0)
         self.rule.setPlainText("")
 
     def set_info(self, info: dict, label: str, cursor_step: int):
-        from optviz.core.optimizers import get_optimizer
-
         if self.info is None or self.info.get("optimizer") != info.get("optimizer"):
-            spec = get_optimizer(info["optimizer"])
-            self.rule.setPlainText(spec.update_rule.strip() + "\n\neffective LR: " + spec.effective_lr)
+            self._show_rule(info["optimizer"])
         self.info = info
         self.label = label
         self._shown = None
         self.update_cursor(cursor_step)
 
     def update_cursor(self, cursor_step: int):
+        self._cursor_step = cursor_step
         if self.info is None:
             return
         shown, rows = inspection_rows(self.info, cursor_step)
@@ -159,8 +191,9 @@ class InspectorPanel(QtWidgets.QWidget):
             return
         self._shown = key
         info = self.info
-        self.head.setText(f"<b>{html.escape(self.label)}</b>, particle #{info['index']} "
-                          f"({html.escape(info['optimizer'])}) — recorded values at step {shown}")
+        self.head.setText(self.tr("<b>{label}</b>, particle #{index} ({optimizer}) — recorded values at step "
+                                  "{step}").format(label=html.escape(self.label), index=info["index"],
+                                                   optimizer=html.escape(info["optimizer"]), step=shown))
         self.table.setRowCount(len(rows))
         for r, (a, b, c) in enumerate(rows):
             for col, text in enumerate((a, b, c)):

@@ -13,6 +13,8 @@ Who does what (each wired by subscription; none writes another's state):
 * :class:`~optviz.app.status.StatusPanel` — the status bar and message boxes.
 * :class:`~optviz.app.window_settings.WindowSettings` — layout and preferences across launches.
 * :class:`~optviz.app.view3d.View3DDock` — the 3-D view (a dock, View > 3-D view).
+* :func:`~optviz.app.language.language` — English or Chinese (View > Language), switched live: every
+  panel retranslates itself on ``language().changed``.
 
 The document (:class:`~optviz.models.document.DocumentModel`) is observed field by field
 (:meth:`MainWindow._subscribe_document`): a new experiment, the run's inputs, how groups look.
@@ -20,11 +22,13 @@ The document (:class:`~optviz.models.document.DocumentModel`) is observed field 
 
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.app.files import PRESET_DIR, presets
+from optviz.app.language import LANGUAGES, SETTINGS_KEY, language, saved_language
 from optviz.app.status import StatusPanel
 from optviz.models.document import GROUP_LOOK_FIELDS
 
@@ -48,6 +52,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.ready = False
         self.ask_to_save = ask_to_save
         self.settings = settings or QtCore.QSettings()
+        language().set_language(saved_language(self.settings))
         self._start_path = path
         self.setWindowTitle("optviz")
         room = self.screen().availableGeometry()  # a small screen must still show the status bar
@@ -56,7 +61,7 @@ class MainWindow(QtWidgets.QMainWindow):
         frame = self.frameGeometry()
         frame.moveCenter(room.center())
         self.move(max(frame.left(), room.left()), max(frame.top(), room.top()))
-        self.loading = QtWidgets.QLabel("Loading optviz…")
+        self.loading = QtWidgets.QLabel(self.tr("Loading optviz…"))
         self.loading.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.loading)
         self.status = StatusPanel(self)
@@ -110,7 +115,7 @@ class MainWindow(QtWidgets.QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.scene, 1)
-        bar = QtWidgets.QToolBar("Playback", self)
+        bar = self.transport_bar = QtWidgets.QToolBar(self.tr("Playback"), self)
         bar.setObjectName("transport_bar")
         bar.setMovable(False)
         bar.addWidget(self.transport)
@@ -126,11 +131,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks = {}
         left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
-        for name, title, widget, area in (("experiment", "Experiment", self.experiment_panel, left),
-                                          ("groups", "Groups", self.group_list, left),
-                                          ("editor", "Group editor", self.editor, left),
-                                          ("inspector", "Particle inspector", self.inspector, right)):
-            dock = QtWidgets.QDockWidget(title, self)
+        for name, widget, area in (("experiment", self.experiment_panel, left), ("groups", self.group_list, left),
+                                   ("editor", self.editor, left), ("inspector", self.inspector, right)):
+            dock = QtWidgets.QDockWidget(self._dock_titles()[name], self)
             dock.setObjectName(f"dock_{name}")
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
@@ -156,6 +159,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_actions()
         self._build_menus()
         self._connect()
+        language().changed.connect(self._retranslate)
         speed, prefs = self.layout_settings.restore()
         if speed is not None:
             self.session.set_speed(speed)
@@ -187,48 +191,80 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addAction(act)
         return act
 
+    def _action_texts(self) -> dict[str, tuple[str, str | None]]:
+        """(text, tip) of each action of the window, in the current language."""
+        return {
+            "new": (self.tr("&New"), None),
+            "open": (self.tr("&Open…"), None),
+            "save": (self.tr("&Save"), None),
+            "save_as": (self.tr("Save &As…"), None),
+            "export_figure": (self.tr("Export &Figure (PNG/SVG)…"), None),
+            "export_animation": (self.tr("Export &Animation (MP4/GIF/WebP)…"), None),
+            "export_data": (self.tr("Export &Data (npz)…"), None),
+            "quit": (self.tr("&Quit"), None),
+            "play": (self.tr("Play / Pause"), None),
+            "step": (self.tr("Step"), None),
+            "step10": (self.tr("Step ×10"), None),
+            "back": (self.tr("Back one frame"), None),
+            "first": (self.tr("First frame"), None),
+            "last": (self.tr("Newest frame"), None),
+            "reset": (self.tr("Reset"), None),
+            "faster": (self.tr("Faster (×2 steps/frame)"), None),
+            "slower": (self.tr("Slower (÷2 steps/frame)"), None),
+            "fit": (self.tr("Fit landscape"), None),
+            "solo": (self.tr("Solo the selected group"),
+                     self.tr("Show only the selected group (its particles, trails and curves); again: all")),
+            "clear_inspect": (self.tr("Stop inspecting"), None),
+            "shortcuts": (self.tr("Keyboard shortcuts"), None),
+            "about": (self.tr("About optviz"), None),
+        }
+
+    def _menu_titles(self) -> dict[str, str]:
+        return {"file": self.tr("&File"), "recent": self.tr("Open &Recent"), "presets": self.tr("&Presets"),
+                "run": self.tr("&Run"), "view": self.tr("&View"), "language": self.tr("&Language / 语言"),
+                "help": self.tr("&Help")}
+
+    def _dock_titles(self) -> dict[str, str]:
+        return {"experiment": self.tr("Experiment"), "groups": self.tr("Groups"), "editor": self.tr("Group editor"),
+                "inspector": self.tr("Particle inspector")}
+
     def _build_actions(self):
         f, e, s, t = self.files, self.exports, self.session, self.transport
         keys = QtGui.QKeySequence.StandardKey
+        texts = self._action_texts()
         a = self.actions_ = {}
-        a["new"] = self._action("&New", f.new_document, keys.New)
-        a["open"] = self._action("&Open…", f.open_dialog, keys.Open)
-        a["save"] = self._action("&Save", f.save, keys.Save)
-        a["save_as"] = self._action("Save &As…", f.save_as, keys.SaveAs)
-        a["export_figure"] = self._action("Export &Figure (PNG/SVG)…", e.export_figure_dialog, "Ctrl+E")
-        a["export_animation"] = self._action("Export &Animation (MP4/GIF/WebP)…", e.export_animation_dialog,
-                                             "Ctrl+Shift+E")
-        a["export_data"] = self._action("Export &Data (npz)…", e.export_data_dialog)
-        a["quit"] = self._action("&Quit", self.close, keys.Quit)
-        a["play"] = self._action("Play / Pause", s.toggle_play, "Space")
-        a["step"] = self._action("Step", lambda: s.step(1), "Right")
-        a["step10"] = self._action("Step ×10", lambda: s.step(10), "Shift+Right")
-        a["back"] = self._action("Back one frame", lambda: s.scrub_by(-1), "Left")
-        a["first"] = self._action("First frame", lambda: s.scrub(0), "Home")
-        a["last"] = self._action("Newest frame", s.scrub_to_newest, "End")
-        a["reset"] = self._action("Reset", s.reset, "R")
-        a["faster"] = self._action("Faster (×2 steps/frame)", t.faster, "]")
-        a["slower"] = self._action("Slower (÷2 steps/frame)", t.slower, "[")
+        for key, slot, shortcut in (
+                ("new", f.new_document, keys.New), ("open", f.open_dialog, keys.Open), ("save", f.save, keys.Save),
+                ("save_as", f.save_as, keys.SaveAs), ("export_figure", e.export_figure_dialog, "Ctrl+E"),
+                ("export_animation", e.export_animation_dialog, "Ctrl+Shift+E"),
+                ("export_data", e.export_data_dialog, None), ("quit", self.close, keys.Quit),
+                ("play", s.toggle_play, "Space"), ("step", lambda: s.step(1), "Right"),
+                ("step10", lambda: s.step(10), "Shift+Right"), ("back", lambda: s.scrub_by(-1), "Left"),
+                ("first", lambda: s.scrub(0), "Home"), ("last", s.scrub_to_newest, "End"),
+                ("reset", s.reset, "R"), ("faster", t.faster, "]"), ("slower", t.slower, "[")):
+            a[key] = self._action(texts[key][0], slot, shortcut)
         a["place"] = self.view_controls.place_action
         self.addAction(a["place"])
-        a["fit"] = self._action("Fit landscape", self.fit_view, "F")
-        a["solo"] = self._action("Solo the selected group",
-                                 lambda: setattr(self.selection, "solo", a["solo"].isChecked()), "S",
-                                 "Show only the selected group (its particles, trails and curves); again: all")
+        a["fit"] = self._action(texts["fit"][0], self.fit_view, "F")
+        a["solo"] = self._action(texts["solo"][0], lambda: setattr(self.selection, "solo", a["solo"].isChecked()),
+                                 "S", texts["solo"][1])
         a["solo"].setCheckable(True)
-        a["clear_inspect"] = self._action("Stop inspecting", lambda: setattr(self.selection, "particle", None),
-                                          "Escape")
+        a["clear_inspect"] = self._action(texts["clear_inspect"][0],
+                                          lambda: setattr(self.selection, "particle", None), "Escape")
         a.update(self.explain.actions)
         a["view3d"] = self.view3d.action
         self.addAction(a["view3d"])
 
     def _build_menus(self):
         a = self.actions_
+        titles = self._menu_titles()
         mb = self.menuBar()
-        m = mb.addMenu("&File")
+        menus = self.menus_ = {}
+        m = menus["file"] = mb.addMenu(titles["file"])
         for k in ("new", "open"):
             m.addAction(a[k])
-        self.files.set_recent_menu(m.addMenu("Open &Recent"))
+        menus["recent"] = m.addMenu(titles["recent"])
+        self.files.set_recent_menu(menus["recent"])
         m.addSeparator()
         m.addAction(a["save"])
         m.addAction(a["save_as"])
@@ -237,15 +273,12 @@ class MainWindow(QtWidgets.QMainWindow):
             m.addAction(a[k])
         m.addSeparator()
         m.addAction(a["quit"])
-        pm = mb.addMenu("&Presets")
-        for title, path in presets():
-            act = pm.addAction(title)
-            act.setStatusTip(str(path.name))
-            act.triggered.connect(lambda _=False, p=path: self.files.open_path(p, as_preset=True))
-        rm = mb.addMenu("&Run")
+        menus["presets"] = mb.addMenu(titles["presets"])
+        self._fill_presets_menu()
+        rm = menus["run"] = mb.addMenu(titles["run"])
         for k in ("play", "step", "step10", "back", "first", "last", "reset", "faster", "slower"):
             rm.addAction(a[k])
-        vm = mb.addMenu("&View")
+        vm = menus["view"] = mb.addMenu(titles["view"])
         for k in ("place", "fit", "solo", "clear_inspect"):
             vm.addAction(a[k])
         self.view_controls.fill_menu(vm)
@@ -254,11 +287,65 @@ class MainWindow(QtWidgets.QMainWindow):
         vm.addSeparator()
         for dock in self.docks.values():
             vm.addAction(dock.toggleViewAction())
-        hm = mb.addMenu("&Help")
-        hm.addAction("Keyboard shortcuts", self.show_shortcuts)
-        hm.addAction("About optviz", lambda: QtWidgets.QMessageBox.about(
-            self, "About optviz", "optviz: watch optimizers move on 2-D loss landscapes, with the learning "
-            "rate each method really applies to each parameter."))
+        vm.addSeparator()
+        menus["language"] = vm.addMenu(titles["language"])
+        self._fill_language_menu(menus["language"])
+        hm = menus["help"] = mb.addMenu(titles["help"])
+        texts = self._action_texts()
+        a["shortcuts"] = hm.addAction(texts["shortcuts"][0], self.show_shortcuts)
+        a["about"] = hm.addAction(texts["about"][0], self.show_about)
+
+    def _fill_presets_menu(self):
+        """Presets > one entry per preset, titled in the current language."""
+        pm = self.menus_["presets"]
+        pm.clear()
+        for title, path in presets(language().code):
+            act = pm.addAction(title)
+            act.setStatusTip(str(path.name))
+            act.triggered.connect(lambda _=False, p=path: self.files.open_path(p, as_preset=True))
+
+    def _fill_language_menu(self, menu: QtWidgets.QMenu):
+        """View > Language: each language in its own name (never translated), the current one checked."""
+        group = QtGui.QActionGroup(self)
+        self.language_actions = {}
+        for code, name in LANGUAGES.items():
+            act = menu.addAction(name)
+            act.setCheckable(True)
+            act.setChecked(code == language().code)
+            act.setData(code)
+            group.addAction(act)
+            act.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            self.language_actions[code] = act
+
+    def set_language(self, code: str) -> None:
+        """Show the whole window in ``code`` ("en" or "zh") now, and open it in that language next time."""
+        self.settings.setValue(SETTINGS_KEY, code)
+        language().set_language(code)
+
+    def _retranslate(self, code: str):
+        """The window's own texts (menus, actions, docks) in the new language; each panel does its own."""
+        for key, (text, tip) in self._action_texts().items():
+            act = self.actions_.get(key)
+            if act is None:
+                continue
+            act.setText(text)
+            if tip:
+                act.setStatusTip(tip)
+                act.setToolTip(tip)
+        for key, title in self._menu_titles().items():
+            self.menus_[key].setTitle(title)
+        for key, title in self._dock_titles().items():
+            self.docks[key].setWindowTitle(title)
+        self.transport_bar.setWindowTitle(self.tr("Playback"))
+        self._fill_presets_menu()
+        for c, act in self.language_actions.items():
+            act.setChecked(c == code)
+        self._update_title()
+
+    def show_about(self):
+        QtWidgets.QMessageBox.about(self, self.tr("About optviz"), self.tr(
+            "optviz: watch optimizers move on 2-D loss landscapes, with the learning rate each method really "
+            "applies to each parameter."))
 
     def _connect(self):
         s, pb, sel, doc = self.session, self.playback, self.selection, self.doc
@@ -291,11 +378,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_inspection(self, info):
         g = info["group"]
-        label = self.doc.group(g).label if g < self.doc.n_groups else f"group {g}"
+        exp = self.doc.experiment
+        label = (exp.translated(self.doc.group(g).label, language().code) if g < self.doc.n_groups
+                 else self.tr("group {index}").format(index=g))
         self.inspector.set_info(info, label, self.playback.cursor_step)
 
     def _on_run_error(self, message):
-        self.status.message(f"simulation stopped: {message}", 15000)
+        self.status.message(self.tr("simulation stopped: {message}").format(message=message), 15000)
         self.status.kernels_failed()
 
     def _on_kernels(self, description, done, total):
@@ -396,8 +485,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_title(self, *_):
         p = self.doc.path
-        name = p.name if p else "untitled"
-        self.setWindowTitle(f"{'• ' if self.doc.dirty else ''}{name} — {self.doc.experiment.title} — optviz")
+        name = p.name if p else self.tr("untitled")
+        exp = self.doc.experiment
+        self.setWindowTitle(f"{'• ' if self.doc.dirty else ''}{name} — {exp.translated(exp.title, language().code)}"
+                            " — optviz")
 
     # ================================================================ selection
     def _on_group_selected(self, g):
@@ -446,7 +537,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         text = "\n".join(f"{keys:<14} {what}" for what, keys in self.shortcut_rows())
         box = QtWidgets.QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
+        box.setWindowTitle(self.tr("Keyboard shortcuts"))
         box.setText(f"<pre>{html.escape(text)}</pre>")
         box.exec()
 
@@ -466,5 +557,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
 
 def _without_mnemonic(text: str) -> str:
-    """A menu text as read: "&New" -> "New", "Save &As…" -> "Save As…", "&&" -> "&"."""
+    """A menu text as read: "&New" -> "New", "Save &As…" -> "Save As…", "&&" -> "&", and a Chinese
+    text's mnemonic in brackets dropped: "新建(&N)" -> "新建"."""
+    text = re.sub(r"\s*[((]&[^&][))]", "", text)
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&")

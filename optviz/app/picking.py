@@ -40,7 +40,8 @@ class Picking(QtCore.QObject):
         except EditError as error:
             self.status.message(str(error), 15000)
             return
-        self.status.message(f"“{self.doc.group(g).label}” starts at ({x:.3g}, {y:.3g})", 5000)
+        self.status.message(self.tr("“{label}” starts at ({x}, {y})").format(label=self.doc.group(g).label,
+                                                                           x=f"{x:.3g}", y=f"{y:.3g}"), 5000)
 
     def cloud(self, x: float, y: float, r: float) -> None:
         """The selected group starts as a cloud around (x, y) of radius ``r``."""
@@ -106,7 +107,7 @@ class Picking(QtCore.QObject):
             try:
                 h = hessian(self.doc.experiment.landscape_spec(), key[0], key[1])
             except ValueError as error:
-                self.status.message(f"curvature: {error}", 8000)
+                self.status.message(self.tr("curvature: {error}").format(error=error), 8000)
                 h = None
             self._hessian_at = (key, h)
             self.scene.set_curvature(None if h is None else key[:2], h)

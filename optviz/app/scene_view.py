@@ -11,6 +11,9 @@ with three additions that live in the app layer:
   point and a drag draws a cloud (a circle follows the drag); otherwise a click
   picks the nearest particle (``sigPlace``, ``sigCloud``, ``sigPick``);
 * a highlight ring around the inspected particle.
+
+It draws its texts in the interface's language and follows every change of it
+(:mod:`optviz.app.language`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.language import language
 from optviz.render.scene import Scene
 
 __all__ = ["AppScene"]
@@ -53,6 +57,8 @@ class AppScene(Scene):
         self._orig_drag = self.vb.mouseDragEvent
         self.vb.mouseDragEvent = self._drag  # instance override: pyqtgraph dispatches in Python
         self.scene().sigMouseClicked.connect(self._clicked)
+        self.set_language(language().code)
+        language().changed.connect(self.set_language)
 
     def _layout_columns(self):
         super()._layout_columns()

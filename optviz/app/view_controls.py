@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.language import core_text, language
 from optviz.experiment import vocabulary
 
 __all__ = ["ViewControls"]
@@ -31,20 +32,15 @@ class ViewControls(QtCore.QObject):
         self._side_sync = False
         self.trail = QtWidgets.QSpinBox()
         self.trail.setRange(-1, 100000)
-        self.trail.setSpecialValueText("whole path")
-        self.trail.setSuffix(" frames")
-        self.trail.setToolTip("Trail length in recorded frames (0: none; lowest value: the whole path)")
         self.trail_box = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(self.trail_box)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QtWidgets.QLabel("trail"))
+        self.trail_label = QtWidgets.QLabel()
+        row.addWidget(self.trail_label)
         row.addWidget(self.trail)
         self.place_btn = QtWidgets.QToolButton()
-        self.place_btn.setText("Place particles")
         self.place_btn.setCheckable(True)
-        self.place_btn.setToolTip("On: click the landscape to start the selected group from that point, "
-                                  "drag to draw a cloud (P)")
-        self.place_action = QtGui.QAction("Place particles by clicking", self)
+        self.place_action = QtGui.QAction(self)
         self.place_action.setCheckable(True)
         self.place_action.setShortcut(QtGui.QKeySequence("P"))
         self.place_action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
@@ -53,11 +49,12 @@ class ViewControls(QtCore.QObject):
         self.side_actions: dict[str, QtGui.QAction] = {}
         self.future_action: QtGui.QAction | None = None
         self.flow_action: QtGui.QAction | None = None
+        self.menus: dict[str, QtWidgets.QMenu] = {}
         #: View > Curvature at the selected particle (off at start; the window connects it to picking).
-        self.curvature_action = QtGui.QAction("Curvature at the selected particle", self)
+        self.curvature_action = QtGui.QAction(self)
         self.curvature_action.setCheckable(True)
-        self.curvature_action.setToolTip("The Hessian's eigen-directions (steep: solid) and the local quadratic "
-                                         "model's level curve at the inspected particle")
+        self.retranslate()
+        language().changed.connect(self.retranslate)
         self.trail.valueChanged.connect(lambda v: setattr(view, "trail_length", int(v)))
         self.place_btn.toggled.connect(lambda on: setattr(view, "place_mode", on))
         self.place_action.toggled.connect(lambda on: setattr(view, "place_mode", on))
@@ -69,10 +66,37 @@ class ViewControls(QtCore.QObject):
         view.events.future.connect(self._on_future)
         doc.events.replaced.connect(self._on_replaced)
 
+    def retranslate(self, _code: str = "") -> None:
+        """Every text of the view controls and their menus in the current language."""
+        self.trail.setSpecialValueText(self.tr("whole path"))
+        self.trail.setSuffix(" " + self.tr("frames"))
+        self.trail.setToolTip(self.tr("Trail length in recorded frames (0: none; lowest value: the whole path)"))
+        self.trail_label.setText(self.tr("trail"))
+        self.place_btn.setText(self.tr("Place particles"))
+        self.place_btn.setToolTip(self.tr("On: click the landscape to start the selected group from that point, "
+                                          "drag to draw a cloud (P)"))
+        self.place_action.setText(self.tr("Place particles by clicking"))
+        self.curvature_action.setText(self.tr("Curvature at the selected particle"))
+        self.curvature_action.setToolTip(self.tr("The Hessian's eigen-directions (steep: solid) and the local "
+                                                 "quadratic model's level curve at the inspected particle"))
+        if not self.menus:
+            return
+        self.menus["modes"].setTitle(self.tr("Particles drawn as"))
+        self.menus["colormap"].setTitle(self.tr("Colormap"))
+        self.menus["side"].setTitle(self.tr("Side plots"))
+        for act in self.mode_group.actions():
+            act.setText(core_text(vocabulary.PARTICLE_MODES[act.data()]))
+        for key, act in self.side_actions.items():
+            act.setText(core_text(vocabulary.SIDE_PLOTS[key]))
+        self.future_action.setText(core_text(vocabulary.FUTURE_MODES["ghost"]))
+        self.flow_action.setText(self.tr("Gradient flow (dashed ghost)"))
+        self.flow_action.setToolTip(self.tr("Each group's continuous path dθ/dt = −∇f from its mean start, to "
+                                            "flow time k·lr at step k"))
+
     def _choice_menu(self, menu: QtWidgets.QMenu, choices: dict, group: QtGui.QActionGroup, option: str) -> None:
         """One checkable entry per choice {value: text}, setting the view option ``option``."""
         for value, text in choices.items():
-            act = menu.addAction(text)
+            act = menu.addAction(core_text(text))
             act.setCheckable(True)
             act.setData(value)
             group.addAction(act)
@@ -80,27 +104,27 @@ class ViewControls(QtCore.QObject):
 
     def fill_menu(self, menu: QtWidgets.QMenu) -> None:
         """The View menu's entries for how particles, trails and side plots are drawn."""
-        self._choice_menu(menu.addMenu("Particles drawn as"), vocabulary.PARTICLE_MODES, self.mode_group,
-                          "particle_mode")
-        self._choice_menu(menu.addMenu("Colormap"), {n: n for n in vocabulary.COLORMAPS}, self.cmap_group,
-                          "colormap")
-        sub = menu.addMenu("Side plots")
-        for key, text in vocabulary.SIDE_PLOTS.items():
-            act = sub.addAction(text)
+        self.menus["modes"] = menu.addMenu("")
+        self._choice_menu(self.menus["modes"], vocabulary.PARTICLE_MODES, self.mode_group, "particle_mode")
+        self.menus["colormap"] = menu.addMenu("")
+        self._choice_menu(self.menus["colormap"], {n: n for n in vocabulary.COLORMAPS}, self.cmap_group, "colormap")
+        sub = self.menus["side"] = menu.addMenu("")
+        for key in vocabulary.SIDE_PLOTS:
+            act = sub.addAction("")
             act.setCheckable(True)
             act.toggled.connect(self._side_toggled)
             self.side_actions[key] = act
-        act = menu.addAction(vocabulary.FUTURE_MODES["ghost"])
+        act = menu.addAction("")
         act.setCheckable(True)
         act.toggled.connect(lambda on: setattr(self.view, "future", "ghost" if on else "hide"))
         self.future_action = act
-        act = menu.addAction("Gradient flow (dashed ghost)")
+        act = menu.addAction("")
         act.setCheckable(True)
-        act.setToolTip("Each group's continuous path dθ/dt = −∇f from its mean start, to flow time k·lr at step k")
         act.setChecked(self.scene.gradient_flow)
         act.toggled.connect(self.scene.set_gradient_flow)
         self.flow_action = act
         menu.addAction(self.curvature_action)
+        self.retranslate()
 
     def apply(self, table: dict) -> None:
         """Show the view options of an opened experiment (not stored back into it)."""
@@ -185,4 +209,5 @@ class ViewControls(QtCore.QObject):
         self.scene.setCursor(QtCore.Qt.CursorShape.CrossCursor if on else QtCore.Qt.CursorShape.ArrowCursor)
         if on:
             label = self.doc.group(self.selection.group).label
-            self.status.message(f"Click the landscape to start “{label}” from a point; drag to draw a cloud.", 8000)
+            self.status.message(self.tr("Click the landscape to start “{label}” from a point; drag to draw a cloud.")
+                                .format(label=label), 8000)

@@ -117,13 +117,14 @@ class DataExport(QtCore.QThread):
                 raise _Cancelled
             result.save(self.path)
         except _Cancelled:
-            outcome, message = "cancelled", f"Export cancelled; {name} was not written."
+            outcome, message = "cancelled", self.tr("Export cancelled; {name} was not written.").format(name=name)
         except (ValueError, OSError) as error:
             outcome, message = "failed", str(error).splitlines()[0] if str(error) else type(error).__name__
         except Exception as error:  # noqa: BLE001 - reported in the window, never kills it
             outcome, message = "failed", f"{type(error).__name__}: {error}".splitlines()[0]
         else:
             outcome = "done"
-            message = (f"Exported {name}: {result.n_frames:,} frames of {result.positions.shape[1]:,} particles "
-                       f"(steps 0-{int(result.step[-1]):,})")
+            message = self.tr("Exported {name}: {frames} frames of {particles} particles (steps 0-{last})").format(
+                name=name, frames=f"{result.n_frames:,}", particles=f"{result.positions.shape[1]:,}",
+                last=f"{int(result.step[-1]):,}")
         self._finished_in_thread.emit(outcome, message)

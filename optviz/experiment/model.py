@@ -60,6 +60,8 @@ MAX_LABEL_CHARS = 200
 MAX_SPEED = 1000
 #: The longest caption (characters): one or two lines under the title saying what to look for.
 MAX_CAPTION_CHARS = 300
+#: Languages an experiment may translate its title, caption and group labels into (``[translations.zh]``).
+TRANSLATION_LANGUAGES = ("zh",)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -184,6 +186,9 @@ class Experiment:
     map: MapConfig | None = None
     #: How ``optviz tune`` chose a hyperparameter of the groups (None: not tuned).
     tune: TuneTable | None = None
+    #: ``{language: {English text: its translation}}`` for the title, the caption and group labels
+    #: (``[translations.zh]``); a text without an entry is shown as it is.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # Construction and validation ---------------------------------------------------------
 
@@ -196,7 +201,8 @@ class Experiment:
         if not isinstance(data, Mapping):
             raise ExperimentError(f"an experiment must be a table, got {type(data).__name__}")
         check_values(data)
-        _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view", "map", "tune"),
+        _only(data, ("title", "caption", "seed", "landscape", "run", "groups", "render", "view", "map", "tune",
+                     "translations"),
               "the top level")
         experiment = cls(
             title=parse_title(data.get("title", "Untitled experiment")),
@@ -212,6 +218,7 @@ class Experiment:
         check_batch_sizes(experiment.landscape, experiment.groups)
         experiment.map = parse_map(data.get("map"), experiment.groups, experiment.landscape_spec().bounds,
                                    experiment.run.eps)
+        experiment.translations = parse_translations(data.get("translations", {}), experiment.translatable_texts())
         return experiment
 
     def to_dict(self) -> dict[str, Any]:
@@ -238,6 +245,9 @@ class Experiment:
             out["map"] = map_table(self.map)
         if self.tune is not None:
             out["tune"] = tune_table(self.tune)
+        translations = self.current_translations()
+        if translations:
+            out["translations"] = translations
         return out
 
     def validated(self) -> Experiment:
@@ -251,6 +261,21 @@ class Experiment:
         if self.run.eps is not None:
             return self.run.eps
         return self.map.eps if self.map is not None else DEFAULT_EPS
+
+    def translatable_texts(self) -> list[str]:
+        """The texts a ``[translations]`` table may translate: the title, the caption, the group labels."""
+        return [t for t in (self.title, self.caption, *(g.label for g in self.groups)) if t]
+
+    def current_translations(self) -> dict[str, dict[str, str]]:
+        """The translations of the texts the experiment has now (an edited title's old entry is dropped)."""
+        texts = set(self.translatable_texts())
+        kept = {lang: {k: v for k, v in table.items() if k in texts} for lang, table in self.translations.items()}
+        return {lang: table for lang, table in kept.items() if table}
+
+    def translated(self, text: str, language: str) -> str:
+        """``text`` (the title, the caption or a group label) in ``language`` where the experiment
+        translates it, else ``text`` itself (English, or an edited text)."""
+        return self.translations.get(language, {}).get(text, text)
 
     def landscape_spec(self) -> Surface:
         return self.landscape.spec()
@@ -328,6 +353,29 @@ def parse_caption(value: Any) -> str:
         raise ExperimentError(
             f"caption = {shown(value)} must be a string of at most {MAX_CAPTION_CHARS} characters", "caption")
     return value
+
+
+def parse_translations(value: Any, texts: list[str]) -> dict[str, dict[str, str]]:
+    """The ``[translations]`` table: per language of :data:`TRANSLATION_LANGUAGES`, entries
+    ``"English text" = "translation"`` whose English text is one of ``texts`` (the title, the caption,
+    a group label) and whose translation is a string as long as that field allows."""
+    table = _table(value, "translations")
+    _only(table, TRANSLATION_LANGUAGES, "translations")
+    known = set(texts)
+    limit = max(MAX_TITLE_CHARS, MAX_CAPTION_CHARS)
+    out: dict[str, dict[str, str]] = {}
+    for language, entries in table.items():
+        where = f"translations.{language}"
+        entries = _table(entries, where)
+        for source, text in entries.items():
+            if source not in known:
+                raise ExperimentError(f"{where}: {shown(source)} is not the title, the caption or a group label of "
+                                      "this experiment; translate one of those texts, written exactly as above", where)
+            if not isinstance(text, str) or len(text) > limit:
+                raise ExperimentError(f"{where}: the translation of {shown(source)} = {shown(text)} must be a string "
+                                      f"of at most {limit} characters", where)
+        out[language] = dict(entries)
+    return out
 
 
 def parse_seed(value: Any) -> int:

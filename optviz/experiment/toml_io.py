@@ -114,6 +114,11 @@ def experiment_to_toml(experiment: Experiment, render: dict | None = None) -> st
             for group in value:
                 groups.append(_table(group))
             doc[key] = groups
+        elif key == "translations":  # [translations.zh], one entry per line
+            languages = tomlkit.table(is_super_table=True)
+            for language, entries in value.items():
+                languages[language] = _table(entries)
+            doc[key] = languages
         elif isinstance(value, dict):
             doc[key] = _table(value)
         else:

@@ -35,6 +35,8 @@ Options (all optional in ``[render]``)::
     crf = 20                    # MP4 quality (H.264 constant rate factor, 0-51, lower is better)
     gradient_flow = false       # each group's gradient flow (dθ/dt = −∇f from its mean start) as a faint
                                 # dashed ghost under the trails, to flow time k·lr at step k
+    language = "en"             # texts drawn: "en" or "zh" (Simplified Chinese: titles, legends, side plots,
+                                # and the title, caption and labels as the experiment's [translations.zh] gives them)
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import Any
 from optviz.core.inputs import shown
 from optviz.experiment import vocabulary
 from optviz.experiment.model import MAX_BOUND, MAX_STEPS, MAX_TITLE_CHARS, MIN_RELATIVE_WIDTH
+from optviz.render.texts import LANGUAGES
 
 __all__ = [
     "RenderOptionError",
@@ -97,6 +100,7 @@ class RenderOptions:
     point_size: float = 6.0
     crf: int = 20
     gradient_flow: bool = False
+    language: str | None = None  # None: English
     extra: dict = field(default_factory=dict, repr=False)
 
     def to_table(self) -> dict:
@@ -242,6 +246,7 @@ _VALIDATORS = {
     "point_size": lambda v: _as_float("point_size", v, 0.0, 50.0),
     "crf": lambda v: _as_int("crf", v, 0, 51),
     "gradient_flow": lambda v: _as_bool("gradient_flow", v),
+    "language": lambda v: _choice("language", v, tuple(LANGUAGES)),
 }
 
 # Options of the figure/animation file that are stored but do not change the picture.

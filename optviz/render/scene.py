@@ -29,6 +29,7 @@ Drive it with a few calls (all cheap unless noted)::
     scene.set_selected_group(3)             # its particles and trail above all others; None
     scene.set_gradient_flow(True)           # each group's gradient flow as a dashed ghost (render/flow.py)
     scene.set_curvature((x, y), hessian)    # eigen-directions and quadratic model at a point; None clears
+    scene.set_language("zh")                # texts drawn in Simplified Chinese (render/texts.py); "en"
     scene.apply_options(render_options)     # everything of a RenderOptions at once
     img = scene.render_array()              # (H, W, 4) uint8 BGRA of the widget as it is now
 
@@ -59,7 +60,8 @@ Result-like data: attributes ``positions`` (F, N, 2), ``loss`` (F, N),
 ``side_stats`` (precomputed per-frame group statistics, see
 :meth:`SidePlots.build`). Other attributes are ignored. Frame 0 is the initial state.
 
-Experiment-like input: ``title``, ``caption`` (optional), ``landscape_spec()``, ``landscape_params()``,
+Experiment-like input: ``title``, ``caption`` (optional), ``translated(text, language)`` (optional:
+the experiment's own translation of its title, caption or a group label), ``landscape_spec()``, ``landscape_params()``,
 ``groups`` (``label``, ``optimizer``, ``color``, ``sweep_axes()``, ``resolved_hyper()``,
 ``resolved_schedule()``, ``particle_hyper()`` for a swept group's schedule), ``run.steps``.
 """
@@ -82,6 +84,7 @@ from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
 from optviz.render.particles import ParticleLayer
 from optviz.render.side_plots import GroupOptimizer, SidePlots
+from optviz.render.texts import check_language, localize, localize_format
 
 __all__ = ["Scene", "SIDE_PLOTS"]
 
@@ -160,6 +163,8 @@ class Scene(pg.GraphicsLayoutWidget):
         self._view = ((0.0, 1.0), (0.0, 1.0))
         self._title_override = None
         self._step_axis = None  # chosen by options or set_step_axis (None: the experiment's)
+        #: the language of the texts drawn ("en" or "zh"; see set_language)
+        self.language = "en"
 
         self.title = pg.LabelItem("", color=self.theme["foreground"], size=f"{self.font_px + 3}px")
         self.title.item.document().setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
@@ -238,7 +243,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self.landscape.set_landscape(spec.evaluate_grid, log_hint=spec.log_scale, minima=minima)
         self._minima_kinds = sorted({m.kind for m in minima})
         self._colors = group_colors(exp.groups)
-        self._labels = [str(getattr(g, "label", f"group {i}")) for i, g in enumerate(exp.groups)]
+        self._labels = self._group_labels(exp)
         self._optimizers = [_optimizer(g) for g in exp.groups]
         self._schedules = [_schedule(g) for g in exp.groups]
         self._surface = spec
@@ -259,6 +264,37 @@ class Scene(pg.GraphicsLayoutWidget):
         self._legend_key = None
         self._update_legend()
         self.step_text.setText("")
+
+    def _text(self, text: str, **values) -> str:
+        """``text`` (English) in the scene's language, its placeholders filled."""
+        return localize_format(text, self.language, **values) if values else localize(text, self.language)
+
+    def _own_text(self, text: str) -> str:
+        """The experiment's title, caption or a group label in the scene's language (the experiment's
+        ``[translations]``; else as written)."""
+        translated = getattr(self._exp, "translated", None)
+        return translated(text, self.language) if translated is not None else text
+
+    def _group_labels(self, exp) -> list[str]:
+        return [self._own_text(str(g.label)) if getattr(g, "label", None) is not None
+                else self._text("group {index}", index=i) for i, g in enumerate(exp.groups)]
+
+    def set_language(self, code: str) -> None:
+        """Draw every text in ``code`` ("en" or "zh"): the title and caption and the group labels (as
+        the experiment translates them), the step counter, the legend and the side plots."""
+        self.language = check_language(code)
+        self.side.set_language(code)
+        if self._exp is not None:
+            n = len(self._exp.groups)
+            self._labels[:n] = self._group_labels(self._exp)
+            self._labels[n:] = [self._text("group {index}", index=i) for i in range(n, len(self._labels))]
+        self._update_title()
+        self._legend_key = None
+        if self._data is not None:
+            self._build_side()
+            self.show_frame(self._frame)
+        else:
+            self._update_legend()
 
     def set_data(self, result, *, update_side_plots: bool = True, frame: int | None = None,
                  side_result=None) -> None:
@@ -306,7 +342,7 @@ class Scene(pg.GraphicsLayoutWidget):
 
             self._colors += [parse_color(GROUP_PALETTE[i % len(GROUP_PALETTE)])
                              for i in range(ng, group.max() + 1)]
-            self._labels += [f"group {i}" for i in range(ng, group.max() + 1)]
+            self._labels += [self._text("group {index}", index=i) for i in range(ng, group.max() + 1)]
             self._optimizers += [None] * (group.max() + 1 - ng)
             self._schedules += [None] * (group.max() + 1 - ng)
         if new_groups or not same_src or len(self._counts) != len(self._colors):
@@ -339,6 +375,8 @@ class Scene(pg.GraphicsLayoutWidget):
         self._update_title()
         self.set_trail_length(opts.trail_length)
         self.set_gradient_flow(opts.gradient_flow)
+        if opts.language is not None:
+            self.set_language(opts.language)
         if opts.step_axis is not None:
             self.set_step_axis(opts.step_axis)
         side = opts.side_plots
@@ -529,10 +567,10 @@ class Scene(pg.GraphicsLayoutWidget):
         self.flow.show(step, int(self._steps[-1]), self._visible_groups, self._colors)
         self.side.set_step(float(step))
         total = self._total_steps if self._total_steps is not None else int(self._steps[-1])
-        text = f"step {step:,} / {total:,}"
+        text = self._text("step {step} / {total}", step=f"{step:,}", total=f"{total:,}")
         nd = self.particles.diverged_count
         if nd:
-            text += f"   ·   {nd:,} diverged"
+            text += "   ·   " + self._text("{n} diverged", n=f"{nd:,}")
         self.step_text.setText(text)
         self._update_legend()
         self.sigFrameShown.emit(i)
@@ -541,15 +579,15 @@ class Scene(pg.GraphicsLayoutWidget):
     def _update_title(self):
         t = self._title_override
         if t is None:
-            t = getattr(self._exp, "title", "") or ""
+            t = self._own_text(getattr(self._exp, "title", "") or "")
             if self._exp is not None:
                 try:
-                    land = self._exp.landscape_spec().title
+                    land = self._text(self._exp.landscape_spec().title)
                 except Exception:  # noqa: BLE001
                     land = ""
                 if land.lower() not in t.lower():  # "... on Rosenbrock" needs no "— Rosenbrock"
                     t = f"{t}  —  {land}" if t else land
-        caption = getattr(self._exp, "caption", "") or ""
+        caption = self._own_text(getattr(self._exp, "caption", "") or "")
         text = html.escape(t)
         if caption:
             text += ("<br>" if t else "") + (f"<span style='font-size: {self.font_px}px; "
@@ -625,7 +663,7 @@ class Scene(pg.GraphicsLayoutWidget):
                 text += f"  ({n:,})"
             nd = int(per_group[g]) if g < len(per_group) else 0
             if nd:
-                text += f"  · {nd:,} diverged"
+                text += "  · " + self._text("{n} diverged", n=f"{nd:,}")
             texts.append(text)
         # any change rebuilds the legend: a label given a shorter text would leave the box at its
         # widest size, so a frame would look different after a later frame was shown
@@ -643,11 +681,12 @@ class Scene(pg.GraphicsLayoutWidget):
             self.legend.addItem(sample, text)
         if getattr(self, "_any_diverged", False):
             self.legend.addItem(pg.ScatterPlotItem(symbol="x", size=11, brush=pg.mkBrush(150, 150, 150),
-                                                   pen=pg.mkPen(0, 0, 0, 200)), "diverged (last position)")
+                                                   pen=pg.mkPen(0, 0, 0, 200)), self._text("diverged (last position)"))
         if flow:
             self.legend.addItem(pg.PlotDataItem([0, 1], [0, 0], pen=flow_pen(parse_color(self.theme["muted"]), 255)),
-                                "gradient flow (dθ/dt = −∇f, t = k·lr)")
-        names = {"global": "global minimum", "local": "local minimum", "saddle": "saddle point"}
+                                self._text("gradient flow (dθ/dt = −∇f, t = k·lr)"))
+        names = {"global": self._text("global minimum"), "local": self._text("local minimum"),
+                 "saddle": self._text("saddle point")}
         for kind in getattr(self, "_minima_kinds", []):
             st = {"global": dict(symbol="star", size=13, brush=pg.mkBrush(255, 255, 255), pen=pg.mkPen("k")),
                   "local": dict(symbol="o", size=9, brush=pg.mkBrush(None), pen=pg.mkPen((90, 90, 90), width=1.8)),

@@ -77,6 +77,7 @@ from optviz.core.schedules import learning_rates
 from optviz.core.statistics import group_quantiles
 from optviz.experiment.vocabulary import FUTURE_MODES
 from optviz.render.options import STEP_AXES
+from optviz.render.texts import check_language, localize, localize_format
 
 __all__ = ["SidePlots", "GroupOptimizer", "loss_floor", "LOSS_DECADES", "group_quantiles", "FUTURE_MODES",
            "decimation_index", "decimation_split", "settled_frames", "STEP_AXES"]
@@ -366,6 +367,24 @@ class SidePlots:
         self._group_items: list[list] = []
         #: per-frame sharpness medians kept between builds (see _sharpness_medians)
         self._sharpness_cache: dict | None = None
+        #: the language of titles, axis labels and legends ("en" or "zh"; see optviz.render.texts)
+        self.language = "en"
+
+    def set_language(self, code: str) -> None:
+        """Titles, the step axis and legends in ``code`` ("en" or "zh"): the axis at once, titles and
+        legends at the next :meth:`build`."""
+        self.language = check_language(code)
+        if self.plots:
+            last = list(self.plots.values())[-1]
+            last.setLabel("bottom", self._x_label(), color=self.theme["foreground"],
+                          size=f"{max(self.font_px - 2, 8)}px")
+
+    def _t(self, text: str, **values) -> str:
+        """``text`` in the plots' language, its placeholders filled."""
+        return localize_format(text, self.language, **values) if values else localize(text, self.language)
+
+    def _log_title(self, text: str) -> str:
+        return self._t("{title}, log scale", title=self._t(text))
 
     # --- building ---------------------------------------------------------------
     def clear(self) -> None:
@@ -475,8 +494,8 @@ class SidePlots:
             elif key == "converged":
                 series[key] = self._converged_series(data, group, ng)
             elif key in ("lr_pre", "lr_real"):
-                title = ("effective LR, preconditioned   (— x,  ‐ ‐ y)" if key == "lr_pre"
-                         else "effective LR, realized |Δθ|/|g|   (— x,  ‐ ‐ y)")
+                title = self._log_title("effective LR, preconditioned   (— x,  ‐ ‐ y)" if key == "lr_pre"
+                                        else "effective LR, realized |Δθ|/|g|   (— x,  ‐ ‐ y)")
                 med = None if stats is None else stats.get(key)
                 series[key] = self._lr_series(title, data[key], group, colors, med)
             elif key == "bias":
@@ -648,7 +667,7 @@ class SidePlots:
                 lo, med, hi = (tf(q[g, i]) for i in range(3))
                 bands.append((g, lo, hi))
                 curves.append((g, solid, med))
-        return dict(title=title + (", log scale" if log else ""), log=log, curves=curves, bands=bands,
+        return dict(title=self._log_title(title) if log else self._t(title), log=log, curves=curves, bands=bands,
                     clip=self.loss_clip if not log else None,
                     floor=loss_floor([y for _g, _st, y in curves]) if log else None)
 
@@ -695,7 +714,7 @@ class SidePlots:
                 curves.append((g, style, _log10(q[g, 0])))
         # a median over a group's particles is robust, but a single particle's realized LR
         # spikes where |g| ~ 0 (sign methods: Lion): the range follows the bulk of the values
-        return dict(title=title + ", log scale", log=True, curves=curves, bands=[], robust=True)
+        return dict(title=title, log=True, curves=curves, bands=[], robust=True)
 
     def _set_legend(self, p, entries) -> None:
         """Show ``entries`` ((curve, text) pairs) in a legend at the plot's top right, or none."""
@@ -727,10 +746,9 @@ class SidePlots:
         if legend.opts.get("offset") != best:
             legend.setOffset(best)
 
-    @staticmethod
-    def _names(optimizers, labels, drawn):
+    def _names(self, optimizers, labels, drawn):
         """Per group in ``drawn``: its optimizer's title, or its label where two drawn groups share the title."""
-        titles = {g: optimizers[g].spec.title for g in drawn}
+        titles = {g: self._t(optimizers[g].spec.title) for g in drawn}
         shared = [t for t in titles.values() if list(titles.values()).count(t) > 1]
         labels = list(labels or ())
         return {g: (labels[g] if t in shared and g < len(labels) else t) for g, t in titles.items()}
@@ -744,10 +762,10 @@ class SidePlots:
             if o is None:
                 continue
             for k, (factor, values) in enumerate(o.spec.time_factors(o.hyper, steps)):
-                off = "" if factor.on(o.hyper) else " (off: 1)"
-                legend.append((len(curves), f"{names[g]}: {factor.symbol}{off}"))
+                text = "{name}: {symbol}" if factor.on(o.hyper) else "{name}: {symbol} (off: 1)"
+                legend.append((len(curves), self._t(text, name=names[g], symbol=factor.symbol)))
                 curves.append((g, _STYLES[k % len(_STYLES)], _log10(values)))
-        return dict(title="bias correction and other step factors, log scale", log=True, curves=curves, bands=[],
+        return dict(title=self._log_title("bias correction and other step factors"), log=True, curves=curves, bands=[],
                     legend=legend)
 
     def _decay_series(self, steps, positions, lr_pre, group, optimizers, labels, ng):
@@ -777,11 +795,11 @@ class SidePlots:
             with np.errstate(all="ignore"):
                 decay = o.spec.decay_per_step(o.hyper, lr_t[:, None, None], pre, theta)
             decay[steps < 1] = np.nan
-            legend.append((len(curves), f"{names[g]}: {DECAY_TEXT[mode]}"))
+            legend.append((len(curves), self._t("{name}: {decay}", name=names[g], decay=self._t(DECAY_TEXT[mode]))))
             for axis in (0, 1):
                 med = group_quantiles(decay[:, :, axis], np.zeros(len(idx), np.int64), 1, qs=(0.5,))[0, 0]
                 curves.append((g, _STYLES[axis], _log10(med)))
-        return dict(title="weight decay: |Δθ| per step from the decay alone   (— x,  ‐ ‐ y), log scale", log=True,
+        return dict(title=self._log_title("weight decay: |Δθ| per step from the decay alone   (— x,  ‐ ‐ y)"), log=True,
                     curves=curves, bands=[], legend=legend)
 
     def _sharpness_medians(self, steps, data, group, optimizers, drawn) -> np.ndarray:
@@ -842,8 +860,12 @@ class SidePlots:
             lr_t = learning_rates(o.hyper["lr"], o.schedule, np.maximum(steps, 1))
             threshold = stability_threshold(o.spec, o.hyper, lr=lr_t)
             adaptive = o.spec.family in ADAPTIVE_FAMILIES
-            quantity = "preconditioned sharpness" if adaptive else "sharpness"
-            text = f"{names[g]}: {quantity} " + (f"vs {threshold.formula}" if threshold else "(no threshold)")
+            if threshold is not None:
+                text = self._t("{name}: preconditioned sharpness vs {threshold}" if adaptive
+                               else "{name}: sharpness vs {threshold}", name=names[g], threshold=threshold.formula)
+            else:
+                text = self._t("{name}: preconditioned sharpness (no threshold)" if adaptive
+                               else "{name}: sharpness (no threshold)", name=names[g])
             legend.append((len(curves), text))
             curves.append((g, _STYLES[0], _log10(med[g])))
             if threshold is not None:
@@ -852,7 +874,7 @@ class SidePlots:
                     line[steps < 1] = np.nan  # drawn where the preconditioned sharpness is
                 curves.append((g, _STYLES[1], _log10(line)))
         # every curve may span the whole run at the top of the plot: room above them for the legend
-        return dict(title="sharpness (median) vs stability threshold (‐ ‐), log scale", log=True, curves=curves,
+        return dict(title=self._log_title("sharpness (median) vs stability threshold (‐ ‐)"), log=True, curves=curves,
                     bands=[], legend=legend, robust=True, headroom=0.12 * len(legend) + 0.1)
 
     def _schedule_series(self, steps, schedules, labels, ng):
@@ -868,9 +890,10 @@ class SidePlots:
             kind = schedule["kind"]
             if kind == "sequential":
                 kind = " → ".join(part["kind"] for part in schedule["schedules"])
-            legend.append((len(curves), f"{labels[g] if g < len(labels) else f'group {g}'}: {kind}"))
+            name = labels[g] if g < len(labels) else self._t("group {index}", index=g)
+            legend.append((len(curves), self._t("{name}: {schedule}", name=name, schedule=kind)))
             curves.append((g, _STYLES[0], _log10(values)))
-        return dict(title="learning rate lr_t (schedule), log scale", log=True, curves=curves, bands=[],
+        return dict(title=self._log_title("learning rate lr_t (schedule)"), log=True, curves=curves, bands=[],
                     legend=legend)
 
     def _set_yrange(self, p, key, arrays, log, clip=None, robust=False, floor=None, headroom=0.0, fixed=None):
@@ -940,7 +963,7 @@ class SidePlots:
         self.set_step(self._step)
 
     def _x_label(self) -> str:
-        return "step, log scale" if self._step_axis == "log" else "step"
+        return self._log_title("step") if self._step_axis == "log" else self._t("step")
 
     def _to_x(self, steps) -> np.ndarray:
         """The x coordinate of optimizer steps: the step, or log10 of it (step 0: NaN, not drawn)."""

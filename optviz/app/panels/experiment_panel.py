@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from optviz.app.language import core_text, language
 from optviz.app.panels.fields import Field, fmt, number_field
 from optviz.app.panels.landscape_editors import DATA_KEY, EXPR_KEY, DataEditor, ExpressionEditor, _default_data
 
@@ -23,27 +24,22 @@ class ExperimentPanel(QtWidgets.QWidget):
         self.form.setContentsMargins(6, 6, 6, 6)
         self.form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._param_rows = []
+        self.labels = {key: QtWidgets.QLabel() for key in ("title", "landscape", "steps", "seed")}
         self.title = QtWidgets.QLineEdit()
-        self.title.setToolTip("Title shown above the landscape and saved with the experiment")
         self.title.editingFinished.connect(lambda: self._commit(self.title_field, self.title.text()))
         self.title_field = Field(self.title, self.doc.set_title)
-        self.form.addRow("Title", self.title_field)
+        self.form.addRow(self.labels["title"], self.title_field)
         self.landscape = QtWidgets.QComboBox()
-        role = QtCore.Qt.ItemDataRole.ToolTipRole
         for name, spec in LANDSCAPES.items():
             self.landscape.addItem(spec.title, name)
-            self.landscape.setItemData(self.landscape.count() - 1, spec.formula, role)
+            self.landscape.setItemData(self.landscape.count() - 1, spec.formula, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.landscape.insertSeparator(self.landscape.count())
-        self.landscape.addItem("Custom expression…", EXPR_KEY)
-        self.landscape.setItemData(self.landscape.count() - 1, "Type f(x, y) with your own parameters", role)
+        self.landscape.addItem("", EXPR_KEY)
         for m in MODELS:
-            self.landscape.addItem(f"Data: {m.title.lower()}", DATA_KEY + m.name)
-            self.landscape.setItemData(self.landscape.count() - 1,
-                                       f"{m.formula}\nparameters ({', '.join(m.param_names)}) fitted to data",
-                                       role)
+            self.landscape.addItem("", DATA_KEY + m.name)
         self.landscape.activated.connect(self._landscape_chosen)
         self.landscape_field = Field(self.landscape, lambda key: None)
-        self.form.addRow("Landscape", self.landscape_field)
+        self.form.addRow(self.labels["landscape"], self.landscape_field)
         self.formula = QtWidgets.QLabel()
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -56,19 +52,44 @@ class ExperimentPanel(QtWidgets.QWidget):
         self.steps = QtWidgets.QSpinBox()
         self.steps.setRange(1, 10_000_000)
         self.steps.setSingleStep(100)
-        self.steps.setToolTip("Optimizer steps in the run (the time slider spans them)")
         self.steps.setKeyboardTracking(False)
         self.steps_field = Field(self.steps, self.doc.set_steps)
         self.steps.valueChanged.connect(lambda v: self._commit(self.steps_field, int(v)))
-        self.form.addRow("Steps", self.steps_field)
+        self.form.addRow(self.labels["steps"], self.steps_field)
         self.seed = QtWidgets.QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
-        self.seed.setToolTip("Random seed of the initial particles, mini-batches and gradient noise: "
-                             "same seed, same run")
         self.seed_field = Field(self.seed, self.doc.set_seed)
         self.seed.valueChanged.connect(lambda v: self._commit(self.seed_field, int(v)))
-        self.form.addRow("Seed", self.seed_field)
+        self.form.addRow(self.labels["seed"], self.seed_field)
+        self.retranslate()
+        language().changed.connect(self.retranslate)
+
+    def retranslate(self, _code: str = "") -> None:
+        """Labels, tooltips and the landscape chooser in the current language; then the values again."""
+        from optviz.core.data import MODELS
+
+        for key, text in (("title", self.tr("Title")), ("landscape", self.tr("Landscape")),
+                          ("steps", self.tr("Steps")), ("seed", self.tr("Seed"))):
+            self.labels[key].setText(text)
+        self.title.setToolTip(self.tr("Title shown above the landscape and saved with the experiment"))
+        self.steps.setToolTip(self.tr("Optimizer steps in the run (the time slider spans them)"))
+        self.seed.setToolTip(self.tr("Random seed of the initial particles, mini-batches and gradient noise: "
+                                     "same seed, same run"))
+        role = QtCore.Qt.ItemDataRole.ToolTipRole
+        models = {DATA_KEY + m.name: m for m in MODELS}
+        for i in range(self.landscape.count()):
+            key = self.landscape.itemData(i)
+            if key in self.landscapes:
+                self.landscape.setItemText(i, core_text(self.landscapes[key].title))
+            elif key == EXPR_KEY:
+                self.landscape.setItemText(i, self.tr("Custom expression…"))
+                self.landscape.setItemData(i, self.tr("Type f(x, y) with your own parameters"), role)
+            elif key in models:
+                m = models[key]
+                self.landscape.setItemText(i, self.tr("Data: {model}").format(model=core_text(m.title)))
+                self.landscape.setItemData(i, self.tr("{formula}\nparameters ({names}) fitted to data").format(
+                    formula=m.formula, names=", ".join(m.param_names)), role)
         self.refresh()
 
     def _commit(self, field, value):
@@ -150,9 +171,10 @@ class ExperimentPanel(QtWidgets.QWidget):
             formula = getattr(spec, "formula", "")
             if land.model is not None:
                 a, b = spec.axis_names
-                formula += f"   ·   horizontal axis: {a}, vertical axis: {b}   ·   {len(spec.data):,} samples"
+                formula += "   ·   " + self.tr("horizontal axis: {a}, vertical axis: {b}   ·   {n} samples").format(
+                    a=a, b=b, n=f"{len(spec.data):,}")
             self.formula.setText(formula)
-            self.formula.setToolTip(spec.description)
+            self.formula.setToolTip(core_text(spec.description))
             self.steps.setValue(exp.run.steps)
             self.seed.setValue(exp.seed)
             self.expression.setVisible(land.expression is not None or self.expression.preparing)
@@ -168,7 +190,8 @@ class ExperimentPanel(QtWidgets.QWidget):
                 given = dict(land.params or {})
                 values = {p.name: given.get(p.name, p.default) for p in getattr(spec, "params", ())}
                 for k, p in enumerate(spec.params):
-                    tip = f"{p.doc}\ndefault {fmt(p.default)}, valid range [{fmt(p.low)}, {fmt(p.high)}]"
+                    tip = core_text(p.doc) + "\n" + self.tr("default {default}, valid range [{low}, {high}]").format(
+                        default=fmt(p.default), low=fmt(p.low), high=fmt(p.high))
                     field = number_field(float(values[p.name]),
                                          lambda v, n=p.name: self.doc.set_landscape_param(n, v), tip)
                     self.form.insertRow(3 + k, f"  {p.name}", field)

@@ -5,19 +5,23 @@ from __future__ import annotations
 import math
 
 from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import QCoreApplication
+
+translate = QCoreApplication.translate  # lupdate reads translate("Fields", "...") calls
 
 ERROR_STYLE = "QLineEdit { border: 2px solid #d93025; background: #fff4f3; }"
+
 
 
 def parse_number(text: str):
     """A float from the user's text ('1e-3', '0,5', 'inf'), or raise ValueError naming it."""
     t = text.strip().replace(",", ".").replace("−", "-")
     if not t:
-        raise ValueError("empty: type a number")
+        raise ValueError(translate("Fields", "empty: type a number"))
     try:
         return float(t)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(translate("Fields", "{text} is not a number").format(text=repr(text))) from None
 
 
 def fmt(value) -> str:
@@ -147,11 +151,13 @@ def spec_field(spec, value, commit, tooltip) -> Field:
     def commit_number(v):
         if spec.kind == "int":
             if v != int(v):
-                raise ValueError(f"{spec.name} = {fmt(v)} must be a whole number")
+                raise ValueError(translate("Fields", "{name} = {value} must be a whole number").format(
+                    name=spec.name, value=fmt(v)))
             v = int(v)
         commit(v)
 
-    return number_field(value, commit_number, tooltip, placeholder=f"default {fmt(spec.default)}")
+    return number_field(value, commit_number, tooltip,
+                        placeholder=translate("Fields", "default {value}").format(value=fmt(spec.default)))
 
 
 def mono_font(delta: float = 0.0) -> QtGui.QFont:

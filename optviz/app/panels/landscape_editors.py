@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from optviz.app.language import language
 from optviz.app.panels.fields import ERROR_STYLE, ErrorLabel, Field, fmt, mono_font, number_field, parse_number
 
 EXPR_KEY = "expression:"
@@ -60,8 +61,9 @@ def caret_html(text: str, column: int | None, reason: str, width: int = 44) -> s
             f"<span>{esc(reason)}</span>")
 
 
-APPLIED_NOTE = ("Applied. Its kernels compile in the background (a few seconds per optimizer family; the "
-                "status bar says which) and the particles move once they are ready.")
+APPLIED_NOTE = QtCore.QT_TRANSLATE_NOOP(
+    "ExpressionEditor", "Applied. Its kernels compile in the background (a few seconds per optimizer family; the "
+    "status bar says which) and the particles move once they are ready.")
 
 
 class ExpressionEditor(QtWidgets.QWidget):
@@ -92,18 +94,10 @@ class ExpressionEditor(QtWidgets.QWidget):
         lay.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.expr = QtWidgets.QLineEdit()
         self.expr.setFont(mono_font())
-        self.expr.setPlaceholderText("e.g. (a - x)**2 + b*(y - x**2)**2")
-        self.expr.setToolTip(
-            "f(x, y): + - * / ** (or ^), parentheses, numbers, pi, e and the functions\n"
-            "sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max(·,·).\n"
-            "Other names are parameters: declare them below. The gradient is exact (symbolic).\n"
-            "Enter applies.")
         lay.addRow("f(x, y) =", self.expr)
         self.params = QtWidgets.QLineEdit()
-        self.params.setPlaceholderText("none, or e.g. a = 1, b = 100")
-        self.params.setToolTip("Named parameters of the expression and their values: name = number, "
-                               "separated by commas")
-        lay.addRow("Parameters", self.params)
+        self.params_label = QtWidgets.QLabel()
+        lay.addRow(self.params_label, self.params)
         bounds = QtWidgets.QWidget()
         bl = QtWidgets.QHBoxLayout(bounds)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -115,19 +109,18 @@ class ExpressionEditor(QtWidgets.QWidget):
                 le = QtWidgets.QLineEdit()
                 le.setPlaceholderText(ph)
                 le.setMaximumWidth(56)
-                le.setToolTip("The view of the landscape: x from, x to, y from, y to "
-                              "(all empty: [-3, 3] × [-3, 3])")
                 bl.addWidget(le)
                 self.bounds.append(le)
         bl.addStretch(1)
-        lay.addRow("View", bounds)
+        self.view_label = QtWidgets.QLabel()
+        lay.addRow(self.view_label, bounds)
         self.error = QtWidgets.QLabel()
         self.error.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c5221f; font-size: 11px;")
         self.error.setVisible(False)
         lay.addRow(self.error)
-        self.note = QtWidgets.QLabel(APPLIED_NOTE)
+        self.note = QtWidgets.QLabel(self.tr(APPLIED_NOTE))
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666; font-size: 11px;")
         self.note.setVisible(False)
@@ -136,12 +129,9 @@ class ExpressionEditor(QtWidgets.QWidget):
         self.fix_btn = QtWidgets.QPushButton()
         self.fix_btn.setVisible(False)
         self.fix_btn.clicked.connect(self._add_unknown)
-        self.apply_btn = QtWidgets.QPushButton("Apply")
-        self.apply_btn.setToolTip("Use this expression (Enter): it is prepared in the background, then the "
-                                  "landscape is re-drawn and its kernels compile")
+        self.apply_btn = QtWidgets.QPushButton()
         self.apply_btn.clicked.connect(self.apply)
-        self.revert_btn = QtWidgets.QPushButton("Revert")
-        self.revert_btn.setToolTip("Back to the expression in use")
+        self.revert_btn = QtWidgets.QPushButton()
         self.revert_btn.clicked.connect(lambda: self.load(force=True))
         row.addWidget(self.fix_btn)
         row.addStretch(1)
@@ -152,6 +142,40 @@ class ExpressionEditor(QtWidgets.QWidget):
         for le in (self.expr, self.params, *self.bounds):
             le.textEdited.connect(self.check)
             le.returnPressed.connect(self.apply)
+        self.retranslate()
+        language().changed.connect(self.retranslate)
+
+    def retranslate(self, _code: str = "") -> None:
+        """Labels, hints and buttons in the current language."""
+        self.expr.setPlaceholderText(self.tr("e.g. (a - x)**2 + b*(y - x**2)**2"))
+        self.expr.setToolTip(self.tr(
+            "f(x, y): + - * / ** (or ^), parentheses, numbers, pi, e and the functions\n"
+            "sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max(·,·).\n"
+            "Other names are parameters: declare them below. The gradient is exact (symbolic).\n"
+            "Enter applies."))
+        self.params_label.setText(self.tr("Parameters"))
+        self.params.setPlaceholderText(self.tr("none, or e.g. a = 1, b = 100"))
+        self.params.setToolTip(self.tr("Named parameters of the expression and their values: name = number, "
+                                       "separated by commas"))
+        self.view_label.setText(self.tr("View"))
+        for le in self.bounds:
+            le.setToolTip(self.tr("The view of the landscape: x from, x to, y from, y to "
+                                  "(all empty: [-3, 3] × [-3, 3])"))
+        self.apply_btn.setText(self.tr("Apply"))
+        self.apply_btn.setToolTip(self.tr("Use this expression (Enter): it is prepared in the background, then the "
+                                          "landscape is re-drawn and its kernels compile"))
+        self.revert_btn.setText(self.tr("Revert"))
+        self.revert_btn.setToolTip(self.tr("Back to the expression in use"))
+        if self._preparing is not None:
+            self.note.setText(self._preparing_text(self._preparing[0]))
+        else:
+            self.note.setText(self.tr(APPLIED_NOTE))
+        if self._unknown:
+            self.fix_btn.setText(self.tr("Make “{name}” a parameter").format(name=self._unknown))
+
+    def _preparing_text(self, expression: str) -> str:
+        return self.tr("Preparing f(x, y) = {expression} (differentiating and compiling it)…").format(
+            expression=expression)
 
     # ------------------------------------------------------------------ state
     def current(self):
@@ -212,7 +236,7 @@ class ExpressionEditor(QtWidgets.QWidget):
             problem, where = str(error), ("params" if str(error).startswith("parameters") else "bounds")
         else:
             if not text:
-                problem, where = "type an expression in x and y", "expression"
+                problem, where = self.tr("type an expression in x and y"), "expression"
             else:
                 try:
                     parse_expression(text, params)
@@ -242,7 +266,7 @@ class ExpressionEditor(QtWidgets.QWidget):
                 le.setStyleSheet(ERROR_STYLE if problem and key == where else "")
         self.fix_btn.setVisible(self._unknown is not None)
         if self._unknown:
-            self.fix_btn.setText(f"Make “{self._unknown}” a parameter")
+            self.fix_btn.setText(self.tr("Make “{name}” a parameter").format(name=self._unknown))
         self.apply_btn.setEnabled(problem is None)
 
     def _add_unknown(self):
@@ -268,7 +292,7 @@ class ExpressionEditor(QtWidgets.QWidget):
         self._preparation += 1
         number = self._preparation
         self._preparing = values
-        shown = f"Preparing f(x, y) = {values[0]} (differentiating and compiling it)…"
+        shown = self._preparing_text(values[0])
         self.note.setText(shown)
         self.note.setVisible(True)
         self.statusChanged.emit(shown)
@@ -314,7 +338,7 @@ class ExpressionEditor(QtWidgets.QWidget):
             self._show(message, where if where in ("params", "bounds") else "expression")
             return
         self._loaded = self.current()
-        self.note.setText(APPLIED_NOTE)
+        self.note.setText(self.tr(APPLIED_NOTE))
         self.note.setVisible(True)
 
 
@@ -331,6 +355,12 @@ class DataEditor(QtWidgets.QWidget):
         self._lay = QtWidgets.QVBoxLayout(self)
         self._lay.setContentsMargins(0, 0, 0, 0)
         self.error = ErrorLabel()
+        language().changed.connect(self.retranslate)
+
+    def retranslate(self, _code: str = "") -> None:
+        """The fields again, labelled in the current language (when a data landscape is shown)."""
+        if self._key is not None and self.doc.experiment.landscape.model is not None:
+            self.load(force=True)
 
     def _land(self):
         land = self.doc.experiment.landscape
@@ -365,48 +395,50 @@ class DataEditor(QtWidgets.QWidget):
         spec = get_model(model)
         n = len(self.doc.experiment.landscape_spec().data)
         if "csv" in data:
-            path = QtWidgets.QLabel(f"<b>{Path(data['csv']).name}</b> ({n:,} samples)")
+            path = QtWidgets.QLabel(self.tr("<b>{name}</b> ({n} samples)").format(name=Path(data["csv"]).name,
+                                                                                   n=f"{n:,}"))
             path.setToolTip(str(data["csv"]))
-            self.form.addRow("File", path)
+            self.form.addRow(self.tr("File"), path)
         else:
             size = QtWidgets.QSpinBox()
             size.setRange(1, 1_000_000)
             size.setGroupSeparatorShown(True)
             size.setKeyboardTracking(False)
             size.setValue(int(data.get("size", 200)))
-            f = Field(size, lambda v: self._set(size=int(v)), "Samples in the generated dataset (x ~ N(0, 1))")
+            f = Field(size, lambda v: self._set(size=int(v)), self.tr("Samples in the generated dataset (x ~ N(0, 1))"))
             size.valueChanged.connect(lambda v, f=f: f.apply(v))
-            self.form.addRow("Samples", f)
+            self.form.addRow(self.tr("Samples"), f)
             self.fields["size"] = f
-            noise_tip = ("label-flip probability (0 to 0.5)" if spec.name == "logistic"
-                         else "standard deviation of the noise added to y")
+            noise_tip = (self.tr("label-flip probability (0 to 0.5)") if spec.name == "logistic"
+                         else self.tr("standard deviation of the noise added to y"))
             f = number_field(float(data.get("noise", 0.1)), lambda v: self._set(noise=v), noise_tip)
-            self.form.addRow("Noise", f)
+            self.form.addRow(self.tr("Noise"), f)
             self.fields["noise"] = f
             seed = QtWidgets.QSpinBox()
             seed.setRange(0, 2**31 - 1)
             seed.setKeyboardTracking(False)
             seed.setValue(int(data.get("seed", 0)))
-            f = Field(seed, lambda v: self._set(seed=int(v)), "Seed of the generated data (not of the particles)")
+            f = Field(seed, lambda v: self._set(seed=int(v)),
+                      self.tr("Seed of the generated data (not of the particles)"))
             seed.valueChanged.connect(lambda v, f=f: f.apply(v))
-            self.form.addRow("Data seed", f)
+            self.form.addRow(self.tr("Data seed"), f)
             self.fields["seed"] = f
             true = {**DEFAULT_TRUE_PARAMS[spec.name], **{k: data[k] for k in spec.param_names if k in data}}
             for name in spec.param_names:
                 f = number_field(float(true[name]), lambda v, name=name: self._set(**{name: v}),
-                                 f"the true {name} the data is generated from")
-                self.form.addRow(f"true {name}", f)
+                                 self.tr("the true {name} the data is generated from").format(name=name))
+                self.form.addRow(self.tr("true {name}").format(name=name), f)
                 self.fields[f"true.{name}"] = f
         row = QtWidgets.QHBoxLayout()
-        csv_btn = QtWidgets.QPushButton("Load CSV…")
-        csv_btn.setToolTip("Two columns x, y (header optional; comma, semicolon, tab or spaces; # comments)"
-                           + ("; y must be 0 or 1" if spec.name == "logistic" else ""))
+        csv_btn = QtWidgets.QPushButton(self.tr("Load CSV…"))
+        csv_btn.setToolTip(self.tr("Two columns x, y (header optional; comma, semicolon, tab or spaces; # comments)")
+                           + (self.tr("; y must be 0 or 1") if spec.name == "logistic" else ""))
         csv_btn.clicked.connect(lambda: self.load_csv())
         row.addWidget(csv_btn)
         self.csv_btn = csv_btn
         if "csv" in data:
-            gen = QtWidgets.QPushButton("Generate instead")
-            gen.setToolTip("Back to data generated from a seed")
+            gen = QtWidgets.QPushButton(self.tr("Generate instead"))
+            gen.setToolTip(self.tr("Back to data generated from a seed"))
             gen.clicked.connect(lambda: self._apply_data(model, _default_data(model)))
             row.addWidget(gen)
         row.addStretch(1)
@@ -449,8 +481,8 @@ class DataEditor(QtWidgets.QWidget):
         """Read a CSV file into the landscape (a dialog asks when ``path`` is None)."""
         if path is None:
             start = str(self.doc.path.parent) if self.doc.path else str(Path.cwd())
-            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load data (x, y)", start,
-                                                            "Data (*.csv *.txt *.tsv);;All files (*)")
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, self.tr("Load data (x, y)"), start,
+                                                            self.tr("Data (*.csv *.txt *.tsv);;All files (*)"))
             if not path:
                 return False
         model, _ = self._land()
