@@ -13,6 +13,8 @@ Who does what (each wired by subscription; none writes another's state):
 * :class:`~optviz.app.status.StatusPanel` — the status bar and message boxes.
 * :class:`~optviz.app.window_settings.WindowSettings` — layout and preferences across launches.
 * :class:`~optviz.app.view3d.View3DDock` — the 3-D view (a dock, View > 3-D view).
+* :class:`~optviz.app.map_panel.MapDock` — basin and phase maps with deep zoom and race statistics
+  (a dock, View > Map; opened by itself for an experiment with a ``[map]``).
 * :func:`~optviz.app.language.language` — English or Chinese (View > Language), switched live: every
   panel retranslates itself on ``language().changed``.
 
@@ -154,6 +156,11 @@ class MainWindow(QtWidgets.QMainWindow):
                                      self.status)
         self.picking = Picking(self, self.scene, self.session, self.doc, self.selection, self.status)
         self.view3d = View3DDock(self, self.session, self.scene, self.view)
+        from optviz.app.map_panel import MapDock
+
+        self.map_view = MapDock(self, self.doc, self.session, self.selection, self.scene, self.view,
+                                beside=self.view3d.dock)
+        language().changed.connect(lambda _c: self.map_view.retranslate())
         if self._start_path:
             self.files.open_at_start(self._start_path)
         self._build_actions()
@@ -254,6 +261,8 @@ class MainWindow(QtWidgets.QMainWindow):
         a.update(self.explain.actions)
         a["view3d"] = self.view3d.action
         self.addAction(a["view3d"])
+        a["map"] = self.map_view.action
+        self.addAction(a["map"])
 
     def _build_menus(self):
         a = self.actions_
@@ -283,6 +292,7 @@ class MainWindow(QtWidgets.QMainWindow):
             vm.addAction(a[k])
         self.view_controls.fill_menu(vm)
         vm.addAction(a["view3d"])
+        vm.addAction(a["map"])
         self.side_actions = self.view_controls.side_actions
         vm.addSeparator()
         for dock in self.docks.values():
@@ -552,6 +562,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.exports.abort()
             self.timer.stop()
             self.save_settings()
+            self.map_view.shutdown()
             self.thread.shutdown()
         super().closeEvent(ev)
 

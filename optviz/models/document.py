@@ -393,6 +393,25 @@ class DocumentModel:
         self._set_groups(groups)
         return i + 1
 
+    def add_group_like(self, index: int, *, label: str, init: dict | None = None, hyper: dict | None = None) -> int:
+        """Append a copy of group ``index`` named ``label`` (made unique), shown, in its own colour, with
+        ``init`` and/or hyperparameter overrides ``hyper`` merged into its own (validated as a
+        ``[[groups]]`` table; EditError naming the field otherwise); its index. One edit: the groups
+        before it keep their indices, so a ``[map]`` naming them stays valid."""
+        i = self._index(index)
+        table = group_table(self._exp.groups[i])
+        table.update(label=self._next_label(str(label)), visible=True)
+        table.pop("color", None)
+        if init is not None:
+            table["init"] = dict(init)
+        if hyper is not None:
+            table["hyper"] = {**table.get("hyper", {}), **hyper}
+        groups = list(self._exp.groups)
+        where = f"groups[{len(groups)}]"
+        groups.append(_parsed(parse_group, table, len(groups), where=where))
+        self._set_groups(groups)
+        return len(groups) - 1
+
     def remove_group(self, index: int) -> None:
         i = self._index(index)
         if len(self._exp.groups) == 1:
