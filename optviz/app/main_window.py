@@ -160,7 +160,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.map_view = MapDock(self, self.doc, self.session, self.selection, self.scene, self.view,
                                 beside=self.view3d.dock)
-        language().changed.connect(lambda _c: self.map_view.retranslate())
         if self._start_path:
             self.files.open_at_start(self._start_path)
         self._build_actions()

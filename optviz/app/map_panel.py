@@ -557,13 +557,15 @@ class MapPanel(QtWidgets.QWidget):
         """After a box zoom or the wheel: compute the extent the map's view box shows."""
         if self.config is None:
             return
-        (u0, u1), (v0, v1) = self.vb.viewRange()
         c = self.config
 
-        def values(a, b, scale):
-            return (10.0 ** a, 10.0 ** b) if scale == "log" else (a, b)
+        def values(a, b, axis):  # the view's edges -> the first and last cell centres of n cells
+            half = (b - a) / (2 * axis.n)
+            a, b = a + half, b - half
+            return (10.0 ** a, 10.0 ** b) if axis.scale == "log" else (a, b)
 
-        self.set_extent(values(u0, u1, c.x.scale), values(v0, v1, c.y.scale))
+        (u0, u1), (v0, v1) = self.vb.viewRange()
+        self.set_extent(values(u0, u1, c.x), values(v0, v1, c.y))
 
     # ---------------------------------------------------------------- clicking a cell
     def cell_at(self, u: float, v: float) -> tuple[int, int] | None:
@@ -928,6 +930,12 @@ class MapDock(QtCore.QObject):
         doc.events.simulation.connect(self.panel.refresh)
         selection.events.group.connect(lambda _g: self.doc.experiment.map is None and self.panel.refresh())
         session.frame_changed.connect(self._on_frame)
+        from optviz.app.language import language
+
+        language().changed.connect(self._on_language)
+        self.retranslate()
+
+    def _on_language(self, _code: str) -> None:
         self.retranslate()
 
     def retranslate(self) -> None:
