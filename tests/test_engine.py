@@ -226,3 +226,19 @@ def test_gradient_noise_on_a_formula_landscape():
     assert np.abs(noisy - exact).max() > 1e-3
     f, gx, gy = res.experiment.landscape_spec().value_and_grad(exact[:-1, 0], exact[:-1, 1])
     np.testing.assert_allclose(res.grad[:-1, 0, 0], gx, rtol=1e-12)   # the noise-free group stays exact
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_reset_goes_back_to_the_start_and_leaves_the_given_positions_alone(count):
+    """Reset (the window's R) restarts from where the particles started, also for a group of one
+    particle, whose transposed positions would otherwise be a view the kernel moves."""
+    start = np.array([[-1.5, 2.0], [0.5, 0.5]])[:count]
+    given = start.copy()
+    sgd = get_optimizer("sgd")
+    sim = Simulation(builtin_surface("rosenbrock"),
+                     [ParticleGroup(sgd, sgd.resolve({"lr": 1e-3}), {"kind": "constant"}, given)])
+    sim.advance(10)
+    assert not np.allclose(sim.positions(0), start)
+    np.testing.assert_array_equal(given, start)
+    sim.reset()
+    np.testing.assert_array_equal(sim.positions(0), start)

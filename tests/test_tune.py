@@ -60,6 +60,13 @@ def test_mean_log_loss_prefers_the_faster_of_two_that_both_converge():
     assert tuned.groups[0].hyper["lr"] == pytest.approx(0.1)
 
 
+def test_a_candidate_that_diverges_scores_worst():
+    exp = booth(400, {"label": "GD", "optimizer": "sgd", "init": {"kind": "point", "point": [-4.0, 2.0]}})
+    tuned = tune(exp, parse_tune({"low": 0.05, "high": 5.0, "n": 3}, 1))  # 0.05, 0.5, 5: the last two blow up
+    assert tuned.groups[0].hyper["lr"] == pytest.approx(0.05)
+    assert tuned.tune.results[0].scores[1:] == (1e308, 1e308)  # +inf, as TOML stores it
+
+
 def test_the_sweep_is_kept_in_the_experiment_and_round_trips_through_toml():
     exp = booth(30, {"label": "GD", "optimizer": "sgd", "init": {"kind": "point", "point": [-4.0, 2.0]}},
                 {"label": "Adam", "optimizer": "adam", "init": {"kind": "point", "point": [-4.0, 2.0]}})
@@ -104,3 +111,37 @@ def test_a_parameter_the_optimizer_lacks_is_refused_before_any_run(tmp_path):
     assert tuned.groups[0].hyper["lr"] == tuned.tune.results[0].chosen
     assert tuned.groups[0].hyper["lr"] in parse_tune({"n": 5}, 1).candidates()
     assert f"groups[0] Adam: lr = {tuned.groups[0].hyper['lr']:.4g}" in good.stdout
+
+
+def test_tune_the_race_from_the_run_menu(win, qtbot):
+    """Run > Tune the race…: a refused entry is said in the dialog, which stays open; an accepted one
+    tunes every group in the background and the document takes the choices and the [tune] table."""
+    from PySide6 import QtCore, QtWidgets
+
+    from optviz.app.tune_action import TuneDialog
+
+    said = []
+
+    def dialog() -> TuneDialog:
+        return next(d for d in QtWidgets.QApplication.topLevelWidgets() if isinstance(d, TuneDialog) and d.isVisible())
+
+    def fill(low: str) -> None:
+        d = dialog()
+        said.append(d.error.text())
+        d.low.setText(low)
+        d.n.setValue(3)
+        if low == "0":
+            QtCore.QTimer.singleShot(50, lambda: fill("0.001"))
+        d.findChild(QtWidgets.QDialogButtonBox).button(QtWidgets.QDialogButtonBox.StandardButton.Ok).click()
+
+    QtCore.QTimer.singleShot(50, lambda: fill("0"))
+    assert "Tune" in win.tuner.action.text() and win.tuner.action in win.menus_["run"].actions()
+    win.tuner.action.trigger()
+    assert said == ["", 'tune.low = 0.0 is not allowed; a number above 0 on a log scale (or scale = "linear")']
+    qtbot.waitUntil(lambda: win.tuner.job is not None and win.tuner.job.outcome is not None, timeout=120_000)
+    assert win.tuner.job.outcome == "done", win.statusBar().currentMessage()
+    exp = win.doc.experiment
+    assert exp.tune is not None and [r.group for r in exp.tune.results] == list(range(len(exp.groups)))
+    for r in exp.tune.results:
+        assert exp.groups[r.group].hyper["lr"] == r.chosen and r.chosen in exp.tune.candidates()
+    assert win.doc.dirty and "Tuned lr" in win.statusBar().currentMessage()

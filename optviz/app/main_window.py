@@ -160,12 +160,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.map_view = MapDock(self, self.doc, self.session, self.selection, self.scene, self.view,
                                 beside=self.view3d.dock)
+        from optviz.app.tune_action import TuneController
+
+        self.tuner = TuneController(self, self.doc, self.status)
         if self._start_path:
             self.files.open_at_start(self._start_path)
         self._build_actions()
         self._build_menus()
         self._connect()
         language().changed.connect(self._retranslate)
+        language().changed.connect(self.tuner.retranslate)
         speed, prefs = self.layout_settings.restore()
         if speed is not None:
             self.session.set_speed(speed)
@@ -286,6 +290,8 @@ class MainWindow(QtWidgets.QMainWindow):
         rm = menus["run"] = mb.addMenu(titles["run"])
         for k in ("play", "step", "step10", "back", "first", "last", "reset", "faster", "slower"):
             rm.addAction(a[k])
+        rm.addSeparator()
+        rm.addAction(self.tuner.action)
         vm = menus["view"] = mb.addMenu(titles["view"])
         for k in ("place", "fit", "solo", "clear_inspect"):
             vm.addAction(a[k])

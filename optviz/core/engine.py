@@ -152,7 +152,7 @@ class Simulation:
             carry=np.ones(n if layout == kernels.PER_PARTICLE else 1),
             gradient=kernels.gradient_config(group.batch_size, group.without_replacement, group.noise,
                                              group.noise_scale, group.noise_dof),
-            theta=np.ascontiguousarray(positions.T),
+            theta=np.array(positions.T, order="C"),  # a copy: the kernels move it, never the start
             state=np.array(family.init_state(group.hyper, n), dtype=np.float64, order="C"),
             alive=np.ones(n, dtype=np.bool_),
             diverged_at=np.full(n, -1, dtype=np.int64),

@@ -130,7 +130,7 @@ def run_curvature(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     for SGD, Momentum, Nesterov and Lion (no preconditioner), and for both arrays once a
     particle has diverged (its loss is recorded as NaN).
     """
-    from optviz.core.curvature import ADAPTIVE_FAMILIES, curvature_along  # imports SymPy: only when asked
+    from optviz.core.curvature import curvature_along  # imports SymPy: only when asked
 
     experiment = result.experiment
     surface = experiment.landscape_spec()
@@ -145,7 +145,7 @@ def run_curvature(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
         if n == 0:
             continue
         lr_t = None
-        if get_optimizer(group.optimizer).family in ADAPTIVE_FAMILIES:
+        if get_optimizer(group.optimizer).preconditioned:
             schedule = group.resolved_schedule()
             shift = learning_rates(0.0, schedule, steps)
             scale = learning_rates(1.0, schedule, steps) - shift

@@ -213,9 +213,10 @@ def _scores(loss: np.ndarray, cells: int, metric: str) -> np.ndarray:
         later = per[1:]
         reached = later[np.isfinite(later)]
         reference = reached.min() if reached.size else 0.0
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             gap = np.log10(np.maximum(later - reference, GAP_FLOOR))
-        value = np.where(finite_end & np.all(np.isfinite(gap), axis=0), np.nanmean(gap, axis=0), np.inf)
+            mean = gap.mean(axis=0)
+        value = np.where(finite_end & np.all(np.isfinite(gap), axis=0), mean, np.inf)
     return np.median(value, axis=1)
 
 

@@ -333,6 +333,21 @@ class DocumentModel:
         if config != exp.map:
             self._commit(dataclasses.replace(exp, map=config), lambda: self.events.map.emit(config), False)
 
+    def apply_tuning(self, tuned: Experiment) -> None:
+        """Take the hyperparameters ``optviz tune`` chose (:func:`optviz.experiment.tune.tune` of this
+        experiment) and its ``[tune]`` table; a ``group(i, "hyper")`` event for each changed group."""
+        exp = self._exp
+        if len(tuned.groups) != len(exp.groups) or tuned.tune is None:
+            raise EditError("the tuned experiment does not match this one's groups", "tune")
+        changed = [i for i, (a, b) in enumerate(zip(exp.groups, tuned.groups, strict=True)) if a.hyper != b.hyper]
+        groups = [dataclasses.replace(g, hyper=t.hyper) for g, t in zip(exp.groups, tuned.groups, strict=True)]
+
+        def emit():
+            for i in changed:
+                self.events.group.emit(i, "hyper")
+
+        self._commit(dataclasses.replace(exp, groups=groups, tune=tuned.tune), emit, bool(changed))
+
     # ---------------------------------------------------------------- groups
     def _next_label(self, base: str) -> str:
         labels = {g.label for g in self._exp.groups}

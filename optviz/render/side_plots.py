@@ -810,7 +810,7 @@ class SidePlots:
         run brings a new group array) are taken from the cache, keyed by their step; only the
         others are computed, and the cache keeps only the frames given now.
         """
-        from optviz.core.curvature import ADAPTIVE_FAMILIES, curvature_along  # SymPy: only when asked
+        from optviz.core.curvature import curvature_along  # SymPy: only when asked
 
         surface, positions = data["surface"], data["positions"]
         key = (surface, data["group"], _root(positions), _root(data["lr_pre"]), *optimizers)
@@ -831,7 +831,7 @@ class SidePlots:
                 idx = _even_sample(np.flatnonzero(group == g), _SHARPNESS_SAMPLE)
                 pos = np.asarray(positions[np.ix_(todo, idx)], dtype=np.float64)
                 preconditioner = None
-                if o.spec.family in ADAPTIVE_FAMILIES:
+                if o.spec.preconditioned:
                     lr_t = learning_rates(o.hyper["lr"], o.schedule, t)
                     pre = np.asarray(data["lr_pre"][np.ix_(todo, idx)], dtype=np.float64)
                     with np.errstate(divide="ignore", invalid="ignore"):
@@ -849,7 +849,7 @@ class SidePlots:
 
     def _sharpness_series(self, steps, data, group, optimizers, ng):
         """Per group: the median (preconditioned) sharpness, and its stability threshold dashed."""
-        from optviz.core.curvature import ADAPTIVE_FAMILIES, stability_threshold
+        from optviz.core.curvature import stability_threshold
 
         drawn = [g for g in range(ng) if optimizers[g] is not None and np.any(group == g)]
         med = self._sharpness_medians(steps, data, group, optimizers[:ng], drawn)
@@ -859,7 +859,7 @@ class SidePlots:
             o = optimizers[g]
             lr_t = learning_rates(o.hyper["lr"], o.schedule, np.maximum(steps, 1))
             threshold = stability_threshold(o.spec, o.hyper, lr=lr_t)
-            adaptive = o.spec.family in ADAPTIVE_FAMILIES
+            adaptive = o.spec.preconditioned
             if threshold is not None:
                 text = self._t("{name}: preconditioned sharpness vs {threshold}" if adaptive
                                else "{name}: sharpness vs {threshold}", name=names[g], threshold=threshold.formula)

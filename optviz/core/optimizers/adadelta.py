@@ -7,6 +7,7 @@ Preconditioned LR: lr_t √(u + eps) / √(v + eps) (u before this step's update
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import flush, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
@@ -51,7 +52,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t √(u + eps) / √(v + eps) per parameter",
         "Step sizes from the ratio of running RMS of updates and of gradients.",
-        state_docs=STATE_DOCS,
+        state_docs=STATE_DOCS, stability=stability.preconditioned_gd, preconditioned=True,
     ),
 )
 

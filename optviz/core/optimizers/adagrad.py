@@ -7,6 +7,7 @@ ever shrinks: AdaGrad's vanishing learning rate. The lecture notes' δ = 1e-7 is
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import eps_split, flush, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
@@ -53,7 +54,7 @@ SPECS = (
         UPDATE_RULE,
         "clr / (√G + eps) per parameter; it only decreases",
         "Per-parameter step sizes from the running sum of squared gradients.",
-        state_docs=STATE_DOCS,
+        state_docs=STATE_DOCS, stability=stability.preconditioned_gd, preconditioned=True,
     ),
 )
 

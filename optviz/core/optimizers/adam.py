@@ -7,6 +7,7 @@ Preconditioned LR: lr_t / (√v̂ + eps), the factor that multiplies the correct
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, INLINE_OPTIONS, njit
+from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
@@ -89,7 +90,7 @@ def factor_values(h, t: np.ndarray) -> dict:
 def _spec(name: str, title: str, wd: float, decoupled: bool, summary: str) -> OptimizerSpec:
     return OptimizerSpec(name, title, FAMILY, title, _hypers(wd, decoupled), STATE, UPDATE_RULE, _EFFECTIVE,
                          summary, state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values,
-                         corrected=CORRECTED)
+                         corrected=CORRECTED, stability=stability.adam, preconditioned=True)
 
 
 SPECS = (

@@ -6,6 +6,7 @@ State: first moment m, infinity norm u. Preconditioned LR: lr_t / u.
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.adam import bias_terms
 from optviz.core.optimizers.common import flush, lerp, weight_decay_columns, weight_decay_terms
@@ -58,6 +59,7 @@ SPECS = (
         "lr_t / u per parameter",
         "Adam with the running maximum of |g| in place of the RMS.",
         state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values, corrected=CORRECTED,
+        stability=stability.adam, preconditioned=True,
     ),
 )
 

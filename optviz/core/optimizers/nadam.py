@@ -70,6 +70,7 @@ SPECS = (
         "lr_t / (√v̂ + eps) per parameter",
         "Adam whose momentum looks ahead, as Nesterov's does.",
         state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values, corrected=CORRECTED,
+        preconditioned=True,  # no linear threshold: μ_t changes with t
     ),
 )
 

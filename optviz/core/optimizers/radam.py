@@ -7,6 +7,7 @@ Preconditioned LR: lr_t r √(1 - β₂ᵗ)/(√v + eps) when rectified, else lr
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
@@ -80,6 +81,7 @@ SPECS = (
         "lr_t r √(1 - β₂ᵗ)/(√v + eps) once rectified, lr_t before",
         "Adam that behaves like momentum SGD until the variance estimate is reliable.",
         state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values, corrected=CORRECTED,
+        stability=stability.adam, preconditioned=True,
     ),
 )
 

@@ -7,6 +7,7 @@ Preconditioned LR: lr_t / s. The lecture notes use α = 0.9 (torch: 0.99).
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import eps_split, flush, lerp, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
@@ -59,7 +60,7 @@ SPECS = (
         UPDATE_RULE,
         "lr_t / (√v + eps) per parameter (centered: lr_t / (√(v - ḡ²) + eps))",
         "Per-parameter step sizes from a running average of squared gradients.",
-        state_docs=STATE_DOCS,
+        state_docs=STATE_DOCS, stability=stability.rmsprop, preconditioned=True,
     ),
 )
 

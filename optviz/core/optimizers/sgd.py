@@ -6,6 +6,7 @@ State: momentum buffer b. Preconditioned LR: lr_t for both parameters.
 import numpy as np
 
 from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import flush, weight_decay_columns, weight_decay_terms
 from optviz.core.optimizers.spec import (
@@ -74,7 +75,7 @@ STATE_DOCS = (StateDoc("momentum_buffer", "b", "momentum buffer", "the velocity:
 
 def _spec(name: str, title: str, momentum: float, nesterov: bool, summary: str) -> OptimizerSpec:
     return OptimizerSpec(name, title, FAMILY, "SGD", _hypers(momentum, nesterov), STATE, UPDATE_RULE, _EFFECTIVE,
-                         summary, (_check_nesterov,), state_docs=STATE_DOCS)
+                         summary, (_check_nesterov,), state_docs=STATE_DOCS, stability=stability.sgd)
 
 
 SPECS = (

@@ -171,7 +171,8 @@ class OptimizerSpec:
     ``factors`` are the step-dependent factors of the update rule and
     ``factor_values(hyper, t)`` their values at steps ``t`` (an array, t >= 1) by key,
     the closed forms of what the kernel's coefficients use; ``corrected`` the state
-    arrays they rescale. ``decay`` is one of :data:`DECAY_FORMS`.
+    arrays they rescale. ``decay`` is one of :data:`DECAY_FORMS`. ``stability`` and
+    ``preconditioned`` say at which sharpness its iteration on a quadratic turns unstable.
     """
 
     name: str
@@ -190,6 +191,11 @@ class OptimizerSpec:
         default=None, compare=False)
     corrected: tuple[Corrected, ...] = ()
     decay: str = "selectable"
+    #: ``(resolved hyper, lr) -> StabilityThreshold`` (optviz.core.optimizers.stability), None where
+    #: no linear threshold applies; ``preconditioned``: a diagonal preconditioner P divides the step
+    #: (the recorded ``lr_preconditioned`` is lr_t / P), so its threshold bounds P^(-1/2) H P^(-1/2).
+    stability: Callable[[Mapping[str, Any], Any], Any] | None = field(default=None, compare=False)
+    preconditioned: bool = False
 
     def hyper(self, name: str) -> HyperSpec:
         for h in self.hypers:
