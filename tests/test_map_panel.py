@@ -173,7 +173,6 @@ def test_without_a_map_the_panel_shows_a_basin_map_of_the_selected_group(win, qt
 
 
 def test_retranslates_live(win, qtbot):
-    from optviz.app.language import language
 
     panel = win.map_view.panel
     try:

@@ -80,10 +80,6 @@ RACE_QUANTILES = (1, 3, 5)
 translate = QtCore.QCoreApplication.translate
 
 
-def _tr(text: str) -> str:
-    return translate("MapPanel", text)
-
-
 def _number(v: float, digits: int = 4) -> str:
     return f"{v:.{digits}g}"
 
@@ -195,9 +191,11 @@ class RaceTable(QtWidgets.QTableWidget):
 
     def retranslate(self) -> None:
         q = [f"{round(100 * QUANTILES[i])} %" for i in RACE_QUANTILES]
-        self.setHorizontalHeaderLabels([_tr("Group"), _tr("converged"), _tr("median steps\nto ε"),
-                                        *(_tr("final loss\n{q}").format(q=p) for p in q)])
-        self.horizontalHeaderItem(2).setToolTip(_tr("The median, over the particles that converged, of the first "
+        self.setHorizontalHeaderLabels([translate("MapPanel", "Group"), translate("MapPanel", "converged"),
+                                        translate("MapPanel", "median steps\nto ε"),
+                                        *(translate("MapPanel", "final loss\n{q}").format(q=p) for p in q)])
+        self.horizontalHeaderItem(2).setToolTip(translate(
+            "MapPanel", "The median, over the particles that converged, of the first "
                                                     "step from which each stayed within ε"))
 
     def fit_rows(self) -> None:
@@ -405,15 +403,18 @@ class MapPanel(QtWidgets.QWidget):
 
     def retranslate(self) -> None:
         """Every text of the panel in the current language."""
-        self.metric_label.setText(_tr("Colour by"))
-        self.grid_label.setText(_tr("Cells"))
-        self.back_button.setText(_tr("Back"))
-        self.back_button.setToolTip(_tr("The extent before the last zoom"))
-        self.reset_button.setText(_tr("Reset extent"))
-        self.reset_button.setToolTip(_tr("The whole view (basin map) or the extent the experiment opened with"))
-        self.graphics.setToolTip(_tr("Drag a rectangle or turn the wheel to zoom in (recomputed at full "
+        self.metric_label.setText(translate("MapPanel", "Colour by"))
+        self.grid_label.setText(translate("MapPanel", "Cells"))
+        self.back_button.setText(translate("MapPanel", "Back"))
+        self.back_button.setToolTip(translate("MapPanel", "The extent before the last zoom"))
+        self.reset_button.setText(translate("MapPanel", "Reset extent"))
+        self.reset_button.setToolTip(translate("MapPanel", "The whole view (basin map) or the extent the "
+                                                           "experiment opened with"))
+        self.graphics.setToolTip(translate("MapPanel", "Drag a rectangle or turn the wheel to zoom in "
+                                                       "(recomputed at full "
                                      "resolution); click a cell to run it as a new group"))
-        self.race_title.setText(_tr("<b>Race</b> at the newest frame: within ε of a minimum, how fast, "
+        self.race_title.setText(translate("MapPanel", "<b>Race</b> at the newest frame: within ε of a minimum, "
+                                                      "how fast, "
                                     "final loss"))
         self.race.retranslate()
         self._fill_metrics()
@@ -594,7 +595,8 @@ class MapPanel(QtWidgets.QWidget):
             if c.kind == "basin":
                 x, y = (float(v) for v in group.positions[0])
                 index = self.doc.add_group_like(
-                    c.group, label=_tr("{label} from ({x}, {y})").format(label=source.label, x=_number(x, 6),
+                    c.group, label=translate("MapPanel", "{label} from ({x}, {y})").format(
+                        label=source.label, x=_number(x, 6),
                                                                          y=_number(y, 6)),
                     init={"kind": "point", "point": [x, y]})
             else:
@@ -648,8 +650,9 @@ class MapPanel(QtWidgets.QWidget):
 
     # ---------------------------------------------------------------- texts
     def _fill_metrics(self) -> None:
-        names = {"basin": _tr("basin reached"), "final_loss": _tr("final loss"),
-                 "steps_to_eps": _tr("steps to ε"), "converged": _tr("converged"), "diverged": _tr("diverged")}
+        names = {"basin": translate("MapPanel", "basin reached"), "final_loss": translate("MapPanel", "final loss"),
+                 "steps_to_eps": translate("MapPanel", "steps to ε"), "converged": translate("MapPanel", "converged"),
+                 "diverged": translate("MapPanel", "diverged")}
         box = self.metric_box
         box.blockSignals(True)
         box.clear()
@@ -672,14 +675,14 @@ class MapPanel(QtWidgets.QWidget):
         c = self.config
         label = self.experiment.groups[c.group].label
         if c.kind == "basin":
-            return _tr("basin map of {label}").format(label=label)
-        return _tr("phase map of {label} over {x} × {y}").format(label=label, x=_axis_name(c.x.param),
+            return translate("MapPanel", "basin map of {label}").format(label=label)
+        return translate("MapPanel", "phase map of {label} over {x} × {y}").format(label=label, x=_axis_name(c.x.param),
                                                                  y=_axis_name(c.y.param))
 
     def _show_status(self, fraction: float | None = None) -> None:
         self.back_button.setEnabled(bool(self.history))
         if self.config is None:
-            self.status.setText(html.escape(self._message) if self._message else _tr("No map"))
+            self.status.setText(html.escape(self._message) if self._message else translate("MapPanel", "No map"))
             self.extent_label.setText("")
             return
         c = self.config
@@ -688,16 +691,18 @@ class MapPanel(QtWidgets.QWidget):
             text = f"<span style='color: #b00020'>{html.escape(self._message)}</span>"
         elif self._computing:
             level, levels = self.level
-            shown = "" if self.result is None else _tr(" (showing {nx} × {ny})").format(
+            shown = "" if self.result is None else translate("MapPanel", " (showing {nx} × {ny})").format(
                 nx=len(self.result.x), ny=len(self.result.y))
-            text = _tr("Computing the {what}: {nx} × {ny} cells × {steps} steps, level {level} of {levels}"
+            text = translate("MapPanel", "Computing the {what}: {nx} × {ny} cells × {steps} steps, "
+                                         "level {level} of {levels}"
                        ).format(what=html.escape(self._what()), nx=c.x.n, ny=c.y.n, steps=f"{steps:,}",
                                 level=level + 1, levels=levels)
             if fraction is not None:
                 text += f" — {100 * fraction:.0f} %"
             text += html.escape(shown) + "…"
         elif self.result is not None:
-            text = _tr("The {what}: {nx} × {ny} cells × {steps} steps, computed in {seconds} s").format(
+            text = translate("MapPanel", "The {what}: {nx} × {ny} cells × {steps} steps, "
+                                         "computed in {seconds} s").format(
                 what=html.escape(self._what()), nx=len(self.result.x), ny=len(self.result.y), steps=f"{steps:,}",
                 seconds=f"{self.seconds:.2f}")
         else:
@@ -731,7 +736,7 @@ class MapPanel(QtWidgets.QWidget):
         (x0, x1), (y0, y1) = _edges(xs), _edges(ys)
         for which, name, scale, (lo, hi) in (("bottom", names[0], c.x.scale, (x0, x1)),
                                              ("left", names[1], c.y.scale, (y0, y1))):
-            self.plot.setLabel(which, name + (_tr(", log scale") if scale == "log" else ""), color=fg)
+            self.plot.setLabel(which, name + (translate("MapPanel", ", log scale") if scale == "log" else ""), color=fg)
             self.plot.getAxis(which).setTicks(log_ticks(lo, hi) if scale == "log" else None)
         cells = r.basin.size
         lines = []
@@ -746,10 +751,12 @@ class MapPanel(QtWidgets.QWidget):
                 share = np.count_nonzero(r.basin == k) / cells
                 parts.append(_square(colors[k], f"{k + 1} ({_number(m.x, 3)}, {_number(m.y, 3)}) "
                                                 f"{100 * share:.1f} %"))
-            for code, color, text in ((-1, NOT_CONVERGED, _tr("not within ε")), (-2, DIVERGED, _tr("diverged"))):
+            for code, color, text in ((-1, NOT_CONVERGED, translate("MapPanel", "not within ε")),
+                                      (-2, DIVERGED, translate("MapPanel", "diverged"))):
                 share = np.count_nonzero(r.basin == code) / cells
                 parts.append(_square(color, f"{text} {100 * share:.1f} %"))
-            lines.append(_tr("<b>Minimum reached</b> (share of the starts); paler: more steps to come within "
+            lines.append(translate("MapPanel", "<b>Minimum reached</b> (share of the starts); paler: more steps "
+                                               "to come within "
                              "ε = {eps}").format(eps=f"{r.eps:g}"))
             lines.append("&nbsp;&nbsp; ".join(parts))
         else:
@@ -759,10 +766,10 @@ class MapPanel(QtWidgets.QWidget):
             self._show_colorbar(levels, log, _metric_title(metric, reference))
             special = []
             if metric == "steps_to_eps" and (r.steps_to_eps < 0).any():
-                special.append(_square(NOT_CONVERGED, _tr("never within ε in {steps} steps").format(
+                special.append(_square(NOT_CONVERGED, translate("MapPanel", "never within ε in {steps} steps").format(
                     steps=f"{r.steps:,}")))
             if metric != "diverged" and (r.diverged >= 1).any():
-                special.append(_square(DIVERGED, _tr("diverged")))
+                special.append(_square(DIVERGED, translate("MapPanel", "diverged")))
             if special:
                 lines.append("&nbsp;&nbsp; ".join(special))
         if c.kind == "basin":
@@ -784,7 +791,8 @@ class MapPanel(QtWidgets.QWidget):
         self.colorbar.setXRange(0.0, 1.0, padding=0)
         self.colorbar.setYRange(lo, hi, padding=0)
         self.colorbar.getAxis("right").setTicks(log_ticks(lo, hi) if log else None)
-        self.colorbar.setLabel("right", title + (_tr(", log scale") if log else ""), color=self.theme["foreground"])
+        log_text = translate("MapPanel", ", log scale") if log else ""
+        self.colorbar.setLabel("right", title + log_text, color=self.theme["foreground"])
         self.colorbar.show()
 
     def _add(self, item) -> None:
@@ -814,7 +822,7 @@ class MapPanel(QtWidgets.QWidget):
         pv = math.log10(v) if c.y.scale == "log" else v
         for symbol, pen in (("o", pg.mkPen(0, 0, 0, 230, width=1.2)), ("+", pg.mkPen(255, 255, 255, 255, width=2.2))):
             self._add(pg.ScatterPlotItem([pu], [pv], symbol=symbol, size=18, pen=pen, brush=pg.mkBrush(None)))
-        return [_tr("⊕ the setting of {label}: {x} = {u}, {y} = {v}").format(
+        return [translate("MapPanel", "⊕ the setting of {label}: {x} = {u}, {y} = {v}").format(
             label=html.escape(self.experiment.groups[c.group].label), x=_axis_name(c.x.param), u=_number(u),
             y=_axis_name(c.y.param), v=_number(v))]
 
@@ -828,11 +836,11 @@ class MapPanel(QtWidgets.QWidget):
         pv = np.log10(vs) if c.y.scale == "log" else vs
         lines = contour_lines(margin, pu, pv, [0.0])
         if not len(lines):
-            return [html.escape(text) + _tr(" (the boundary lies outside this extent)")]
+            return [html.escape(text) + translate("MapPanel", " (the boundary lies outside this extent)")]
         for pen in (pg.mkPen(0, 0, 0, 200, width=4.0),
                     pg.mkPen(255, 255, 255, 255, width=2.0, style=QtCore.Qt.PenStyle.DashLine)):
             self._add(pg.PlotCurveItem(lines[:, 0], lines[:, 1], connect="finite", pen=pen, antialias=True))
-        return [_tr("- - analytic stability boundary: {rule}").format(rule=html.escape(text))]
+        return [translate("MapPanel", "- - analytic stability boundary: {rule}").format(rule=html.escape(text))]
 
     # ---------------------------------------------------------------- race statistics
     def show_race(self, race, experiment) -> None:
@@ -858,10 +866,14 @@ def _language_code() -> str:
 
 def _metric_title(metric: str, reference) -> str:
     if metric == "final_loss":
-        return _tr("final loss − f*") if reference is not None else _tr("final loss")
+        if reference is not None:
+            return translate("MapPanel", "final loss − f*")
+        return translate("MapPanel", "final loss")
     if metric == "steps_to_eps":
-        return _tr("steps to come within ε")
-    return _tr("fraction converged") if metric == "converged" else _tr("fraction diverged")
+        return translate("MapPanel", "steps to come within ε")
+    if metric == "converged":
+        return translate("MapPanel", "fraction converged")
+    return translate("MapPanel", "fraction diverged")
 
 
 def _hyper_value(hyper: dict, param: str) -> float:
@@ -911,7 +923,7 @@ class MapDock(QtCore.QObject):
         self.session = session
         self.scene = scene
         self.panel = MapPanel(doc, selection, scene.view_range, lambda: view_options.colormap)
-        self.dock = QtWidgets.QDockWidget(_tr("Map"), window)
+        self.dock = QtWidgets.QDockWidget(translate("MapPanel", "Map"), window)
         self.dock.setObjectName("dock_map")
         self.dock.setWidget(self.panel)
         self.dock.setMinimumWidth(MIN_WIDTH)
@@ -939,9 +951,10 @@ class MapDock(QtCore.QObject):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.dock.setWindowTitle(_tr("Map"))
-        self.action.setText(_tr("&Map: basins and phase diagrams"))
-        tip = _tr("Where every start ends (basin map) or which hyperparameters converge (phase map); zoom "
+        self.dock.setWindowTitle(translate("MapPanel", "Map"))
+        self.action.setText(translate("MapPanel", "&Map: basins and phase diagrams"))
+        tip = translate("MapPanel", "Where every start ends (basin map) or which hyperparameters converge "
+                                    "(phase map); zoom "
                   "with a rectangle, click a cell to run it")
         self.action.setToolTip(tip)
         self.action.setStatusTip(tip)

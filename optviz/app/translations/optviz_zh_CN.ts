@@ -253,6 +253,54 @@ parameters ({names}) fitted to data</source>
     </message>
 </context>
 <context>
+    <name>ExplainPanel</name>
+    <message>
+        <source>◀ Previous</source>
+        <extracomment>Pixel size of the current sub-step&apos;s formula. Height (pixels) the dock asks for when first shown beside another dock: list, formula and values. Next update pressed: the time cursor should move one step on. The language of the sub-step texts changed (the overlay&apos;s labels follow it).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The previous sub-step (B)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next ▶</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The next sub-step; after the last one, the next update (N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next update »</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move the time cursor one step on and explain that update (U)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open an experiment to explain its updates.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>particle {index} of &lt;b&gt;{label}&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>update t = {t}: θ&lt;sub&gt;{a}&lt;/sub&gt; → θ&lt;sub&gt;{b}&lt;/sub&gt; (step {a} to {b})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(after the run&apos;s last step)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ExportActions</name>
     <message>
         <source>Export figure</source>
@@ -401,7 +449,6 @@ sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max(·,·)�
     <name>FileController</name>
     <message>
         <source>Unsaved changes</source>
-        <extracomment>``[view]`` entries that mean what the same ``[render]`` options mean (one validator for both).</extracomment>
         <translation>未保存的更改</translation>
     </message>
     <message>
@@ -986,6 +1033,167 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     </message>
 </context>
 <context>
+    <name>MapPanel</name>
+    <message>
+        <source>Group</source>
+        <extracomment>Cells per axis offered (the ``[map]`` allows 2 to 4,096). Cells per axis of the basin map shown for an experiment without a ``[map]``. Milliseconds after the last wheel turn or box zoom before the new extent is computed. When the dock first opens, the 2-D scene keeps this many pixels (its landscape and side plots stay usable at 1280 x 800) and the dock takes the rest, at least MIN_WIDTH, at most MAX_SHARE of the window. Seconds between race-statistics updates while a run plays. Significant digits of the extent shown (float64 keeps about 16). The final-loss quantiles the race table shows (indices into optviz.core.race.QUANTILES). (generation, MapResult, level index, number of levels, seconds since the request started) (generation, cells done, cells of this level) (generation, one-line message): the engine refused the request or failed</extracomment>
+        <translation>粒子组</translation>
+    </message>
+    <message>
+        <source>converged</source>
+        <translation>已收敛</translation>
+    </message>
+    <message>
+        <source>median steps
+to ε</source>
+        <translation>到 ε 内的
+步数中位数</translation>
+    </message>
+    <message>
+        <source>final loss
+{q}</source>
+        <translation>最终损失
+{q}</translation>
+    </message>
+    <message>
+        <source>The median, over the particles that converged, of the first step from which each stayed within ε</source>
+        <translation>在已收敛的粒子中，每个粒子从此一直保持在 ε 之内的第一步的中位数</translation>
+    </message>
+    <message>
+        <source>Colour by</source>
+        <extracomment>A group was added from a clicked cell: its index. the experiment whose ``.map`` is shown (the document&apos;s, or one with a generated basin map)</extracomment>
+        <translation>着色依据</translation>
+    </message>
+    <message>
+        <source>Cells</source>
+        <translation>格数</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>后退</translation>
+    </message>
+    <message>
+        <source>The extent before the last zoom</source>
+        <translation>上次缩放之前的范围</translation>
+    </message>
+    <message>
+        <source>Reset extent</source>
+        <translation>重置范围</translation>
+    </message>
+    <message>
+        <source>The whole view (basin map) or the extent the experiment opened with</source>
+        <translation>整个视图（吸引盆图）或实验打开时的范围</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle or turn the wheel to zoom in (recomputed at full resolution); click a cell to run it as a new group</source>
+        <translation>拖出一个矩形或转动滚轮来放大（以全分辨率重新计算）；点击一个格子，把它作为新的粒子组运行</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Race&lt;/b&gt; at the newest frame: within ε of a minimum, how fast, final loss</source>
+        <translation>最新一帧的&lt;b&gt;竞赛&lt;/b&gt;：距极小值 ε 以内的比例、速度、最终损失</translation>
+    </message>
+    <message>
+        <source>{label} from ({x}, {y})</source>
+        <translation>{label}，起点 ({x}, {y})</translation>
+    </message>
+    <message>
+        <source>basin reached</source>
+        <translation>到达的吸引盆</translation>
+    </message>
+    <message>
+        <source>final loss</source>
+        <translation>最终损失</translation>
+    </message>
+    <message>
+        <source>steps to ε</source>
+        <translation>到 ε 内的步数</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>已发散</translation>
+    </message>
+    <message>
+        <source>basin map of {label}</source>
+        <translation>{label} 的吸引盆图</translation>
+    </message>
+    <message>
+        <source>phase map of {label} over {x} × {y}</source>
+        <translation>{label} 在 {x} × {y} 上的相图</translation>
+    </message>
+    <message>
+        <source>No map</source>
+        <translation>没有图</translation>
+    </message>
+    <message>
+        <source> (showing {nx} × {ny})</source>
+        <translation>（显示 {nx} × {ny}）</translation>
+    </message>
+    <message>
+        <source>Computing the {what}: {nx} × {ny} cells × {steps} steps, level {level} of {levels}</source>
+        <translation>正在计算{what}：{nx} × {ny} 格 × {steps} 步，第 {level} 级，共 {levels} 级</translation>
+    </message>
+    <message>
+        <source>The {what}: {nx} × {ny} cells × {steps} steps, computed in {seconds} s</source>
+        <translation>{what}：{nx} × {ny} 格 × {steps} 步，用时 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>, log scale</source>
+        <translation>，对数刻度</translation>
+    </message>
+    <message>
+        <source>not within ε</source>
+        <translation>未进入 ε 内</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Minimum reached&lt;/b&gt; (share of the starts); paler: more steps to come within ε = {eps}</source>
+        <translation>&lt;b&gt;到达的极小值&lt;/b&gt;（占起点的比例）；颜色越浅：进入 ε = {eps} 以内所需步数越多</translation>
+    </message>
+    <message>
+        <source>never within ε in {steps} steps</source>
+        <translation>{steps} 步内从未进入 ε 以内</translation>
+    </message>
+    <message>
+        <source>⊕ the setting of {label}: {x} = {u}, {y} = {v}</source>
+        <translation>⊕ {label} 的设置：{x} = {u}，{y} = {v}</translation>
+    </message>
+    <message>
+        <source> (the boundary lies outside this extent)</source>
+        <translation>（边界在此范围之外）</translation>
+    </message>
+    <message>
+        <source>- - analytic stability boundary: {rule}</source>
+        <translation>- - 解析稳定性边界：{rule}</translation>
+    </message>
+    <message>
+        <source>final loss − f*</source>
+        <translation>最终损失 − f*</translation>
+    </message>
+    <message>
+        <source>steps to come within ε</source>
+        <translation>进入 ε 以内所需步数</translation>
+    </message>
+    <message>
+        <source>fraction converged</source>
+        <translation>收敛比例</translation>
+    </message>
+    <message>
+        <source>fraction diverged</source>
+        <translation>发散比例</translation>
+    </message>
+    <message>
+        <source>Map</source>
+        <translation>图</translation>
+    </message>
+    <message>
+        <source>&amp;Map: basins and phase diagrams</source>
+        <translation>图：吸引盆与相图(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Where every start ends (basin map) or which hyperparameters converge (phase map); zoom with a rectangle, click a cell to run it</source>
+        <translation>每个起点最终到达哪里（吸引盆图），或哪些超参数会收敛（相图）；拖出矩形来缩放，点击一个格子来运行它</translation>
+    </message>
+</context>
+<context>
     <name>Picking</name>
     <message>
         <source>“{label}” starts at ({x}, {y})</source>
@@ -1106,6 +1314,173 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     <message>
         <source>(live {step})</source>
         <translation>（当前计算到 {step}）</translation>
+    </message>
+</context>
+<context>
+    <name>TuneController</name>
+    <message>
+        <source>&amp;Tune the race…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sweep every group&apos;s learning rate (or another hyperparameter) on the same budget and keep each group&apos;s best</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tuning every group…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">取消</translation>
+    </message>
+    <message>
+        <source>Tune the race</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tuning cancelled; nothing changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tuning failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tuned {param} ({metric}): {choices}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TuneDialog</name>
+    <message>
+        <source>Tune the race</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every group&apos;s hyperparameter is swept over the same candidates, on the same budget (the run&apos;s steps) from the group&apos;s own start points; each group keeps its best. The sweep is saved in the experiment&apos;s [tune] table.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hyperparameter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lowest candidate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Highest candidate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Candidates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spacing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mean log loss over the run (rewards getting low fast)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>final loss</source>
+        <translation type="unfinished">最终损失</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>View3D</name>
+    <message>
+        <source>PyOpenGL cannot be loaded ({error}); install it with “pip install PyOpenGL”</source>
+        <extracomment>Particles drawn at most (an even sample of every group). Particles with a trail at most. Frames per trail at most (a long trail is thinned as in the 2-D view). The camera&apos;s first direction (azimuth, elevation) in degrees: from above the front left corner. Diameter of a particle in pixels (its dark rim adds 3).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Qt&apos;s “{platform}” platform cannot create an OpenGL context</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an OpenGL context was created but cannot be used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OpenGL {version} is too old; the 3-D view needs 2.1 or newer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Vertical exaggeration: at 1× the whole range of the colours spans 40 % of the landscape&apos;s width</source>
+        <extracomment>the camera was rotated, zoomed or panned (else it keeps fitting the view&apos;s size) why the view cannot draw (None: it can, or it was not shown yet) the OpenGL view (None until first shown, or without OpenGL) particles drawn in the frame shown, and diverged by its step (not drawn)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reset camera</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back to the first view: looking north, from above the front left corner</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>height scale</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The 3-D view needs OpenGL, which is not available here&lt;/b&gt;: {problem}.&lt;br&gt;&lt;br&gt;The 2-D view and everything else work as usual. On a desktop the 3-D view works as it is; without a screen, run optviz under Xvfb (xvfb-run) with Mesa&apos;s software OpenGL, which scripts/setup.sh installs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} from {low} to {high}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>loss {value}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;3-D view&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>height and colour: log₁₀(f − f&lt;sub&gt;min&lt;/sub&gt; + d), the 2-D view&apos;s colour scale</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>height and colour: the loss f, the 2-D view&apos;s colour scale</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>drag: rotate · wheel: zoom · Ctrl+drag: pan · white: minima, saddles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>step {step}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>showing an even sample of {shown} of {total} particles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>trails of {n} of them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} diverged, not drawn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>3-D view</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The landscape as a surface with the particles on it, at the same step; drag to rotate</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
