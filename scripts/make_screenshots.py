@@ -25,6 +25,10 @@ Views beyond the presets' default window (``VIEWS``, chosen with ``--only NAME``
 * ``view3d`` — "3-D view": preset 08 (the saddle point) with View > 3-D view on, paused mid-run
   (step 60), the camera turned to look from the north-west (down the side the particles escape
   to): ``resources/screenshots/view3d_WxH.png``.
+* ``map_basins`` — the Map dock on preset 12 (GD's basins on Himmelblau, the race table filled after
+  3 s of play): ``resources/screenshots/map_basins_WxH.png``.
+* ``map_phase`` — the Map dock on preset 13 (heavy ball's phase diagram), zoomed onto the stability
+  edge (lr 0.02 to 0.5): ``resources/screenshots/map_phase_WxH.png``.
 """
 
 from __future__ import annotations
@@ -83,6 +87,21 @@ class WindowDriver:
     def view3d_state(self) -> str:
         v = self.window.view3d.view3d
         return "drawing" if v.drawing else f"not drawing: {v.problem}"
+
+    def map_done(self) -> bool:
+        """The Map dock shows its map at full resolution."""
+        panel = self.window.map_view.panel
+        return (self.window.map_view.dock.isVisible() and panel.result is not None and not panel._computing
+                and len(panel.result.x) == panel.config.x.n)
+
+    def map_state(self) -> str:
+        panel = self.window.map_view.panel
+        c = panel.config
+        return (f"{c.kind} map {c.x.n} x {c.y.n}, {c.metric}, x {c.x.low:.4g}..{c.x.high:.4g}, "
+                f"y {c.y.low:.4g}..{c.y.high:.4g}, {panel.seconds:.2f} s")
+
+    def zoom_map(self, x_range, y_range) -> None:
+        self.window.map_view.panel.set_extent(x_range, y_range)
 
     def step(self) -> int:
         return int(self.window.playback.step)
@@ -230,8 +249,40 @@ def shoot_view3d(size: str, out_dir: Path, settings_dir: Path, at_step: int = 60
         driver.close()
 
 
+def shoot_map(name: str, preset: str, size: str, out_dir: Path, settings_dir: Path, play_s: float = 3.0,
+              zoom=None) -> str:
+    """A map entry: ``preset`` opened (its Map dock opens by itself), played ``play_s`` seconds (the
+    race table fills), paused; the map zoomed to ``zoom`` = (x_range, y_range) when given."""
+    path = PRESETS / f"{preset}.toml"
+    driver = WindowDriver(path, settings_dir / f"{name}.ini")
+    try:
+        if not _pump(READY_TIMEOUT, driver.ready):
+            raise RuntimeError(f"{path.name}: the window was not ready within {READY_TIMEOUT:.0f} s")
+        _pump(RUN_TIMEOUT, driver.map_done)
+        driver.press_play()
+        _pump(play_s)
+        driver.pause()
+        if zoom is not None:
+            driver.zoom_map(*zoom)
+            _pump(0.3)
+            _pump(RUN_TIMEOUT, driver.map_done)
+        _pump(1.0)
+        _grab(out_dir / f"{name}_{size}.png")
+        return f"{name}: {path.stem} at step {driver.step()}, {driver.map_state()}"
+    finally:
+        driver.close()
+
+
 #: Views beyond the presets' default window, by the name ``--only`` takes.
-VIEWS = {"view3d": shoot_view3d}
+VIEWS = {"view3d": shoot_view3d,
+         # GD's four basins on Himmelblau beside the run, with the race table
+         "map_basins": lambda size, out_dir, settings_dir: shoot_map("map_basins", "12_himmelblau_basins", size,
+                                                                     out_dir, settings_dir),
+         # heavy ball's phase diagram zoomed onto the stability edge: the dashed analytic boundary
+         # lr · λmax = 2(1 + momentum) against the computed cells, lr on a log axis
+         "map_phase": lambda size, out_dir, settings_dir: shoot_map("map_phase", "13_heavy_ball_phase", size,
+                                                                    out_dir, settings_dir,
+                                                                    zoom=((0.02, 0.5), (0.0, 0.99)))}
 
 
 def main(argv=None) -> int:

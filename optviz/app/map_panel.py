@@ -173,60 +173,69 @@ class MapComputer(QtCore.QObject):
 # ============================================================================ race statistics
 
 class RaceTable(QtWidgets.QTableWidget):
-    """Per group: converged within eps, median steps to eps, final-loss quantiles (see the module)."""
+    """One column per group (its label in its colour), one row per statistic: converged within eps,
+    median steps to eps, final-loss quantiles (see the module). Narrow: a dock beside the scene."""
+
+    #: Widest a group's column starts (its full label is the header's tooltip).
+    COLUMN_PX = 130
 
     def __init__(self, parent=None):
-        super().__init__(0, 3 + len(RACE_QUANTILES), parent)
+        super().__init__(2 + len(RACE_QUANTILES), 0, parent)
         self.setObjectName("race_table")
-        self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for col in range(1, self.columnCount()):
-            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stats = None
+        self.labels: list[str] = []
         self.retranslate()
+        self.fit_rows()
 
     def retranslate(self) -> None:
         q = [f"{round(100 * QUANTILES[i])} %" for i in RACE_QUANTILES]
-        self.setHorizontalHeaderLabels([translate("MapPanel", "Group"), translate("MapPanel", "converged"),
-                                        translate("MapPanel", "median steps\nto ε"),
-                                        *(translate("MapPanel", "final loss\n{q}").format(q=p) for p in q)])
-        self.horizontalHeaderItem(2).setToolTip(translate(
-            "MapPanel", "The median, over the particles that converged, of the first "
-                                                    "step from which each stayed within ε"))
+        self.setVerticalHeaderLabels([translate("MapPanel", "converged"), translate("MapPanel", "median steps to ε"),
+                                      *(translate("MapPanel", "final loss {q}").format(q=p) for p in q)])
+        self.verticalHeaderItem(1).setToolTip(translate(
+            "MapPanel", "The median, over the particles that converged, of the first step from which each "
+                        "stayed within ε"))
 
     def fit_rows(self) -> None:
-        """As tall as its rows (at least three), so that the map keeps the rest of the panel."""
-        rows = max(self.rowCount(), 3)
-        height = self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
+        """As tall as its rows, so that the map keeps the rest of the panel."""
+        height = self.horizontalHeader().sizeHint().height() + self.rowCount() * self.verticalHeader() \
+            .defaultSectionSize()
         self.setFixedHeight(height + 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height())
 
     def rows(self) -> list[list[str]]:
-        """The table's texts, row by row (for tests and scripts)."""
-        return [[self.item(r, c).text() for c in range(self.columnCount())] for r in range(self.rowCount())]
+        """Per group: its label, then its statistics' texts (for tests and scripts)."""
+        return [[self.labels[c], *(self.item(r, c).text() for r in range(self.rowCount()))]
+                for c in range(self.columnCount())]
 
     def show_statistics(self, stats, group: np.ndarray, labels: list[str], colors: list) -> None:
         """Fill the table from a :class:`~optviz.core.race.RaceStatistics` of ``len(labels)`` groups
         (``group``: each particle's group)."""
         self.stats = stats
-        self.setRowCount(len(labels))
-        self.fit_rows()
+        new_groups = labels != self.labels
+        self.labels = list(labels)
+        self.setColumnCount(len(labels))
         for g, label in enumerate(labels):
-            cells = race_row(stats, group, g)
-            for c, text in enumerate([label, *cells]):
+            head = QtWidgets.QTableWidgetItem(label)
+            head.setToolTip(label)
+            head.setForeground(QtGui.QBrush(QtGui.QColor(*colors[g])))
+            font = head.font()
+            font.setBold(True)
+            head.setFont(font)
+            self.setHorizontalHeaderItem(g, head)
+            for r, text in enumerate(race_row(stats, group, g)):
                 item = QtWidgets.QTableWidgetItem(text)
-                if c == 0:
-                    r, gr, b = colors[g]
-                    item.setForeground(QtGui.QBrush(QtGui.QColor(r, gr, b)))
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                else:
-                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-                self.setItem(g, c, item)
+                item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+                self.setItem(r, g, item)
+        if new_groups:
+            self.resizeColumnsToContents()
+            for g in range(len(labels)):
+                self.setColumnWidth(g, min(self.columnWidth(g), self.COLUMN_PX))
 
 
 def race_row(stats, group: np.ndarray, g: int) -> list[str]:
@@ -238,7 +247,7 @@ def race_row(stats, group: np.ndarray, g: int) -> list[str]:
     mine = stats.steps_to_eps[np.asarray(group) == g]
     reached = mine[mine >= 0]
     median = f"{int(np.median(reached)):,}" if reached.size else "–"
-    quant = [("–" if not math.isfinite(float(stats.final_quantiles[g, i])) else _number(stats.final_quantiles[g, i]))
+    quant = [("–" if not math.isfinite(float(stats.final_quantiles[g, i])) else _number(stats.final_quantiles[g, i], 3))
              for i in RACE_QUANTILES]
     return [f"{100 * converged:.1f} %" if math.isfinite(converged) else "–", median, *quant]
 
@@ -847,7 +856,8 @@ class MapPanel(QtWidgets.QWidget):
         """Fill the race table from :func:`session_race`'s (stats, group) (None: nothing recorded yet,
         or no known minima to judge by)."""
         if race is None:
-            self.race.setRowCount(0)
+            self.race.setColumnCount(0)
+            self.race.labels = []
             self.race.stats = None
             return
         labels = [experiment.translated(g.label, _language_code()) for g in experiment.groups]

@@ -1035,25 +1035,17 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
 <context>
     <name>MapPanel</name>
     <message>
-        <source>Group</source>
-        <extracomment>Cells per axis offered (the ``[map]`` allows 2 to 4,096). Cells per axis of the basin map shown for an experiment without a ``[map]``. Milliseconds after the last wheel turn or box zoom before the new extent is computed. When the dock first opens, the 2-D scene keeps this many pixels (its landscape and side plots stay usable at 1280 x 800) and the dock takes the rest, at least MIN_WIDTH, at most MAX_SHARE of the window. Seconds between race-statistics updates while a run plays. Significant digits of the extent shown (float64 keeps about 16). The final-loss quantiles the race table shows (indices into optviz.core.race.QUANTILES). (generation, MapResult, level index, number of levels, seconds since the request started) (generation, cells done, cells of this level) (generation, one-line message): the engine refused the request or failed</extracomment>
-        <translation>粒子组</translation>
-    </message>
-    <message>
         <source>converged</source>
+        <extracomment>Cells per axis offered (the ``[map]`` allows 2 to 4,096). Cells per axis of the basin map shown for an experiment without a ``[map]``. Milliseconds after the last wheel turn or box zoom before the new extent is computed. When the dock first opens, the 2-D scene keeps this many pixels (its landscape and side plots stay usable at 1280 x 800) and the dock takes the rest, at least MIN_WIDTH, at most MAX_SHARE of the window. Seconds between race-statistics updates while a run plays. Significant digits of the extent shown (float64 keeps about 16). The final-loss quantiles the race table shows (indices into optviz.core.race.QUANTILES). (generation, MapResult, level index, number of levels, seconds since the request started) (generation, cells done, cells of this level) (generation, one-line message): the engine refused the request or failed Widest a group&apos;s column starts (its full label is the header&apos;s tooltip).</extracomment>
         <translation>已收敛</translation>
     </message>
     <message>
-        <source>median steps
-to ε</source>
-        <translation>到 ε 内的
-步数中位数</translation>
+        <source>median steps to ε</source>
+        <translation>到 ε 内的步数中位数</translation>
     </message>
     <message>
-        <source>final loss
-{q}</source>
-        <translation>最终损失
-{q}</translation>
+        <source>final loss {q}</source>
+        <translation>最终损失 {q}</translation>
     </message>
     <message>
         <source>The median, over the particles that converged, of the first step from which each stayed within ε</source>
