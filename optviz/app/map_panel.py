@@ -88,6 +88,13 @@ def _axis_name(param: str) -> str:
     return {"beta1": "β1", "beta2": "β2"}.get(param, param)
 
 
+def _table(cells: list[str], columns: int) -> str:
+    """Legend entries in ``columns`` columns (an HTML table: Qt rich text wraps it as a whole)."""
+    rows = ["".join(f"<td style='padding-right: 12px'>{c}</td>" for c in cells[i:i + columns])
+            for i in range(0, len(cells), columns)]
+    return "<table cellspacing='0' cellpadding='0'>" + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>"
+
+
 def _square(rgb, text: str) -> str:
     r, g, b = (int(v) for v in rgb[:3])
     return f"<span style='color: #{r:02x}{g:02x}{b:02x}; font-size: 15px'>■</span>&nbsp;{html.escape(text)}"
@@ -204,9 +211,12 @@ class RaceTable(QtWidgets.QTableWidget):
 
     def fit_rows(self) -> None:
         """As tall as its rows, so that the map keeps the rest of the panel."""
-        height = self.horizontalHeader().sizeHint().height() + self.rowCount() * self.verticalHeader() \
-            .defaultSectionSize()
-        self.setFixedHeight(height + 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height())
+        height = self.horizontalHeader().sizeHint().height() + self.verticalHeader().length()
+        self.setFixedHeight(height + 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height() + 2)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.fit_rows()  # the style's row heights are known once shown
 
     def rows(self) -> list[list[str]]:
         """Per group: its label, then its statistics' texts (for tests and scripts)."""
@@ -232,6 +242,7 @@ class RaceTable(QtWidgets.QTableWidget):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 self.setItem(r, g, item)
+        self.fit_rows()
         if new_groups:
             self.resizeColumnsToContents()
             for g in range(len(labels)):
@@ -337,7 +348,7 @@ class MapPanel(QtWidgets.QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(self.theme["background"])
-        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.graphics.ci.setContentsMargins(2, 2, 10, 2)
         self.plot = self.graphics.ci.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -356,7 +367,7 @@ class MapPanel(QtWidgets.QWidget):
         self.image.setZValue(-100)
         self.plot.addItem(self.image)
         self.overlays: list[pg.GraphicsObject] = []
-        self.colorbar = self.graphics.ci.addPlot(row=0, col=1)
+        self.colorbar = pg.PlotItem()  # in the layout (column 1) only while a metric map is shown
         self.colorbar.setMenuEnabled(False)
         self.colorbar.hideButtons()
         self.colorbar.setMouseEnabled(x=False, y=False)
@@ -395,20 +406,9 @@ class MapPanel(QtWidgets.QWidget):
         extent_row.addWidget(self.reset_button)
         top_lay.addLayout(extent_row)
         top_lay.addWidget(self.legend)
-        bottom = QtWidgets.QWidget()
-        bottom_lay = QtWidgets.QVBoxLayout(bottom)
-        bottom_lay.setContentsMargins(0, 0, 0, 0)
-        bottom_lay.setSpacing(2)
-        bottom_lay.addWidget(self.race_title)
-        bottom_lay.addWidget(self.race, 1)
-        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(bottom)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)
-        self.splitter.setCollapsible(0, False)
-        self.race.fit_rows()
-        lay.addWidget(self.splitter, 1)
+        lay.addWidget(top, 1)  # the map takes what the race table (as tall as its rows) leaves
+        lay.addWidget(self.race_title)
+        lay.addWidget(self.race)
 
     def retranslate(self) -> None:
         """Every text of the panel in the current language."""
@@ -733,7 +733,7 @@ class MapPanel(QtWidgets.QWidget):
         if r is None or self.config is None or r.kind != self.config.kind:
             self.image.clear()
             self.legend.setText("")
-            self.colorbar.hide()
+            self._hide_colorbar()
             return
         c = self.config
         fg = self.theme["foreground"]
@@ -754,7 +754,7 @@ class MapPanel(QtWidgets.QWidget):
             colors = basin_colors(len(r.minima))
             speed = speed_range(r.steps_to_eps, r.basin, r.steps)
             rgba = basin_rgba(r.basin, r.steps_to_eps, speed, colors)
-            self.colorbar.hide()
+            self._hide_colorbar()
             parts = []
             for k, m in enumerate(r.minima):
                 share = np.count_nonzero(r.basin == k) / cells
@@ -767,7 +767,7 @@ class MapPanel(QtWidgets.QWidget):
             lines.append(translate("MapPanel", "<b>Minimum reached</b> (share of the starts); paler: more steps "
                                                "to come within "
                              "ε = {eps}").format(eps=f"{r.eps:g}"))
-            lines.append("&nbsp;&nbsp; ".join(parts))
+            lines.append(_table(parts, columns=2))
         else:
             reference = min((m.value for m in r.minima), default=None)
             rgba, levels, log, what = metric_rgba(r.metric(metric), metric, self.colormap(), steps=r.steps,
@@ -788,7 +788,7 @@ class MapPanel(QtWidgets.QWidget):
             lines += self._draw_boundary()
         self.image.setImage(rgba, autoLevels=False, levels=None)
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.legend.setText(f"<span style='color: {fg}'>" + "<br>".join(lines) + "</span>")
+        self.legend.setText(f"<div style='color: {fg}'>" + "<br>".join(lines) + "</div>")
         self.vb.setAspectLocked(c.kind == "basin" and 0.5 <= (x1 - x0) / (y1 - y0) <= 2.0, ratio=1.0)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
@@ -802,7 +802,14 @@ class MapPanel(QtWidgets.QWidget):
         self.colorbar.getAxis("right").setTicks(log_ticks(lo, hi) if log else None)
         log_text = translate("MapPanel", ", log scale") if log else ""
         self.colorbar.setLabel("right", title + log_text, color=self.theme["foreground"])
+        if self.colorbar.scene() is None:
+            self.graphics.ci.addItem(self.colorbar, row=0, col=1)
         self.colorbar.show()
+
+    def _hide_colorbar(self) -> None:
+        if self.colorbar.scene() is not None:
+            self.graphics.ci.removeItem(self.colorbar)
+        self.colorbar.hide()
 
     def _add(self, item) -> None:
         self.plot.addItem(item)
