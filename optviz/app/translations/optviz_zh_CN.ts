@@ -253,6 +253,79 @@ parameters ({names}) fitted to data</source>
     </message>
 </context>
 <context>
+    <name>ExplainPanel</name>
+    <message>
+        <source>◀ Previous</source>
+        <extracomment>Pixel size of the current sub-step&apos;s formula. Height (pixels) the dock asks for when first shown beside another dock: list, formula and values. Next update pressed: the time cursor should move one step on. The language of the sub-step texts changed (the overlay&apos;s labels follow it).</extracomment>
+        <translation>◀ 上一子步</translation>
+    </message>
+    <message>
+        <source>The previous sub-step (B)</source>
+        <translation>上一个子步骤（B）</translation>
+    </message>
+    <message>
+        <source>Next ▶</source>
+        <translation>下一子步 ▶</translation>
+    </message>
+    <message>
+        <source>The next sub-step; after the last one, the next update (N)</source>
+        <translation>下一个子步骤；最后一个之后是下一次更新（N）</translation>
+    </message>
+    <message>
+        <source>Next update »</source>
+        <translation>下一次更新 »</translation>
+    </message>
+    <message>
+        <source>Move the time cursor one step on and explain that update (U)</source>
+        <translation>时间光标前进一步，并讲解那一次更新（U）</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Open an experiment to explain its updates.</source>
+        <translation>打开一个实验来讲解它的更新。</translation>
+    </message>
+    <message>
+        <source>particle {index} of &lt;b&gt;{label}&lt;/b&gt;</source>
+        <translation>&lt;b&gt;{label}&lt;/b&gt; 的粒子 #{index}</translation>
+    </message>
+    <message>
+        <source>update t = {t}: θ&lt;sub&gt;{a}&lt;/sub&gt; → θ&lt;sub&gt;{b}&lt;/sub&gt; (step {a} to {b})</source>
+        <translation>更新 t = {t}：θ&lt;sub&gt;{a}&lt;/sub&gt; → θ&lt;sub&gt;{b}&lt;/sub&gt;（从第 {a} 步到第 {b} 步）</translation>
+    </message>
+    <message>
+        <source>(after the run&apos;s last step)</source>
+        <translation>（在这次运行的最后一步之后）</translation>
+    </message>
+    <message>
+        <source>Explain</source>
+        <extracomment>the window&apos;s actions of explain mode, by name (the shortcuts dialog lists them)</extracomment>
+        <translation>分步讲解</translation>
+    </message>
+    <message>
+        <source>&amp;Explain an update step by step</source>
+        <translation>逐步讲解一次更新(&amp;E)</translation>
+    </message>
+    <message>
+        <source>One particle&apos;s next update, sub-step by sub-step, with arrows on the landscape</source>
+        <translation>逐个子步骤讲解一个粒子的下一次更新，并在损失曲面上画出箭头</translation>
+    </message>
+    <message>
+        <source>Explain: next sub-step</source>
+        <translation>分步讲解：下一个子步骤</translation>
+    </message>
+    <message>
+        <source>Explain: previous sub-step</source>
+        <translation>分步讲解：上一个子步骤</translation>
+    </message>
+    <message>
+        <source>Explain: next update</source>
+        <translation>分步讲解：下一次更新</translation>
+    </message>
+</context>
+<context>
     <name>ExportActions</name>
     <message>
         <source>Export figure</source>
@@ -401,7 +474,6 @@ sin cos tan exp log log1p sqrt abs tanh sinh cosh arctan min(·,·) max(·,·)�
     <name>FileController</name>
     <message>
         <source>Unsaved changes</source>
-        <extracomment>``[view]`` entries that mean what the same ``[render]`` options mean (one validator for both).</extracomment>
         <translation>未保存的更改</translation>
     </message>
     <message>
@@ -1106,6 +1178,95 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     <message>
         <source>(live {step})</source>
         <translation>（当前计算到 {step}）</translation>
+    </message>
+</context>
+<context>
+    <name>View3D</name>
+    <message>
+        <source>PyOpenGL cannot be loaded ({error}); install it with “pip install PyOpenGL”</source>
+        <extracomment>Particles drawn at most (an even sample of every group). Particles with a trail at most. Frames per trail at most (a long trail is thinned as in the 2-D view). The camera&apos;s first direction (azimuth, elevation) in degrees: from above the front left corner. Diameter of a particle in pixels (its dark rim adds 3).</extracomment>
+        <translation>无法载入 PyOpenGL（{error}）；请用“pip install PyOpenGL”安装</translation>
+    </message>
+    <message>
+        <source>Qt&apos;s “{platform}” platform cannot create an OpenGL context</source>
+        <translation>Qt 的“{platform}”平台无法创建 OpenGL 上下文</translation>
+    </message>
+    <message>
+        <source>an OpenGL context was created but cannot be used</source>
+        <translation>OpenGL 上下文已创建，但无法使用</translation>
+    </message>
+    <message>
+        <source>OpenGL {version} is too old; the 3-D view needs 2.1 or newer</source>
+        <translation>OpenGL {version} 太旧；三维视图需要 2.1 或更新的版本</translation>
+    </message>
+    <message>
+        <source>Vertical exaggeration: at 1× the whole range of the colours spans 40 % of the landscape&apos;s width</source>
+        <extracomment>the camera was rotated, zoomed or panned (else it keeps fitting the view&apos;s size) why the view cannot draw (None: it can, or it was not shown yet) the OpenGL view (None until first shown, or without OpenGL) particles drawn in the frame shown, and diverged by its step (not drawn) the step the counts line speaks of (None: no frame drawn yet) gives the problem&apos;s text again in the current language (None: the problem is not translatable)</extracomment>
+        <translation>高度夸张倍数：1× 时，颜色的整个范围所占的高度是损失曲面宽度的 40 %</translation>
+    </message>
+    <message>
+        <source>Reset camera</source>
+        <translation>重置视角</translation>
+    </message>
+    <message>
+        <source>Back to the first view: looking north, from above the front left corner</source>
+        <translation>回到初始视角：从左前角上方朝北看</translation>
+    </message>
+    <message>
+        <source>height scale</source>
+        <translation>高度比例</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The 3-D view needs OpenGL, which is not available here&lt;/b&gt;: {problem}.&lt;br&gt;&lt;br&gt;The 2-D view and everything else work as usual. On a desktop the 3-D view works as it is; without a screen, run optviz under Xvfb (xvfb-run) with Mesa&apos;s software OpenGL, which scripts/setup.sh installs.</source>
+        <translation>&lt;b&gt;三维视图需要 OpenGL，但这里没有&lt;/b&gt;：{problem}。&lt;br&gt;&lt;br&gt;二维视图和其他功能照常工作。在桌面系统上，三维视图可以直接使用；没有屏幕时，请在 Xvfb（xvfb-run）下用 Mesa 的软件 OpenGL 运行 optviz，scripts/setup.sh 会安装它。</translation>
+    </message>
+    <message>
+        <source>{name} from {low} to {high}</source>
+        <translation>{name} 从 {low} 到 {high}</translation>
+    </message>
+    <message>
+        <source>loss {value}</source>
+        <translation>损失 {value}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;3-D view&lt;/b&gt;</source>
+        <translation>&lt;b&gt;三维视图&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>height and colour: log₁₀(f − f&lt;sub&gt;min&lt;/sub&gt; + d), the 2-D view&apos;s colour scale</source>
+        <translation>高度和颜色：log₁₀(f − f&lt;sub&gt;min&lt;/sub&gt; + d)，与二维视图的颜色刻度相同</translation>
+    </message>
+    <message>
+        <source>height and colour: the loss f, the 2-D view&apos;s colour scale</source>
+        <translation>高度和颜色：损失 f，与二维视图的颜色刻度相同</translation>
+    </message>
+    <message>
+        <source>drag: rotate · wheel: zoom · Ctrl+drag: pan · white: minima, saddles</source>
+        <translation>拖动：旋转 · 滚轮：缩放 · Ctrl+拖动：平移 · 白点：最小值、鞍点</translation>
+    </message>
+    <message>
+        <source>step {step}</source>
+        <translation>第 {step} 步</translation>
+    </message>
+    <message>
+        <source>showing an even sample of {shown} of {total} particles</source>
+        <translation>显示 {total} 个粒子中均匀抽取的 {shown} 个</translation>
+    </message>
+    <message>
+        <source>trails of {n} of them</source>
+        <translation>其中 {n} 个画出轨迹</translation>
+    </message>
+    <message>
+        <source>{n} diverged, not drawn</source>
+        <translation>{n} 个已发散，未画出</translation>
+    </message>
+    <message>
+        <source>3-D view</source>
+        <translation>三维视图</translation>
+    </message>
+    <message>
+        <source>The landscape as a surface with the particles on it, at the same step; drag to rotate</source>
+        <translation>把损失曲面画成立体曲面，粒子画在同一步的位置上；拖动可旋转</translation>
     </message>
 </context>
 <context>
