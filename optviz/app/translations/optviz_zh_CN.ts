@@ -1181,6 +1181,84 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     </message>
 </context>
 <context>
+    <name>TuneController</name>
+    <message>
+        <source>&amp;Tune the race…</source>
+        <translation>公平比赛：调参(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Sweep every group&apos;s learning rate (or another hyperparameter) on the same budget and keep each group&apos;s best</source>
+        <translation>在相同的步数预算下扫描每组的学习率（或另一个超参数），每组保留最优值</translation>
+    </message>
+    <message>
+        <source>Tuning every group…</source>
+        <translation>正在为每组调参…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Tune the race</source>
+        <translation>公平比赛：调参</translation>
+    </message>
+    <message>
+        <source>Tuning cancelled; nothing changed.</source>
+        <translation>调参已取消，未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Tuning failed</source>
+        <translation>调参失败</translation>
+    </message>
+    <message>
+        <source>Tuned {param} ({metric}): {choices}</source>
+        <translation>已调参 {param}（{metric}）：{choices}</translation>
+    </message>
+</context>
+<context>
+    <name>TuneDialog</name>
+    <message>
+        <source>Tune the race</source>
+        <translation>公平比赛：调参</translation>
+    </message>
+    <message>
+        <source>Every group&apos;s hyperparameter is swept over the same candidates, on the same budget (the run&apos;s steps) from the group&apos;s own start points; each group keeps its best. The sweep is saved in the experiment&apos;s [tune] table.</source>
+        <translation>每组的超参数都在相同的候选值上、以相同的预算（运行的步数）从该组自己的起点扫描；每组保留其最优值。扫描结果保存在实验的 [tune] 表中。</translation>
+    </message>
+    <message>
+        <source>Hyperparameter</source>
+        <translation>超参数</translation>
+    </message>
+    <message>
+        <source>Lowest candidate</source>
+        <translation>最小候选值</translation>
+    </message>
+    <message>
+        <source>Highest candidate</source>
+        <translation>最大候选值</translation>
+    </message>
+    <message>
+        <source>Candidates</source>
+        <translation>候选值个数</translation>
+    </message>
+    <message>
+        <source>Spacing</source>
+        <translation>间隔</translation>
+    </message>
+    <message>
+        <source>mean log loss over the run (rewards getting low fast)</source>
+        <translation>整个运行中对数损失的平均值（奖励下降得快）</translation>
+    </message>
+    <message>
+        <source>final loss</source>
+        <translation>最终损失</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+</context>
+<context>
     <name>View3D</name>
     <message>
         <source>PyOpenGL cannot be loaded ({error}); install it with “pip install PyOpenGL”</source>
