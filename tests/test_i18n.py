@@ -453,3 +453,21 @@ def test_the_window_opens_in_the_saved_language(win, qtbot, english_after):
         second.playback.playing = False
         qtbot.waitUntil(lambda: not second.live.busy, timeout=240_000)
         second.close()
+
+
+def test_the_explained_sub_steps_chinese_uses_full_width_punctuation():
+    """Explain mode's Chinese lives beside each optimizer's rule (core): every string literal there
+    that holds Chinese typesets it as the lecture notes do."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    import optviz.core
+
+    core = Path(optviz.core.__file__).parent
+    found = []
+    for path in [core / "explain.py", *sorted((core / "optimizers").glob("*.py"))]:
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if token.type == tokenize.STRING and re.search(r"[\u4e00-\u9fff]", token.string):
+                found += [f"{path.name}: {spot}" for spot in _half_width_beside_chinese(token.string)]
+    assert not found, found
