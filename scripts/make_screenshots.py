@@ -13,7 +13,7 @@ are compiled, clicks Play, and grabs the whole screen twice:
   folder; nothing hidden at the end?).
 
 Then explain mode (:data:`EXPLAIN_SHOTS`): a preset stepped to a chosen step, the Explain dock
-open on a group's first particle at a chosen sub-step, in English and in Chinese:
+open on a group's first particle at a chosen sub-step, the window in English and in Chinese:
 ``resources/screenshots/NAME_LANG_WxH.png`` (``--only NAME`` takes these names too).
 
 With ``--language zh`` the window is in Simplified Chinese (View > Language) and the files are
@@ -110,15 +110,14 @@ class WindowDriver:
         pb = self.window.playback
         return bool(pb.finished and pb.frame >= pb.n_frames - 1)
 
-    def explain(self, group: int, step: int, substep: str, language: str) -> bool:
+    def explain(self, group: int, step: int, substep: str) -> bool:
         """Step the run to ``step``, open the Explain dock on ``group``'s first particle at sub-step
-        ``substep``, its texts in ``language``; whether it got there within the timeout."""
+        ``substep`` (in the window's language); whether it got there within the timeout."""
         w = self.window
         w.selection.group = group
         w.session.step(step)
         if not _pump(RUN_TIMEOUT, lambda: w.playback.cursor_step == step):
             return False
-        w.explain.set_language(language)
         w.explain.show()
         model = w.explain.model
         if not _pump(RUN_TIMEOUT, lambda: model.explanation is not None and model.explanation.step == step
@@ -212,11 +211,11 @@ def shoot_explain(name: str, preset: str, group: int, step: int, substep: str, s
                   settings_dir: Path) -> str:
     lines = []
     for language in ("en", "zh"):
-        driver = WindowDriver(PRESETS / f"{preset}.toml", settings_dir / f"{name}_{language}.ini")
+        driver = WindowDriver(PRESETS / f"{preset}.toml", settings_dir / f"{name}_{language}.ini", language)
         try:
             if not _pump(READY_TIMEOUT, driver.ready):
                 raise RuntimeError(f"{preset}: the window was not ready within {READY_TIMEOUT:.0f} s")
-            if not driver.explain(group, step, substep, language):
+            if not driver.explain(group, step, substep):
                 raise RuntimeError(f"{name}: explain mode did not reach step {step}, sub-step {substep!r}")
             _pump(0.8)
             _grab(out_dir / f"{name}_{language}_{size}.png", method="FASTOCTREE")  # greys stay grey

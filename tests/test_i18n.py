@@ -258,6 +258,10 @@ def test_the_scene_draws_in_chinese_when_asked_and_in_english_by_default():
         assert list(scene.side.plots.values())[-1].getAxis("bottom").labelText == "步数"
         scene.set_language("en")
         assert scene.side._titles == english
+        scene.set_side_plots(["converged"])  # the race (maps' statistics), asked for
+        assert scene.side._titles["converged"].startswith("% converged: loss within ε = ")
+        scene.set_language("zh")
+        assert scene.side._titles["converged"].startswith("已收敛的百分比：损失与最近的最小值相差不到 ε = ")
     finally:
         shutdown_widgets(scene)
 
@@ -384,6 +388,55 @@ def test_a_preset_opened_in_chinese_shows_its_chinese_title_caption_and_labels(w
     assert w.group_list.list.item(1).text() == "Adam without bias correction, lr = 0.02"
 
 
+def _explain_and_3d_texts(w) -> dict[str, str]:
+    panel, v = w.explain.panel, w.view3d
+    return {"dock": w.docks["explain"].windowTitle(), "toggle": w.explain.actions["explain"].text(),
+            "next_key": w.explain.actions["explain_next"].text(), "previous": panel.previous_btn.text(),
+            "next": panel.next_btn.text(), "update": panel.update_btn.text(), "head": panel.head.text(),
+            "value": panel.values.horizontalHeaderItem(0).text(), "first": panel.steps.item(0).text(),
+            "text": panel.text.text(), "arrow": w.explain.overlay.labels["gradient"].textItem.toPlainText(),
+            "dock3d": v.dock.windowTitle(), "action3d": v.action.text(), "reset": v.view3d.reset_button.text(),
+            "height": v.view3d.height_label.text(), "header3d": v.view3d.header.text(),
+            "message3d": v.view3d.message.text()}
+
+
+def test_the_explain_panel_and_the_3d_view_switch_language_live(win, qtbot, english_after):
+    """View > Language also retranslates the Explain dock (title, actions, header, buttons, sub-step
+    texts, the arrows' labels) and the 3-D view (title, action, controls, header, the no-OpenGL
+    message), and back."""
+    from PySide6 import QtGui
+
+    w = win
+    w.explain.show()
+    w.view3d.action.trigger()
+    qtbot.waitUntil(lambda: w.explain.model.current is not None and w.explain.overlay.isVisible(), timeout=120_000)
+    offscreen = QtGui.QGuiApplication.platformName() == "offscreen"
+    if offscreen:  # no OpenGL there: the view shows its message instead
+        qtbot.waitUntil(lambda: w.view3d.view3d.problem is not None, timeout=5000)
+    english = _explain_and_3d_texts(w)
+    assert english["dock"] == "Explain" and english["next"] == "Next ▶" and english["reset"] == "Reset camera"
+    assert english["head"].startswith("particle 0 of <b>") and english["first"] == "1. Gradient"
+
+    w.set_language("zh")
+    zh = _explain_and_3d_texts(w)
+    assert zh["dock"] == "分步讲解" and zh["toggle"] == "逐步讲解一次更新(&E)"
+    assert zh["next_key"] == "分步讲解：下一个子步骤"
+    assert (zh["previous"], zh["next"], zh["update"]) == ("◀ 上一子步", "下一子步 ▶", "下一次更新 »")
+    assert " 的粒子 #0<br>更新 t = 1：θ<sub>0</sub>" in zh["head"] and zh["value"] == "值"
+    assert zh["first"] == "1. 梯度" and zh["text"].startswith("<b>梯度</b>：") and CJK.search(zh["text"][12:])
+    assert re.fullmatch(r"−g\S*（(绘制比例 ×[0-9.e+-]+|实际大小)）", zh["arrow"]), zh["arrow"]
+    assert (zh["dock3d"], zh["action3d"], zh["reset"], zh["height"]) == ("三维视图", "三维视图", "重置视角", "高度比例")
+    assert ("三维视图", "3") in w.shortcut_rows() and ("分步讲解：下一次更新", "U") in w.shortcut_rows()
+    if offscreen:
+        assert zh["header3d"] == "<b>三维视图</b>"
+        assert "三维视图需要 OpenGL，但这里没有" in zh["message3d"] and "平台无法创建 OpenGL 上下文" in zh["message3d"]
+    else:
+        assert CJK.search(zh["header3d"])
+
+    w.set_language("en")
+    assert _explain_and_3d_texts(w) == english
+
+
 def test_the_window_opens_in_the_saved_language(win, qtbot, english_after):
     from optviz.app.main_window import MainWindow
 
@@ -400,3 +453,21 @@ def test_the_window_opens_in_the_saved_language(win, qtbot, english_after):
         second.playback.playing = False
         qtbot.waitUntil(lambda: not second.live.busy, timeout=240_000)
         second.close()
+
+
+def test_the_explained_sub_steps_chinese_uses_full_width_punctuation():
+    """Explain mode's Chinese lives beside each optimizer's rule (core): every string literal there
+    that holds Chinese typesets it as the lecture notes do."""
+    import io
+    import tokenize
+    from pathlib import Path
+
+    import optviz.core
+
+    core = Path(optviz.core.__file__).parent
+    found = []
+    for path in [core / "explain.py", *sorted((core / "optimizers").glob("*.py"))]:
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if token.type == tokenize.STRING and re.search(r"[\u4e00-\u9fff]", token.string):
+                found += [f"{path.name}: {spot}" for spot in _half_width_beside_chinese(token.string)]
+    assert not found, found

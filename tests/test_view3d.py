@@ -408,3 +408,11 @@ def test_under_xvfb_more_particles_than_it_draws_are_sampled_and_the_view_says_s
     assert crowd["drawn"] == MAX_POINTS
     assert f"showing an even sample of {MAX_POINTS:,} of 25,000 particles" in crowd["counts"]
     assert f"trails of {MAX_TRAILS:,} of them" in crowd["counts"]
+
+
+def test_under_xvfb_the_texts_on_the_surface_follow_the_language(gl_report):
+    zh = gl_report["zh"]
+    assert zh["labels"][0].startswith("x 从 ") and zh["labels"][2].strip().startswith("损失 ")
+    assert zh["counts"].startswith("第 1 步") and "均匀抽取" in zh["counts"] and zh["reset"] == "重置视角"
+    assert zh["covered"] > 0.1, "still drawn after the switch"
+    assert zh["labels_after"][0].startswith("x from ") and zh["labels_after"][2].strip().startswith("loss ")

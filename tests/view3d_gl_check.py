@@ -147,10 +147,20 @@ def main() -> int:
 
     second.set_data(Crowd(), frame=1)
     crowd = {"drawn": int(second.n_drawn), "counts": second.counts.text()}
+    # View > Language: the texts follow a switch, those drawn on the surface too
+    from optviz.app.language import language
+
+    language().set_language("zh")
+    second.retranslate()
+    zh = {"labels": [label.text for label in second._labels], "counts": second.counts.text(),
+          "reset": second.reset_button.text(), "covered": _covered(second.render_image())}
+    language().set_language("en")
+    second.retranslate()
+    zh["labels_after"] = [label.text for label in second._labels]
     caught.__exit__(None, None, None)
     errors = [str(w.message) for w in seen] + ([view.problem] if view.problem else [])
     print(json.dumps({"problem": None, "frames": frames, "after_float": after, "drag": drag,
-                      "second_view": both, "crowd": crowd, "errors": errors}))
+                      "second_view": both, "crowd": crowd, "zh": zh, "errors": errors}))
     shutdown_widgets(second)
     return 0
 

@@ -5,7 +5,8 @@ sub-steps as a list (the current one highlighted), the current sub-step's formul
 lecture notes' notation), its one-line explanation and its live values for both parameters, with
 Previous / Next sub-step and Next update buttons. Its sub-step texts are in the language given to
 :meth:`ExplainPanel.set_language` ("en" by default, or "zh"); its own words go through Qt's
-translation (context "ExplainPanel").
+translation (context "ExplainPanel"). In the window the controller keeps it in the application's
+language (:func:`optviz.app.language.language`), switched live with the dock's title and actions.
 
 :class:`ExplainController` puts it in a dock (View > Explain, key E), follows the selected particle
 (else the first particle of the selected group) and the time cursor, draws the arrows of
@@ -20,6 +21,7 @@ import html
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.language import language
 from optviz.models.explain import ExplainModel, Explanation
 from optviz.render.explain_overlay import ExplainOverlay, math_font, plain
 
@@ -49,9 +51,7 @@ def formula_html(markup: str) -> str:
     return "".join(out)
 
 
-def _tr(text: str) -> str:
-    """``text`` through Qt's translation, in the panel's context."""
-    return QtCore.QCoreApplication.translate("ExplainPanel", text)
+translate = QtCore.QCoreApplication.translate
 
 
 def _number(value: float) -> str:
@@ -201,7 +201,8 @@ class ExplainPanel(QtWidgets.QWidget):
         self._fit_steps()  # a narrower panel wraps the sub-steps onto more lines
 
     def _head_text(self, e: Explanation) -> str:
-        label = html.escape(e.label)
+        exp = self.model.experiment
+        label = html.escape(exp.translated(e.label, self.language) if exp is not None else e.label)
         where = self.tr("particle {index} of <b>{label}</b>").format(index=e.index, label=label)
         if e.update is None:
             return f"{where}<br>{html.escape(e.message.get(self.language) if e.message else '')}"
@@ -233,7 +234,8 @@ class ExplainPanel(QtWidgets.QWidget):
         finally:
             self._filling = False
         self.formula.setText(formula_html(sub.formula))
-        self.text.setText(f"<b>{html.escape(sub.title.get(self.language))}</b>: "
+        colon = "：" if self.language == "zh" else ": "
+        self.text.setText(f"<b>{html.escape(sub.title.get(self.language))}</b>{colon}"
                           f"{html.escape(sub.text.get(self.language))}")
         rows = []
         for q in sub.values:
@@ -271,7 +273,7 @@ class ExplainController(QtCore.QObject):
         self.scene = scene
         self.model = ExplainModel()
         self.panel = ExplainPanel(self.model)
-        self.dock = QtWidgets.QDockWidget(_tr("Explain"), window)
+        self.dock = QtWidgets.QDockWidget(window)
         self.dock.setObjectName("dock_explain")
         self.dock.setWidget(self.panel)
         self.dock.setMinimumWidth(300)
@@ -281,18 +283,17 @@ class ExplainController(QtCore.QObject):
             window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         toggle = self.dock.toggleViewAction()
-        toggle.setText(_tr("&Explain an update step by step"))
         toggle.setShortcut(QtGui.QKeySequence("E"))
         toggle.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        toggle.setStatusTip(_tr("One particle's next update, sub-step by sub-step, with arrows on the landscape"))
         toggle.triggered.connect(lambda on: self.show() if on else None)  # in front of the dock it shares a place with
         window.addAction(toggle)
         #: the window's actions of explain mode, by name (the shortcuts dialog lists them)
         self.actions = {"explain": toggle,
-                        "explain_next": self._action(_tr("Explain: next sub-step"), self.panel.next, "N"),
-                        "explain_previous": self._action(_tr("Explain: previous sub-step"), self.panel.previous,
-                                                         "B"),
-                        "explain_update": self._action(_tr("Explain: next update"), self.next_update, "U")}
+                        "explain_next": self._action(self.panel.next, "N"),
+                        "explain_previous": self._action(self.panel.previous, "B"),
+                        "explain_update": self._action(self.next_update, "U")}
+        self.set_language(language().code)
+        language().changed.connect(self.set_language)
         self._sized = False
         self.overlay = ExplainOverlay(font_px=getattr(scene, "font_px", 13))
         scene.plot.addItem(self.overlay, ignoreBounds=True)
@@ -314,8 +315,8 @@ class ExplainController(QtCore.QObject):
         scene.vb.sigResized.connect(lambda *_: self._relayout())
         self._set_keys_enabled(False)
 
-    def _action(self, text: str, slot, key: str) -> QtGui.QAction:
-        act = QtGui.QAction(text, self.window)
+    def _action(self, slot, key: str) -> QtGui.QAction:
+        act = QtGui.QAction(self.window)
         act.setShortcut(QtGui.QKeySequence(key))
         act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         act.triggered.connect(lambda _=False: slot())
@@ -323,8 +324,22 @@ class ExplainController(QtCore.QObject):
         return act
 
     def set_language(self, code: str) -> None:
-        """The sub-step texts and the overlay's labels in ``code`` ("en" or "zh")."""
+        """The dock's title, its actions, the panel and the overlay's labels in ``code`` ("en" or "zh";
+        the application's language calls this on a switch, after installing its translators)."""
+        self.retranslate()
         self.panel.set_language(code)
+
+    def retranslate(self) -> None:
+        """The dock's title and the actions' texts in the current Qt translation (the title first: a
+        dock's title change also renames its toggle action)."""
+        self.dock.setWindowTitle(translate("ExplainPanel", "Explain"))
+        toggle = self.actions["explain"]
+        toggle.setText(translate("ExplainPanel", "&Explain an update step by step"))
+        toggle.setStatusTip(translate("ExplainPanel", "One particle's next update, sub-step by sub-step, with "
+                                                      "arrows on the landscape"))
+        self.actions["explain_next"].setText(translate("ExplainPanel", "Explain: next sub-step"))
+        self.actions["explain_previous"].setText(translate("ExplainPanel", "Explain: previous sub-step"))
+        self.actions["explain_update"].setText(translate("ExplainPanel", "Explain: next update"))
 
     def show(self) -> None:
         """Open the Explain dock (as View > Explain does)."""

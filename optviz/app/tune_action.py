@@ -8,57 +8,31 @@ and a box lists each group's choice. See :mod:`optviz.experiment.tune` for the m
 
 from __future__ import annotations
 
-import threading
-
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.worker import CancellableJob, Cancelled
 from optviz.experiment.tune import METRICS, SCALES, TuneTable, check_tune, parse_tune, tune
 
 __all__ = ["TuneController", "TuneJob"]
 
 
-class _Cancelled(Exception):
-    pass
-
-
-class TuneJob(QtCore.QThread):
+class TuneJob(CancellableJob):
     """Tunes ``experiment`` by ``table`` in a thread: ``progress(done, total)`` steps, then
-    ``ended(outcome, tuned experiment or None, message)`` in the window's thread, outcome "done",
-    "cancelled" or "failed"."""
-
-    progress = QtCore.Signal(int, int)
-    ended = QtCore.Signal(str, object, str)
-    _finished_in_thread = QtCore.Signal(str, object, str)
+    ``ended(outcome, payload)``: the tuned experiment when "done", the one-line reason when "failed"."""
 
     def __init__(self, experiment, table: TuneTable, parent=None):
         super().__init__(parent)
         self.experiment, self.table = experiment, table
-        self.outcome: str | None = None
-        self._cancel = threading.Event()
-        self._finished_in_thread.connect(self._end)  # queued: the outcome is set in the window's thread
-
-    def _end(self, outcome: str, tuned, message: str) -> None:
-        self.outcome = outcome
-        self.ended.emit(outcome, tuned, message)
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def _progress(self, done: int, total: int) -> None:
-        if self._cancel.is_set():
-            raise _Cancelled
-        self.progress.emit(int(done), int(total))
 
     def run(self) -> None:
         try:
             tuned = tune(self.experiment, self.table, progress=self._progress)
-        except _Cancelled:
-            self._finished_in_thread.emit("cancelled", None, "")
+        except Cancelled:
+            self.finish("cancelled", None)
         except Exception as error:  # noqa: BLE001 - reported in the window, never kills it
-            self._finished_in_thread.emit("failed", None, str(error).splitlines()[0] if str(error) else
-                                          type(error).__name__)
+            self.finish("failed", str(error).splitlines()[0] if str(error) else type(error).__name__)
         else:
-            self._finished_in_thread.emit("done", tuned, "")
+            self.finish("done", tuned)
 
 
 class TuneDialog(QtWidgets.QDialog):
@@ -151,7 +125,7 @@ class TuneController(QtCore.QObject):
 
     def start(self, table: TuneTable) -> TuneJob | None:
         """Tune the document's experiment by ``table`` in the background (None while a job runs)."""
-        if self.job is not None and self.job.outcome is None:
+        if self.job is not None and self.job.running:
             return None
         job = self.job = TuneJob(self.doc.experiment, table, self)
         dlg = self.progress_dialog = QtWidgets.QProgressDialog(self.tr("Tuning every group…"), self.tr("Cancel"),
@@ -172,7 +146,7 @@ class TuneController(QtCore.QObject):
             self.progress_dialog.setMaximum(total)
             self.progress_dialog.setValue(done)
 
-    def _ended(self, outcome: str, tuned, message: str) -> None:
+    def _ended(self, outcome: str, payload) -> None:
         dlg, self.progress_dialog = self.progress_dialog, None
         if dlg is not None:
             dlg.close()
@@ -181,8 +155,9 @@ class TuneController(QtCore.QObject):
             self.status.message(self.tr("Tuning cancelled; nothing changed."), 8000)
             return
         if outcome == "failed":
-            self.status.warn(self.tr("Tuning failed"), message)
+            self.status.warn(self.tr("Tuning failed"), payload)
             return
+        tuned = payload
         try:
             self.doc.apply_tuning(tuned)
         except ValueError as error:  # the document changed meanwhile (a group added or removed)

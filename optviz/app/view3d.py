@@ -17,6 +17,9 @@ Without OpenGL (Qt's ``offscreen`` platform has none; PyOpenGL or libGL missing;
 than OpenGL 2.1; a shader that does not compile) the view says so in plain words instead, and
 the rest of the window works as before (:func:`opengl_problem`).
 
+Every text is a Qt translation (context "View3D"); :meth:`View3D.retranslate` sets them again
+after a language switch (the dock calls it on :func:`optviz.app.language.language`'s ``changed``).
+
 :class:`View3DDock` puts the view in a dock of the main window, toggled by View > 3-D view (3).
 """
 
@@ -27,6 +30,7 @@ import html
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.language import language
 from optviz.render.colors import THEMES, colormap_lut, group_colors, parse_color
 from optviz.render.particles import trail_frames
 from optviz.render.surface3d import (
@@ -56,40 +60,53 @@ POINT_PX = 9.0
 
 translate = QtCore.QCoreApplication.translate
 
-_problem_cache: list[str | None] = []
+#: The probe's finding, once per process: None, or (English template, its values).
+_problem_cache: list[tuple[str, dict] | None] = []
 
 
 def opengl_problem() -> str | None:
-    """None when this process can draw with OpenGL 2.1 or newer, else why not, in plain words
-    (checked once: PyOpenGL and pyqtgraph.opengl import, and a context can be made current)."""
+    """None when this process can draw with OpenGL 2.1 or newer, else why not, in plain words in
+    the current language (checked once: PyOpenGL and pyqtgraph.opengl import, and a context can be
+    made current)."""
     if not _problem_cache:
-        _problem_cache.append(_find_opengl_problem())
-    return _problem_cache[0]
+        _problem_cache.append(_probe_opengl())
+    return _problem_text(_problem_cache[0])
 
 
 def _find_opengl_problem() -> str | None:
+    """:func:`opengl_problem` without the cache (probes again)."""
+    return _problem_text(_probe_opengl())
+
+
+def _problem_text(found: tuple[str, dict] | None) -> str | None:
+    return None if found is None else translate("View3D", found[0]).format(**found[1])
+
+
+def _probe_opengl() -> tuple[str, dict] | None:
+    """None, or what keeps OpenGL from drawing here as (untranslated template, its values)."""
     try:
         import OpenGL.GL  # noqa: F401  (loads libGL)
         import pyqtgraph.opengl  # noqa: F401
     except Exception as exc:  # noqa: BLE001  (ImportError, or OSError/NullFunctionError of a missing libGL)
-        return translate("View3D", "PyOpenGL cannot be loaded ({error}); install it with “pip install PyOpenGL”"
-                         ).format(error=f"{type(exc).__name__}: {exc}")
+        return (QtCore.QT_TRANSLATE_NOOP("View3D", "PyOpenGL cannot be loaded ({error}); install it with "
+                                                   "“pip install PyOpenGL”"),
+                {"error": f"{type(exc).__name__}: {exc}"})
     app = QtGui.QGuiApplication.instance()
     platform = app.platformName() if app is not None else "?"
     ctx = QtGui.QOpenGLContext()
     if not ctx.create():
-        return translate("View3D", "Qt's “{platform}” platform cannot create an OpenGL context").format(
-            platform=platform)
+        return (QtCore.QT_TRANSLATE_NOOP("View3D", "Qt's “{platform}” platform cannot create an OpenGL context"),
+                {"platform": platform})
     surface = QtGui.QOffscreenSurface()
     surface.setFormat(ctx.format())
     surface.create()
     try:
         if not ctx.makeCurrent(surface):
-            return translate("View3D", "an OpenGL context was created but cannot be used")
+            return QtCore.QT_TRANSLATE_NOOP("View3D", "an OpenGL context was created but cannot be used"), {}
         major, minor = ctx.format().version()
         if not ctx.isOpenGLES() and (major, minor) < (2, 1):
-            return translate("View3D", "OpenGL {version} is too old; the 3-D view needs 2.1 or newer").format(
-                version=f"{major}.{minor}")
+            return (QtCore.QT_TRANSLATE_NOOP("View3D", "OpenGL {version} is too old; the 3-D view needs 2.1 or "
+                                                       "newer"), {"version": f"{major}.{minor}"})
     finally:
         ctx.doneCurrent()
         surface.destroy()
@@ -311,12 +328,8 @@ class View3D(QtWidgets.QWidget):
         self.exaggeration.setSingleStep(0.25)
         self.exaggeration.setValue(1.0)
         self.exaggeration.setSuffix("×")
-        self.exaggeration.setToolTip(translate("View3D", "Vertical exaggeration: at 1× the whole range of the "
-                                                         "colours spans 40 % of the landscape's width"))
         self.exaggeration.valueChanged.connect(lambda _v: self._rebuild_surface())
-        self.reset_button = QtWidgets.QPushButton(translate("View3D", "Reset camera"))
-        self.reset_button.setToolTip(translate("View3D", "Back to the first view: looking north, from above "
-                                                         "the front left corner"))
+        self.reset_button = QtWidgets.QPushButton()
         self.reset_button.clicked.connect(self.reset_camera)
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
@@ -329,7 +342,8 @@ class View3D(QtWidgets.QWidget):
         self.controls = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(self.controls)
         row.setContentsMargins(6, 0, 6, 0)
-        row.addWidget(QtWidgets.QLabel(translate("View3D", "height scale")))
+        self.height_label = QtWidgets.QLabel()
+        row.addWidget(self.height_label)
         row.addWidget(self.exaggeration)
         row.addStretch(1)
         row.addWidget(self.reset_button)
@@ -340,7 +354,30 @@ class View3D(QtWidgets.QWidget):
         lay.addWidget(self.controls)
         lay.addWidget(self.stack, 1)
         lay.addWidget(self.counts)
+        #: the step the counts line speaks of (None: no frame drawn yet)
+        self._counts_step: int | None = None
+        #: gives the problem's text again in the current language (None: the problem is not translatable)
+        self._problem_again = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Every text of the view in the current Qt translation: controls, header, counts, the labels
+        on the surface and the message of a missing OpenGL."""
+        self.exaggeration.setToolTip(translate("View3D", "Vertical exaggeration: at 1× the whole range of the "
+                                                         "colours spans 40 % of the landscape's width"))
+        self.reset_button.setText(translate("View3D", "Reset camera"))
+        self.reset_button.setToolTip(translate("View3D", "Back to the first view: looking north, from above "
+                                                         "the front left corner"))
+        self.height_label.setText(translate("View3D", "height scale"))
+        if self.problem is not None:
+            if self._problem_again is not None:
+                self.problem = self._problem_again()
+            self._show_problem()
         self._update_header()
+        if self._counts_step is not None:
+            self._update_counts(self._counts_step)
+        if self.drawing and self._mesh is not None and self._box is not None:
+            self._place_frame_and_labels(self._box, self._mesh)
 
     # ------------------------------------------------------------------ inputs
     def set_landscape(self, surface, xrange, yrange, scale: ValueScale, colormap: str) -> None:
@@ -456,6 +493,7 @@ class View3D(QtWidgets.QWidget):
             return
         problem = self._problem_fn()
         if problem is not None:
+            self._problem_again = self._problem_fn
             self._fail(problem)
             return
         self.gl, self._gl_widget = _gl_view(self._fail_later, self._gl_resized)
@@ -472,14 +510,17 @@ class View3D(QtWidgets.QWidget):
 
     def _fail(self, problem: str) -> None:
         self.problem = problem
+        self._show_problem()
+        self.stack.setCurrentWidget(self.message)
+        self.controls.setEnabled(False)
+        self._update_header()
+
+    def _show_problem(self) -> None:
         self.message.setText(translate(
             "View3D", "<b>The 3-D view needs OpenGL, which is not available here</b>: {problem}.<br><br>"
                       "The 2-D view and everything else work as usual. On a desktop the 3-D view works as it "
                       "is; without a screen, run optviz under Xvfb (xvfb-run) with Mesa's software OpenGL, "
-                      "which scripts/setup.sh installs.").format(problem=html.escape(problem, quote=False)))
-        self.stack.setCurrentWidget(self.message)
-        self.controls.setEnabled(False)
-        self._update_header()
+                      "which scripts/setup.sh installs.").format(problem=html.escape(self.problem, quote=False)))
 
     def _build_items(self) -> None:
         import pyqtgraph.opengl as gl
@@ -687,6 +728,7 @@ class View3D(QtWidgets.QWidget):
         self.header.setText(f"<b>{mapping}</b><br><span style='color: {muted}'>{hint}</span>")
 
     def _update_counts(self, step: int) -> None:
+        self._counts_step = step
         parts = [translate("View3D", "step {step}").format(step=f"{step:,}")]
         n_all = self._n_particles
         if len(self._pidx) < n_all:
@@ -737,20 +779,17 @@ class View3DDock(QtCore.QObject):
         self.session = session
         self.scene = scene
         self.view3d = View3D(theme=scene.theme_name)
-        self.dock = QtWidgets.QDockWidget(translate("View3D", "3-D view"), window)
+        self.dock = QtWidgets.QDockWidget(window)
         self.dock.setObjectName("dock_view3d")
         self.dock.setWidget(self.view3d)
         window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self._sized = False
         self.action = self.dock.toggleViewAction()
-        self.action.setText(translate("View3D", "3-D view"))
         self.action.setShortcut(QtGui.QKeySequence("3"))
         self.action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        tip = translate("View3D", "The landscape as a surface with the particles on it, at the same step; "
-                                  "drag to rotate")
-        self.action.setToolTip(tip)
-        self.action.setStatusTip(tip)
+        self._retranslate_dock()
+        language().changed.connect(self.retranslate)
         self.dock.visibilityChanged.connect(self._on_visibility)
         session.frame_changed.connect(self._on_frame)
         scene.sigViewChanged.connect(self._on_view)
@@ -758,6 +797,20 @@ class View3DDock(QtCore.QObject):
 
     def set_visible_groups(self, groups) -> None:
         self.view3d.set_visible_groups(groups)
+
+    def retranslate(self, _code: str = "") -> None:
+        """The dock's title, View > 3-D view and the view's own texts in the current language."""
+        self._retranslate_dock()
+        self.view3d.retranslate()
+
+    def _retranslate_dock(self) -> None:
+        # the title first: a dock's title change also renames its toggle action
+        self.dock.setWindowTitle(translate("View3D", "3-D view"))
+        self.action.setText(translate("View3D", "3-D view"))
+        tip = translate("View3D", "The landscape as a surface with the particles on it, at the same step; "
+                                  "drag to rotate")
+        self.action.setToolTip(tip)
+        self.action.setStatusTip(tip)
 
     # ------------------------------------------------------------------ following the window
     def _shown(self) -> bool:

@@ -66,26 +66,23 @@ class ComputeThread(QtCore.QThread):
         _finishing.discard(self)
 
 
-class _Cancelled(Exception):
-    pass
+class Cancelled(Exception):
+    """Raised in a :class:`CancellableJob`'s thread at its next progress report after ``cancel()``."""
 
 
-class DataExport(QtCore.QThread):
-    """Runs every step of ``experiment`` as ``optviz run`` does (whatever the window has played)
-    and writes the .npz to ``path`` atomically: ``progress(done, total)`` steps, then
-    ``ended(outcome, message)`` once, outcome "done", "cancelled" or "failed" (one line).
-    A cancelled or failed export leaves no file and an earlier file untouched."""
+class CancellableJob(QtCore.QThread):
+    """Work in a thread that reports ``progress(done, total)``, can be cancelled between reports,
+    and ends with ``ended(outcome, payload)`` once, in the window's thread, outcome "done",
+    "cancelled" or "failed": ``outcome`` is set when the window hears it, so "not running"
+    means the window has handled the end. A subclass's ``run`` calls :meth:`finish`."""
 
     progress = QtCore.Signal(int, int)
-    ended = QtCore.Signal(str, str)
-    _finished_in_thread = QtCore.Signal(str, str)
+    ended = QtCore.Signal(str, object)
+    _finished_in_thread = QtCore.Signal(str, object)
 
-    def __init__(self, experiment, path, parent=None):
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.experiment = experiment
-        self.path = path
         self.outcome: str | None = None
-        self.message = ""
         self._cancel = threading.Event()
         self._finished_in_thread.connect(self._end)  # queued: runs in the window's thread
 
@@ -94,18 +91,42 @@ class DataExport(QtCore.QThread):
         """True until the window has heard the outcome (``ended`` has been handled)."""
         return self.outcome is None
 
-    def _end(self, outcome: str, message: str) -> None:
-        self.outcome, self.message = outcome, message
-        self.ended.emit(outcome, message)
+    def _end(self, outcome: str, payload) -> None:
+        self.outcome = outcome
+        self._ended(payload)
+        self.ended.emit(outcome, payload)
+
+    def _ended(self, payload) -> None:
+        """Keep what the end says (in the window's thread, before ``ended``)."""
+
+    def finish(self, outcome: str, payload) -> None:
+        """From ``run``: end with ``outcome`` and ``payload``."""
+        self._finished_in_thread.emit(outcome, payload)
 
     def cancel(self) -> None:
-        """Stop after the slice of steps being computed (about a quarter of a second)."""
+        """Stop at the next progress report (the work's slices are about a quarter of a second)."""
         self._cancel.set()
 
     def _progress(self, done: int, total: int) -> None:
         if self._cancel.is_set():
-            raise _Cancelled
+            raise Cancelled
         self.progress.emit(int(done), int(total))
+
+
+class DataExport(CancellableJob):
+    """Runs every step of ``experiment`` as ``optviz run`` does (whatever the window has played)
+    and writes the .npz to ``path`` atomically: ``progress(done, total)`` steps, then
+    ``ended(outcome, message)`` once (a one-line message). A cancelled or failed export leaves no
+    file and an earlier file untouched."""
+
+    def __init__(self, experiment, path, parent=None):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.path = path
+        self.message = ""
+
+    def _ended(self, message) -> None:
+        self.message = message
 
     def run(self):
         from optviz.experiment import run_experiment
@@ -114,9 +135,9 @@ class DataExport(QtCore.QThread):
         try:
             result = run_experiment(self.experiment, progress=self._progress)
             if self._cancel.is_set():
-                raise _Cancelled
+                raise Cancelled
             result.save(self.path)
-        except _Cancelled:
+        except Cancelled:
             outcome, message = "cancelled", self.tr("Export cancelled; {name} was not written.").format(name=name)
         except (ValueError, OSError) as error:
             outcome, message = "failed", str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -127,4 +148,4 @@ class DataExport(QtCore.QThread):
             message = self.tr("Exported {name}: {frames} frames of {particles} particles (steps 0-{last})").format(
                 name=name, frames=f"{result.n_frames:,}", particles=f"{result.positions.shape[1]:,}",
                 last=f"{int(result.step[-1]):,}")
-        self._finished_in_thread.emit(outcome, message)
+        self.finish(outcome, message)

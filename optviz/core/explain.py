@@ -43,20 +43,20 @@ class GradientOrigin:
         """(formula, explanation) of the gradient sub-step."""
         if self.minibatch:
             formula = "g_{t} = (1/B) Σ_{i ∈ batch_{t}} ∇ℓ_{i}(θ_{t−1})"
-            how = (("a new batch each step, each sample once per epoch", "每个样本每轮(epoch)用一次")
+            how = (("a new batch each step, each sample once per epoch", "每个样本每轮（epoch）用一次")
                    if self.by_epoch else ("drawn with replacement", "有放回地抽取"))
             text = Text(f"A mini-batch gradient: the mean over B = {self.batch_size} of the "
                         f"{self.n_samples} samples ({how[0]}).",
-                        f"小批量梯度:每一步取 {self.n_samples} 个样本中的 B = {self.batch_size} 个"
-                        f"({how[1]}),求其梯度的平均。")
+                        f"小批量梯度：每一步取 {self.n_samples} 个样本中的 B = {self.batch_size} 个"
+                        f"（{how[1]}）求其梯度的平均。")
         elif self.data:
             formula = "g_{t} = (1/N) Σ_{i} ∇ℓ_{i}(θ_{t−1})"
             text = Text(f"The full-batch gradient: the mean over all N = {self.n_samples} samples.",
-                        f"全批量梯度:全部 N = {self.n_samples} 个样本梯度的平均。")
+                        f"全批量梯度：全部 N = {self.n_samples} 个样本梯度的平均。")
         else:
             formula, text = "g_{t} = ∇f(θ_{t−1})", Text(
                 "The slope of the loss at the particle; −g points downhill.",
-                "粒子所在处损失函数的斜率;−g 指向下坡方向。")
+                "粒子所在处损失函数的斜率；−g 指向下坡方向。")
         if self.noise != "none":
             kind = {"gaussian": ("Gaussian", "高斯"), "student_t": ("Student-t", "学生 t")}[self.noise]
             formula += " + σ ξ_{t}"
@@ -88,9 +88,9 @@ def schedule_step(lr: float, schedule: Mapping[str, Any], t: int, lr_t: float) -
     spec = SCHEDULES[kind]
     formula = "η_{t} = " + spec.formula.replace("lr", "η").replace("max_η", "max_lr")
     return SubStep(
-        "schedule", Text(f"Learning rate ({spec.title.lower()})", f"学习率调度({spec.title})"),
+        "schedule", Text(f"Learning rate ({spec.title.lower()})", f"学习率调度（{spec.title}）"),
         Text("The schedule sets this step's learning rate ηₜ from the group's η (k = t − 1 steps so far).",
-             "调度器根据初始学习率 η 给出这一步的学习率 ηₜ(此前已走 k = t − 1 步)。"),
+             "调度器根据初始学习率 η 给出这一步的学习率 ηₜ（此前已走 k = t − 1 步）。"),
         formula,
         (Quantity("η", np.float64(lr)), Quantity("k", np.float64(t - 1)), Quantity("η_{t}", np.float64(lr_t))))
 

@@ -184,12 +184,12 @@ class ExplainModel:
             if not now.alive:
                 return Explanation(**head, message=Text(
                     f"This particle diverged at step {now.diverged_at}: it has no update to explain.",
-                    f"这个粒子在第 {now.diverged_at} 步发散了:没有可以解释的更新。"))
+                    f"这个粒子在第 {now.diverged_at} 步发散了：没有可以解释的更新。"))
             t = self.step + 1
             update = explain_update(replay.optimizer, replay.hyper, now.state, now.theta, now.grad, t,
                                     replay.lr(t), now.carry, origin=replay.origin, schedule=replay.schedule)
         except Exception as error:  # noqa: BLE001 - shown in the panel, never breaks the window
             reason = f"{type(error).__name__}: {error}"
             return Explanation(**head, message=Text(f"Cannot explain this update: {reason}",
-                                                    f"无法解释这次更新:{reason}"))
+                                                    f"无法解释这次更新：{reason}"))
         return Explanation(**head, update=update)

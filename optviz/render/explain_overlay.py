@@ -136,8 +136,8 @@ class ExplainShape:
 
 
 _TEXT = {
-    "en": {"drawn": "drawn ×{}", "true": "true size"},
-    "zh": {"drawn": "绘制比例 ×{}", "true": "实际大小"},
+    "en": {"drawn": "drawn ×{}", "true": "true size", "label": "{symbol} ({scale})"},
+    "zh": {"drawn": "绘制比例 ×{}", "true": "实际大小", "label": "{symbol}（{scale}）"},
 }
 
 
@@ -247,7 +247,8 @@ def explain_shape(update: Update, index: int, view_range, view_pixels, language:
         vector = np.asarray(a.vector, dtype=np.float64)
         scale = s_scale if kind == "step" else g_scale
         end = origin + scale * vector
-        label = f"{plain(a.symbol)} ({_scale_text(scale, language)})"
+        label = _TEXT.get(language, _TEXT["en"])["label"].format(symbol=plain(a.symbol),
+                                                                  scale=_scale_text(scale, language))
         arrows.append(DrawnArrow(kind, origin.copy(), end, vector, scale, _head(origin, end, pixel), label,
                                  kind in current, _beyond(origin, end, pixel)))
     a = shown.get("second_moment")

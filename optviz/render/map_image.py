@@ -41,6 +41,7 @@ from optviz.core.optimizers import get_optimizer
 from optviz.interrupt import deferred
 from optviz.render.colors import THEMES, colormap_lut, parse_color
 from optviz.render.kernels import contour_lines
+from optviz.render.qt import grab
 from optviz.render.side_plots import log_ticks
 
 __all__ = ["MapFigure", "basin_colors", "basin_rgba", "speed_range", "difference_rgba", "metric_rgba",
@@ -539,16 +540,7 @@ class MapFigure(pg.GraphicsLayoutWidget):
 
     def render_image(self) -> QtGui.QImage:
         """The figure as it is now (Format_RGB32, device pixel ratio 1)."""
-        app = QtWidgets.QApplication.instance()
-        app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
-        img = QtGui.QImage(self.width(), self.height(), QtGui.QImage.Format.Format_RGB32)
-        img.setDevicePixelRatio(1.0)
-        img.fill(QtGui.QColor(self.theme["background"]))
-        painter = QtGui.QPainter(img)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        self.render(painter)
-        painter.end()
-        return img
+        return grab(self, self.theme["background"])
 
 
 def _font_px(size) -> int:

@@ -62,3 +62,19 @@ def shutdown_widgets(*widgets) -> None:
     if app is not None:
         app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
         app.processEvents()
+
+
+def grab(widget, background: str):
+    """``widget`` as it is now, laid out, as a QImage (Format_RGB32, device pixel ratio 1) on
+    ``background``, antialiased: what figures and animations write."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    QtWidgets.QApplication.instance().sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+    image = QtGui.QImage(widget.width(), widget.height(), QtGui.QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(1.0)
+    image.fill(QtGui.QColor(background))
+    painter = QtGui.QPainter(image)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    widget.render(painter)
+    painter.end()
+    return image

@@ -83,6 +83,7 @@ from optviz.render.flow import FlowLayer, flow_pen
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
 from optviz.render.particles import ParticleLayer
+from optviz.render.qt import grab
 from optviz.render.side_plots import GroupOptimizer, SidePlots
 from optviz.render.texts import check_language, localize, localize_format
 
@@ -716,17 +717,7 @@ class Scene(pg.GraphicsLayoutWidget):
 
     def render_image(self) -> QtGui.QImage:
         """The widget as it is now, as a QImage (Format_RGB32, device pixel ratio 1)."""
-        app = QtWidgets.QApplication.instance()
-        app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
-        w, h = self.width(), self.height()
-        img = QtGui.QImage(w, h, QtGui.QImage.Format.Format_RGB32)
-        img.setDevicePixelRatio(1.0)
-        img.fill(QtGui.QColor(self.theme["background"]))
-        painter = QtGui.QPainter(img)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        self.render(painter)
-        painter.end()
-        return img
+        return grab(self, self.theme["background"])
 
     def render_array(self) -> np.ndarray:
         """The widget as it is now: (H, W, 4) uint8, BGRA byte order (alpha 255), a copy."""

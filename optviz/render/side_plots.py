@@ -692,12 +692,14 @@ class SidePlots:
                 curves.append((g, _STYLES[1], 100.0 * diverged[g]))
                 any_diverged = True
         if len(minima):
-            goal = f"loss within ε = {eps:g} of the nearest minimum's"
+            goal = self._t("loss within ε = {eps} of the nearest minimum's", eps=f"{eps:g}")
         elif data.get("grad") is not None:
-            goal = f"gradient below ε = {eps:g}"
+            goal = self._t("gradient below ε = {eps}", eps=f"{eps:g}")
         else:
-            goal = "no known minima and no recorded gradient to judge by"
-        title = f"% converged: {goal}" + ("   (‐ ‐ % diverged)" if any_diverged else "")
+            goal = self._t("no known minima and no recorded gradient to judge by")
+        title = self._t("% converged: {goal}", goal=goal)
+        if any_diverged:
+            title = self._t("{title}   (‐ ‐ % diverged)", title=title)
         return dict(title=title, log=False, curves=curves, bands=[], fixed=(-4.0, 104.0))
 
     def _lr_series(self, title, lr, group, colors, med):

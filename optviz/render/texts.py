@@ -26,6 +26,7 @@ LANGUAGES = {"en": "English", "zh": "简体中文"}
 ZH: dict[str, str] = {
     # ---- the view vocabulary (optviz.experiment.vocabulary): View menu entries
     "Loss": "损失",
+    "Converged within ε (race)": "ε 以内收敛的比例（竞速）",
     "Sharpness vs stability threshold": "锐度与稳定性阈值",
     "Effective learning rates": "有效学习率",
     "Learning-rate schedule": "学习率调度",
@@ -56,6 +57,11 @@ ZH: dict[str, str] = {
         "权重衰减：仅由衰减引起的每步 |Δθ|   (— x,  ‐ ‐ y)",
     "sharpness (median) vs stability threshold (‐ ‐)": "锐度（中位数）与稳定性阈值（‐ ‐）",
     "learning rate lr_t (schedule)": "学习率 lr_t（调度）",
+    "% converged: {goal}": "已收敛的百分比：{goal}",
+    "{title}   (‐ ‐ % diverged)": "{title}   （‐ ‐ 已发散的百分比）",
+    "loss within ε = {eps} of the nearest minimum's": "损失与最近的最小值相差不到 ε = {eps}",
+    "gradient below ε = {eps}": "梯度小于 ε = {eps}",
+    "no known minima and no recorded gradient to judge by": "没有已知的最小值，也没有记录梯度，无从判断",
     "step": "步数",
     "{name}: {symbol} (off: 1)": "{name}: {symbol}（已关闭，为 1）",
     "{name}: {symbol}": "{name}: {symbol}",

@@ -257,47 +257,72 @@ parameters ({names}) fitted to data</source>
     <message>
         <source>◀ Previous</source>
         <extracomment>Pixel size of the current sub-step&apos;s formula. Height (pixels) the dock asks for when first shown beside another dock: list, formula and values. Next update pressed: the time cursor should move one step on. The language of the sub-step texts changed (the overlay&apos;s labels follow it).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>◀ 上一子步</translation>
     </message>
     <message>
         <source>The previous sub-step (B)</source>
-        <translation type="unfinished"></translation>
+        <translation>上一个子步骤（B）</translation>
     </message>
     <message>
         <source>Next ▶</source>
-        <translation type="unfinished"></translation>
+        <translation>下一子步 ▶</translation>
     </message>
     <message>
         <source>The next sub-step; after the last one, the next update (N)</source>
-        <translation type="unfinished"></translation>
+        <translation>下一个子步骤；最后一个之后是下一次更新（N）</translation>
     </message>
     <message>
         <source>Next update »</source>
-        <translation type="unfinished"></translation>
+        <translation>下一次更新 »</translation>
     </message>
     <message>
         <source>Move the time cursor one step on and explain that update (U)</source>
-        <translation type="unfinished"></translation>
+        <translation>时间光标前进一步，并讲解那一次更新（U）</translation>
     </message>
     <message>
         <source>value</source>
-        <translation type="unfinished"></translation>
+        <translation>值</translation>
     </message>
     <message>
         <source>Open an experiment to explain its updates.</source>
-        <translation type="unfinished"></translation>
+        <translation>打开一个实验来讲解它的更新。</translation>
     </message>
     <message>
         <source>particle {index} of &lt;b&gt;{label}&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;{label}&lt;/b&gt; 的粒子 #{index}</translation>
     </message>
     <message>
         <source>update t = {t}: θ&lt;sub&gt;{a}&lt;/sub&gt; → θ&lt;sub&gt;{b}&lt;/sub&gt; (step {a} to {b})</source>
-        <translation type="unfinished"></translation>
+        <translation>更新 t = {t}：θ&lt;sub&gt;{a}&lt;/sub&gt; → θ&lt;sub&gt;{b}&lt;/sub&gt;（从第 {a} 步到第 {b} 步）</translation>
     </message>
     <message>
         <source>(after the run&apos;s last step)</source>
-        <translation type="unfinished"></translation>
+        <translation>（在这次运行的最后一步之后）</translation>
+    </message>
+    <message>
+        <source>Explain</source>
+        <extracomment>the window&apos;s actions of explain mode, by name (the shortcuts dialog lists them)</extracomment>
+        <translation>分步讲解</translation>
+    </message>
+    <message>
+        <source>&amp;Explain an update step by step</source>
+        <translation>逐步讲解一次更新(&amp;E)</translation>
+    </message>
+    <message>
+        <source>One particle&apos;s next update, sub-step by sub-step, with arrows on the landscape</source>
+        <translation>逐个子步骤讲解一个粒子的下一次更新，并在损失曲面上画出箭头</translation>
+    </message>
+    <message>
+        <source>Explain: next sub-step</source>
+        <translation>分步讲解：下一个子步骤</translation>
+    </message>
+    <message>
+        <source>Explain: previous sub-step</source>
+        <translation>分步讲解：上一个子步骤</translation>
+    </message>
+    <message>
+        <source>Explain: next update</source>
+        <translation>分步讲解：下一次更新</translation>
     </message>
 </context>
 <context>
@@ -1312,78 +1337,78 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     <name>TuneController</name>
     <message>
         <source>&amp;Tune the race…</source>
-        <translation type="unfinished"></translation>
+        <translation>公平比赛：调参(&amp;T)…</translation>
     </message>
     <message>
         <source>Sweep every group&apos;s learning rate (or another hyperparameter) on the same budget and keep each group&apos;s best</source>
-        <translation type="unfinished"></translation>
+        <translation>在相同的步数预算下扫描每组的学习率（或另一个超参数），每组保留最优值</translation>
     </message>
     <message>
         <source>Tuning every group…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在为每组调参…</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished">取消</translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>Tune the race</source>
-        <translation type="unfinished"></translation>
+        <translation>公平比赛：调参</translation>
     </message>
     <message>
         <source>Tuning cancelled; nothing changed.</source>
-        <translation type="unfinished"></translation>
+        <translation>调参已取消，未做任何更改。</translation>
     </message>
     <message>
         <source>Tuning failed</source>
-        <translation type="unfinished"></translation>
+        <translation>调参失败</translation>
     </message>
     <message>
         <source>Tuned {param} ({metric}): {choices}</source>
-        <translation type="unfinished"></translation>
+        <translation>已调参 {param}（{metric}）：{choices}</translation>
     </message>
 </context>
 <context>
     <name>TuneDialog</name>
     <message>
         <source>Tune the race</source>
-        <translation type="unfinished"></translation>
+        <translation>公平比赛：调参</translation>
     </message>
     <message>
         <source>Every group&apos;s hyperparameter is swept over the same candidates, on the same budget (the run&apos;s steps) from the group&apos;s own start points; each group keeps its best. The sweep is saved in the experiment&apos;s [tune] table.</source>
-        <translation type="unfinished"></translation>
+        <translation>每组的超参数都在相同的候选值上、以相同的预算（运行的步数）从该组自己的起点扫描；每组保留其最优值。扫描结果保存在实验的 [tune] 表中。</translation>
     </message>
     <message>
         <source>Hyperparameter</source>
-        <translation type="unfinished"></translation>
+        <translation>超参数</translation>
     </message>
     <message>
         <source>Lowest candidate</source>
-        <translation type="unfinished"></translation>
+        <translation>最小候选值</translation>
     </message>
     <message>
         <source>Highest candidate</source>
-        <translation type="unfinished"></translation>
+        <translation>最大候选值</translation>
     </message>
     <message>
         <source>Candidates</source>
-        <translation type="unfinished"></translation>
+        <translation>候选值个数</translation>
     </message>
     <message>
         <source>Spacing</source>
-        <translation type="unfinished"></translation>
+        <translation>间隔</translation>
     </message>
     <message>
         <source>mean log loss over the run (rewards getting low fast)</source>
-        <translation type="unfinished"></translation>
+        <translation>整个运行中对数损失的平均值（奖励下降得快）</translation>
     </message>
     <message>
         <source>final loss</source>
-        <translation type="unfinished">最终损失</translation>
+        <translation>最终损失</translation>
     </message>
     <message>
         <source>Metric</source>
-        <translation type="unfinished"></translation>
+        <translation>指标</translation>
     </message>
 </context>
 <context>
@@ -1391,88 +1416,88 @@ Each particle has its own seeded stream, so a cloud shows the spread batch noise
     <message>
         <source>PyOpenGL cannot be loaded ({error}); install it with “pip install PyOpenGL”</source>
         <extracomment>Particles drawn at most (an even sample of every group). Particles with a trail at most. Frames per trail at most (a long trail is thinned as in the 2-D view). The camera&apos;s first direction (azimuth, elevation) in degrees: from above the front left corner. Diameter of a particle in pixels (its dark rim adds 3).</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>无法载入 PyOpenGL（{error}）；请用“pip install PyOpenGL”安装</translation>
     </message>
     <message>
         <source>Qt&apos;s “{platform}” platform cannot create an OpenGL context</source>
-        <translation type="unfinished"></translation>
+        <translation>Qt 的“{platform}”平台无法创建 OpenGL 上下文</translation>
     </message>
     <message>
         <source>an OpenGL context was created but cannot be used</source>
-        <translation type="unfinished"></translation>
+        <translation>OpenGL 上下文已创建，但无法使用</translation>
     </message>
     <message>
         <source>OpenGL {version} is too old; the 3-D view needs 2.1 or newer</source>
-        <translation type="unfinished"></translation>
+        <translation>OpenGL {version} 太旧；三维视图需要 2.1 或更新的版本</translation>
     </message>
     <message>
         <source>Vertical exaggeration: at 1× the whole range of the colours spans 40 % of the landscape&apos;s width</source>
-        <extracomment>the camera was rotated, zoomed or panned (else it keeps fitting the view&apos;s size) why the view cannot draw (None: it can, or it was not shown yet) the OpenGL view (None until first shown, or without OpenGL) particles drawn in the frame shown, and diverged by its step (not drawn)</extracomment>
-        <translation type="unfinished"></translation>
+        <extracomment>the camera was rotated, zoomed or panned (else it keeps fitting the view&apos;s size) why the view cannot draw (None: it can, or it was not shown yet) the OpenGL view (None until first shown, or without OpenGL) particles drawn in the frame shown, and diverged by its step (not drawn) the step the counts line speaks of (None: no frame drawn yet) gives the problem&apos;s text again in the current language (None: the problem is not translatable)</extracomment>
+        <translation>高度夸张倍数：1× 时，颜色的整个范围所占的高度是损失曲面宽度的 40 %</translation>
     </message>
     <message>
         <source>Reset camera</source>
-        <translation type="unfinished"></translation>
+        <translation>重置视角</translation>
     </message>
     <message>
         <source>Back to the first view: looking north, from above the front left corner</source>
-        <translation type="unfinished"></translation>
+        <translation>回到初始视角：从左前角上方朝北看</translation>
     </message>
     <message>
         <source>height scale</source>
-        <translation type="unfinished"></translation>
+        <translation>高度比例</translation>
     </message>
     <message>
         <source>&lt;b&gt;The 3-D view needs OpenGL, which is not available here&lt;/b&gt;: {problem}.&lt;br&gt;&lt;br&gt;The 2-D view and everything else work as usual. On a desktop the 3-D view works as it is; without a screen, run optviz under Xvfb (xvfb-run) with Mesa&apos;s software OpenGL, which scripts/setup.sh installs.</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;三维视图需要 OpenGL，但这里没有&lt;/b&gt;：{problem}。&lt;br&gt;&lt;br&gt;二维视图和其他功能照常工作。在桌面系统上，三维视图可以直接使用；没有屏幕时，请在 Xvfb（xvfb-run）下用 Mesa 的软件 OpenGL 运行 optviz，scripts/setup.sh 会安装它。</translation>
     </message>
     <message>
         <source>{name} from {low} to {high}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 从 {low} 到 {high}</translation>
     </message>
     <message>
         <source>loss {value}</source>
-        <translation type="unfinished"></translation>
+        <translation>损失 {value}</translation>
     </message>
     <message>
         <source>&lt;b&gt;3-D view&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;三维视图&lt;/b&gt;</translation>
     </message>
     <message>
         <source>height and colour: log₁₀(f − f&lt;sub&gt;min&lt;/sub&gt; + d), the 2-D view&apos;s colour scale</source>
-        <translation type="unfinished"></translation>
+        <translation>高度和颜色：log₁₀(f − f&lt;sub&gt;min&lt;/sub&gt; + d)，与二维视图的颜色刻度相同</translation>
     </message>
     <message>
         <source>height and colour: the loss f, the 2-D view&apos;s colour scale</source>
-        <translation type="unfinished"></translation>
+        <translation>高度和颜色：损失 f，与二维视图的颜色刻度相同</translation>
     </message>
     <message>
         <source>drag: rotate · wheel: zoom · Ctrl+drag: pan · white: minima, saddles</source>
-        <translation type="unfinished"></translation>
+        <translation>拖动：旋转 · 滚轮：缩放 · Ctrl+拖动：平移 · 白点：最小值、鞍点</translation>
     </message>
     <message>
         <source>step {step}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {step} 步</translation>
     </message>
     <message>
         <source>showing an even sample of {shown} of {total} particles</source>
-        <translation type="unfinished"></translation>
+        <translation>显示 {total} 个粒子中均匀抽取的 {shown} 个</translation>
     </message>
     <message>
         <source>trails of {n} of them</source>
-        <translation type="unfinished"></translation>
+        <translation>其中 {n} 个画出轨迹</translation>
     </message>
     <message>
         <source>{n} diverged, not drawn</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} 个已发散，未画出</translation>
     </message>
     <message>
         <source>3-D view</source>
-        <translation type="unfinished"></translation>
+        <translation>三维视图</translation>
     </message>
     <message>
         <source>The landscape as a surface with the particles on it, at the same step; drag to rotate</source>
-        <translation type="unfinished"></translation>
+        <translation>把损失曲面画成立体曲面，粒子画在同一步的位置上；拖动可旋转</translation>
     </message>
 </context>
 <context>

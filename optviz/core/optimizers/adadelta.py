@@ -113,7 +113,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "second_moment", ex.Text("Average of squared gradients", "梯度平方的滑动平均"),
         ex.Text("E[g²] keeps ρ of its past and takes 1 − ρ of g², as RMSProp does.",
-                "E[g²] 保留 ρ 倍的过去值并加入 1 − ρ 倍的 g²,与 RMSProp 相同。"),
+                "E[g²] 保留 ρ 倍的过去值并加入 1 − ρ 倍的 g²，与 RMSProp 相同。"),
         "E[g^{2}]_{t} = ρ E[g^{2}]_{t−1} + (1 − ρ) g_{t}^{2}",
         (ex.Quantity("ρ", np.float64(rho)), ex.Quantity("E[g^{2}]_{t−1}", square_avg, "square_avg"),
          ex.Quantity("E[g^{2}]_{t}", v, "square_avg"), ex.Quantity("√E[g^{2}]_{t}", np.sqrt(v))),
@@ -121,21 +121,21 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "precondition", ex.Text("Update in the units of θ", "以 θ 的量纲计算更新"),
         ex.Text("The RMS of past updates over the RMS of gradients turns g into a step with θ's units.",
-                "过去更新量的均方根除以梯度的均方根,把 g 变成与 θ 同量纲的更新量。"),
+                "过去更新量的均方根除以梯度的均方根，把 g 变成与 θ 同量纲的更新量。"),
         "Δ_{t} = √(E[Δ^{2}]_{t−1} + ε) / √(E[g^{2}]_{t} + ε) · g_{t}",
         (ex.Quantity("ε", np.float64(eps)), ex.Quantity("E[Δ^{2}]_{t−1}", acc_delta, "acc_delta"),
          ex.Quantity("√(E[Δ^{2}]_{t−1} + ε) / √(E[g^{2}]_{t} + ε)", scale), ex.Quantity("Δ_{t}", delta))))
     subs.append(ex.SubStep(
         "accumulate_update", ex.Text("Average of squared updates", "更新量平方的滑动平均"),
         ex.Text("E[Δ²] remembers how large the updates have been, for the next step.",
-                "E[Δ²] 记住近期更新量的大小,供下一步使用。"),
+                "E[Δ²] 记住近期更新量的大小，供下一步使用。"),
         "E[Δ^{2}]_{t} = ρ E[Δ^{2}]_{t−1} + (1 − ρ) Δ_{t}^{2}",
         (ex.Quantity("E[Δ^{2}]_{t}", acc, "acc_delta"),)))
     shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} Δ_{{t}}",
         ex.Text("Move by ηₜ times the update (torch's lr, 1.0 by default).",
-                "移动 ηₜ 倍的更新量(torch 的 lr,默认 1.0)。"),
+                "移动 ηₜ 倍的更新量（torch 的 lr，默认 1.0）。"),
         ex.step_values(theta, new_theta, lr_t, "Δ_{t}", delta), new_theta - theta))
     return ex.Update("adadelta", int(t), float(lr_t), theta, grad, new_theta, np.array([square_avg, acc_delta]),
                      np.array([v, acc]), float(carry), float(carry), lr_t * scale, tuple(subs))

@@ -115,7 +115,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "accumulate", ex.Text("Sum of squared gradients", "累积梯度平方"),
         ex.Text("G adds up every squared gradient so far: it only grows, so the steps only shrink.",
-                "G 累加至今所有梯度的平方:它只增不减,所以步长只会变小。"),
+                "G 累加至今所有梯度的平方：它只增不减，所以步长只会变小。"),
         "G_{t} = G_{t−1} + g_{t}^{2}",
         (ex.Quantity("G_{t−1}", acc, "sum"), ex.Quantity("g_{t}^{2}", g * g), ex.Quantity("G_{t}", total, "sum"),
          ex.Quantity("√G_{t}", root)),
@@ -140,7 +140,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − {rate} g_{{t}} / {denom}",
         ex.Text("Move against the gradient, each parameter with its own step size.",
-                "沿负梯度方向移动,每个参数用自己的步长。"),
+                "沿负梯度方向移动，每个参数用自己的步长。"),
         ex.step_values(theta, new_theta, clr, "g_{t}", g, rate), new_theta - theta))
     return ex.Update("adagrad", int(t), float(lr_t), theta, grad, new_theta, np.array([acc]), np.array([total]),
                      float(carry), float(carry), clr / std, tuple(subs))

@@ -182,9 +182,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     if amsgrad:
         v_symbol = "v̄_{t}"
         subs.append(ex.SubStep(
-            "amsgrad", ex.Text("Running maximum (AMSGrad)", "历史最大值(AMSGrad)"),
+            "amsgrad", ex.Text("Running maximum (AMSGrad)", "历史最大值（AMSGrad）"),
             ex.Text("AMSGrad divides by the largest v so far, so a step size never grows back.",
-                    "AMSGrad 除以至今最大的 v,所以步长不会再变大。"),
+                    "AMSGrad 除以至今最大的 v，所以步长不会再变大。"),
             "v̄_{t} = max(v̄_{t−1}, v_{t})",
             (ex.Quantity("v̄_{t−1}", max_sq, "max_exp_avg_sq"), ex.Quantity("v̄_{t}", peak, "max_exp_avg_sq")),
             (ex.Arrow("second_moment", np.sqrt(peak), "√v̄_{t}"),)))
@@ -193,7 +193,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "bias_correction", ex.Text("Bias correction", "偏差修正"),
             ex.Text("m and v start at 0, so early averages are too small; dividing by 1 − βᵗ undoes that.",
-                    "m 和 v 从 0 开始,早期的平均值偏小;除以 1 − βᵗ 加以修正。"),
+                    "m 和 v 从 0 开始，早期的平均值偏小；除以 1 − βᵗ 加以修正。"),
             f"m̂_{{t}} = m_{{t}} / (1 − β_{{1}}^{{t}}),   v̂_{{t}} = {v_symbol} / (1 − β_{{2}}^{{t}})",
             (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)),
              ex.Quantity("1 − β_{2}^{t}", np.float64(bc2)), ex.Quantity("1 / (1 − β_{1}^{t})", np.float64(1.0 / bc1)),
@@ -204,7 +204,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "bias_correction", ex.Text("No bias correction", "不做偏差修正"),
             ex.Text("Bias correction is off: m and v are used as they are, too small in the early steps.",
-                    "偏差修正已关闭:直接使用 m 和 v,它们在最初几步偏小。"),
+                    "偏差修正已关闭：直接使用 m 和 v，它们在最初几步偏小。"),
             f"m̂_{{t}} = m_{{t}},   v̂_{{t}} = {v_symbol}",
             (ex.Quantity("m̂_{t}", m_hat), ex.Quantity("v̂_{t}", v_hat)),
             (ex.Arrow("momentum", -m_hat, "−m̂_{t}"), ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"))))
@@ -219,7 +219,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}} / {root}",
         ex.Text("Move along −m̂ (the direction), each parameter scaled by its own step size.",
-                "沿 −m̂(方向)移动,每个参数按自己的步长缩放。"),
+                "沿 −m̂（方向）移动，每个参数按自己的步长缩放。"),
         ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
     return ex.Update("adam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq, max_sq]),
                      np.array([m, v, peak]), float(carry), float(carry), lr_t / denom, tuple(subs))

@@ -119,9 +119,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(decay_step)
     subs.append(ex.first_moment_step(exp_avg, m, beta1))
     subs.append(ex.SubStep(
-        "second_moment", ex.Text("Infinity norm (scale)", "无穷范数(尺度)"),
+        "second_moment", ex.Text("Infinity norm (scale)", "无穷范数（尺度）"),
         ex.Text("u keeps the largest recent |g|, decayed by β₂: the scale, from a maximum instead of an RMS.",
-                "u 记录近期最大的 |g|(按 β₂ 衰减):用最大值而不是均方根作尺度。"),
+                "u 记录近期最大的 |g|（按 β₂ 衰减）：用最大值而不是均方根作尺度。"),
         "u_{t} = max(β_{2} u_{t−1}, |g_{t}| + ε)",
         (ex.Quantity("β_{2}", np.float64(beta2)), ex.Quantity("ε", np.float64(eps)),
          ex.Quantity("u_{t−1}", exp_inf, "exp_inf"), ex.Quantity("u_{t}", u, "exp_inf")),
@@ -131,7 +131,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "bias_correction", ex.Text("Bias correction", "偏差修正"),
             ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ; u is a maximum and needs no correction.",
-                    "m 从 0 开始,所以除以 1 − β₁ᵗ;u 是最大值,不需要修正。"),
+                    "m 从 0 开始，所以除以 1 − β₁ᵗ;u 是最大值，不需要修正。"),
             "m̂_{t} = m_{t} / (1 − β_{1}^{t})",
             (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)),
              ex.Quantity("m̂_{t}", m_hat)),
@@ -140,7 +140,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "bias_correction", ex.Text("No bias correction", "不做偏差修正"),
             ex.Text("Bias correction is off: m is used as it is, too small in the early steps.",
-                    "偏差修正已关闭:直接使用 m,它在最初几步偏小。"),
+                    "偏差修正已关闭：直接使用 m，它在最初几步偏小。"),
             "m̂_{t} = m_{t}", (ex.Quantity("m̂_{t}", m_hat),), (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
     subs.append(ex.SubStep(
         "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
@@ -149,7 +149,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}} / u_{{t}}",
-        ex.Text("Move along −m̂, each parameter scaled by its own step size.", "沿 −m̂ 移动,每个参数按自己的步长缩放。"),
+        ex.Text("Move along −m̂, each parameter scaled by its own step size.", "沿 −m̂ 移动，每个参数按自己的步长缩放。"),
         ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
     return ex.Update("adamax", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_inf]),
                      np.array([m, u]), float(carry), float(carry), lr_t / u, tuple(subs))

@@ -83,22 +83,22 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "interpolate", ex.Text("Interpolate momentum and gradient", "在动量与梯度之间插值"),
         ex.Text("c mixes the old momentum with the new gradient; only its signs will matter.",
-                "c 把旧动量与新梯度混合;只有它的符号起作用。"),
+                "c 把旧动量与新梯度混合；只有它的符号起作用。"),
         "c_{t} = β_{1} m_{t−1} + (1 − β_{1}) g_{t}",
         (ex.Quantity("β_{1}", np.float64(b1)), ex.Quantity("m_{t−1}", exp_avg, "exp_avg"), ex.Quantity("c_{t}", mixed)),
         (ex.Arrow("momentum", -mixed, "−c_{t}"),)))
     subs.append(ex.SubStep(
         "sign", ex.Text("Sign", "取符号"),
         ex.Text("Only the sign of each component is kept: every parameter moves by exactly ηₜ.",
-                "每个分量只保留符号:每个参数都恰好移动 ηₜ。"),
+                "每个分量只保留符号：每个参数都恰好移动 ηₜ。"),
         "s_{t} = sign(c_{t})", (ex.Quantity("s_{t}", signs),)))
     formula = "θ_{t} = θ_{t−1} − η_{t} s_{t}"
     symbol = "s_{t}"
     if lam != 0.0:
         subs.append(ex.SubStep(
-            "weight_decay", ex.Text("Weight decay (decoupled)", "权重衰减(解耦)"),
+            "weight_decay", ex.Text("Weight decay (decoupled)", "权重衰减（解耦）"),
             ex.Text("Lion's decay is always decoupled: λθ joins the signed direction.",
-                    "Lion 的权重衰减总是解耦的:λθ 加到符号方向上。"),
+                    "Lion 的权重衰减总是解耦的：λθ 加到符号方向上。"),
             "s_{t} + λ θ_{t−1}",
             (ex.Quantity("λ", np.float64(lam)), ex.Quantity("s_{t} + λ θ_{t−1}", direction))))
         formula, symbol = "θ_{t} = θ_{t−1} − η_{t} (s_{t} + λ θ_{t−1})", "s_{t} + λ θ_{t−1}"
@@ -108,7 +108,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "momentum", ex.Text("Momentum update", "更新动量"),
         ex.Text("After the step, m averages the gradients with the slower rate β₂.",
-                "更新参数之后,m 以更慢的 β₂ 对梯度求平均。"),
+                "更新参数之后，m 以更慢的 β₂ 对梯度求平均。"),
         "m_{t} = β_{2} m_{t−1} + (1 − β_{2}) g_{t}",
         (ex.Quantity("β_{2}", np.float64(b2)), ex.Quantity("m_{t}", m, "exp_avg")),
         (ex.Arrow("momentum", -m, "−m_{t}"),)))

@@ -155,7 +155,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "bias_correction", ex.Text("Bias correction of v", "v 的偏差修正"),
         ex.Text("v starts at 0, so it is divided by 1 − β₂ᵗ; m is corrected inside the look-ahead.",
-                "v 从 0 开始,所以除以 1 − β₂ᵗ;m 的修正在前瞻一步中完成。"),
+                "v 从 0 开始，所以除以 1 − β₂ᵗ;m 的修正在前瞻一步中完成。"),
         "v̂_{t} = v_{t} / (1 − β_{2}^{t})",
         (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{2}^{t}", np.float64(bc2)),
          ex.Quantity("v̂_{t}", v_hat)),
@@ -165,7 +165,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "nesterov", ex.Text("Nesterov look-ahead", "Nesterov 前瞻"),
         ex.Text("The direction mixes the new gradient with the next step's momentum: a look ahead.",
-                "方向把新梯度与下一步的动量混合:向前看一步。"),
+                "方向把新梯度与下一步的动量混合：向前看一步。"),
         "m̄_{t} = (1 − μ_{t}) / (1 − Π_{t}) · g_{t} + μ_{t+1} / (1 − Π_{t} μ_{t+1}) · m_{t}",
         (ex.Quantity("(1 − μ_{t}) / (1 − Π_{t})", np.float64(weight_g)),
          ex.Quantity("μ_{t+1} / (1 − Π_{t} μ_{t+1})", np.float64(weight_m)), ex.Quantity("m̄_{t}", look)),
@@ -181,7 +181,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} m̄_{{t}} / {root}",
         ex.Text("Move along the look-ahead direction, each parameter scaled by its own step size.",
-                "沿前瞻方向移动,每个参数按自己的步长缩放。"),
+                "沿前瞻方向移动，每个参数按自己的步长缩放。"),
         ex.step_values(theta, new_theta, lr_t, "m̄_{t}", look), new_theta - theta))
     return ex.Update("nadam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq]),
                      np.array([m, v]), float(carry), float(product), lr_t / denom, tuple(subs))

@@ -167,7 +167,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
     subs.append(ex.SubStep(
         "bias_correction", ex.Text("Bias correction of m", "m 的偏差修正"),
-        ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ.", "m 从 0 开始,所以除以 1 − β₁ᵗ。"),
+        ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ.", "m 从 0 开始，所以除以 1 − β₁ᵗ。"),
         "m̂_{t} = m_{t} / (1 − β_{1}^{t})",
         (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)), ex.Quantity("m̂_{t}", m_hat)),
         (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
@@ -177,7 +177,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "rectification", ex.Text("Variance rectification", "方差修正"),
             ex.Text("ρₜ > 5: v is reliable enough; rₜ (rising toward 1) tempers the adaptive step.",
-                    "ρₜ > 5:v 已足够可靠;rₜ(逐渐升向 1)调节自适应步长。"),
+                    "ρₜ > 5:v 已足够可靠；rₜ（逐渐升向 1）调节自适应步长。"),
             "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}),   "
             "r_{t} = √((ρ_{t} − 4)(ρ_{t} − 2)ρ_{∞} / ((ρ_{∞} − 4)(ρ_{∞} − 2)ρ_{t}))",
             values + (ex.Quantity("r_{t}", np.float64(rect)),)))
@@ -185,7 +185,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
             ex.Text("Each parameter's step size: η rₜ √(1 − β₂ᵗ) divided by the root of its own v.",
-                    "每个参数的步长:η rₜ √(1 − β₂ᵗ) 除以它自己的 v 的平方根。"),
+                    "每个参数的步长：η rₜ √(1 − β₂ᵗ) 除以它自己的 v 的平方根。"),
             f"l_{{t}} = √(1 − β_{{2}}^{{t}}) / {denom}",
             (ex.Quantity("ε", np.float64(eps)), ex.Quantity(denom, root), ex.Quantity("l_{t}", adaptive),
              ex.Quantity("η_{t} r_{t} l_{t}", lr_pre), ex.Quantity("√v̂_{t}", np.sqrt(v / bc2))),
@@ -193,18 +193,18 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.step_substep(
             f"θ_{{t}} = {shrink} − η_{{t}} r_{{t}} m̂_{{t}} l_{{t}}",
             ex.Text("Move along −m̂, scaled per parameter like Adam and by rₜ.",
-                    "沿 −m̂ 移动,像 Adam 一样逐参数缩放,再乘以 rₜ。"),
+                    "沿 −m̂ 移动，像 Adam 一样逐参数缩放，再乘以 rₜ。"),
             ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
     else:
         subs.append(ex.SubStep(
-            "rectification", ex.Text("Variance rectification: not yet", "方差修正:尚未启用"),
+            "rectification", ex.Text("Variance rectification: not yet", "方差修正：尚未启用"),
             ex.Text("ρₜ ≤ 5: too few steps for a reliable v, so this step is plain momentum (no division by √v).",
-                    "ρₜ ≤ 5:步数太少,v 还不可靠,所以这一步是普通的动量更新(不除以 √v)。"),
+                    "ρₜ ≤ 5：步数太少，v 还不可靠，所以这一步是普通的动量更新（不除以 √v）。"),
             "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}) ≤ 5", values))
         subs.append(ex.step_substep(
             f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}}",
             ex.Text("Move along −m̂ with the same step size ηₜ for both parameters.",
-                    "沿 −m̂ 移动,两个参数的步长同为 ηₜ。"),
+                    "沿 −m̂ 移动，两个参数的步长同为 ηₜ。"),
             ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
     return ex.Update("radam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq]),
                      np.array([m, v]), float(carry), float(carry), lr_pre, tuple(subs))

@@ -132,16 +132,16 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     subs.append(ex.SubStep(
         "second_moment", ex.Text("Average of squared gradients", "梯度平方的滑动平均"),
         ex.Text("E[g²] keeps β of its past and takes 1 − β of g²: it forgets, unlike AdaGrad's sum.",
-                "E[g²] 保留 β 倍的过去值并加入 1 − β 倍的 g²:它会遗忘,不像 AdaGrad 的累加和。"),
+                "E[g²] 保留 β 倍的过去值并加入 1 − β 倍的 g²：它会遗忘，不像 AdaGrad 的累加和。"),
         "E[g^{2}]_{t} = β E[g^{2}]_{t−1} + (1 − β) g_{t}^{2}",
         (beta, ex.Quantity("E[g^{2}]_{t−1}", square_avg, "square_avg"),
          ex.Quantity("E[g^{2}]_{t}", v, "square_avg"), ex.Quantity("√E[g^{2}]_{t}", np.sqrt(v))),
         (ex.Arrow("second_moment", np.sqrt(v), "√E[g^{2}]_{t}"),)))
     if centered:
         subs.append(ex.SubStep(
-            "centered", ex.Text("Average of gradients (centered)", "梯度的滑动平均(中心化)"),
+            "centered", ex.Text("Average of gradients (centered)", "梯度的滑动平均（中心化）"),
             ex.Text("Centered RMSProp also averages g and divides by the spread E[g²] − ḡ² instead.",
-                    "中心化 RMSProp 还对 g 求平均,改用方差 E[g²] − ḡ² 作分母。"),
+                    "中心化 RMSProp 还对 g 求平均，改用方差 E[g²] − ḡ² 作分母。"),
             "ḡ_{t} = β ḡ_{t−1} + (1 − β) g_{t}",
             (ex.Quantity("ḡ_{t−1}", grad_avg, "grad_avg"), ex.Quantity("ḡ_{t}", m, "grad_avg"),
              ex.Quantity("E[g^{2}]_{t} − ḡ_{t}^{2}", var), ex.Quantity("√(E[g^{2}]_{t} − ḡ_{t}^{2})",
@@ -160,7 +160,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "momentum", ex.Text("Momentum on the scaled gradient", "缩放梯度上的动量"),
             ex.Text("With momentum μ the velocity accumulates the scaled gradients g / s.",
-                    "有动量 μ 时,速度累积缩放后的梯度 g / s。"),
+                    "有动量 μ 时，速度累积缩放后的梯度 g / s。"),
             f"v_{{t}} = μ v_{{t−1}} + g_{{t}} / {root}",
             (ex.Quantity("μ", np.float64(mu)), ex.Quantity("v_{t−1}", buf, "momentum_buffer"),
              ex.Quantity("v_{t}", b, "momentum_buffer"))))
@@ -172,7 +172,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.step_substep(
             f"θ_{{t}} = {shrink} − η_{{t}} g_{{t}} / {root}",
             ex.Text("Move against the gradient, each parameter with its own step size.",
-                    "沿负梯度方向移动,每个参数用自己的步长。"),
+                    "沿负梯度方向移动，每个参数用自己的步长。"),
             ex.step_values(theta, new_theta, lr_t, "g_{t}", g), new_theta - theta))
     return ex.Update("rmsprop", int(t), float(lr_t), theta, grad, new_theta,
                      np.array([square_avg, grad_avg, buf]), np.array([v, m, b]), float(carry), float(carry),

@@ -149,20 +149,20 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         if form == "torch" and t == 1:
             formula, text = "v_{1} = g_{1}", ex.Text(
                 "At the first step the buffer starts as the gradient itself (torch).",
-                "第一步时动量缓冲直接取为梯度本身(torch 的做法)。")
+                "第一步时动量缓冲直接取为梯度本身（torch 的做法）。")
         elif form == "torch":
             formula, text = "v_{t} = μ v_{t−1} + (1 − τ) g_{t}", ex.Text(
                 "The velocity keeps μ of its past and adds the new gradient: a running sum of gradients.",
-                "速度保留 μ 倍的过去值并加上新梯度:梯度的累积和。")
+                "速度保留 μ 倍的过去值并加上新梯度：梯度的累积和。")
             values += (ex.Quantity("τ", np.float64(tau)),)
         elif form == "ema":
             formula, text = "v_{t} = μ v_{t−1} + (1 − μ) g_{t}", ex.Text(
                 "The velocity is an exponential moving average of the gradients (lecture notes, v_0 = 0).",
-                "速度是梯度的指数加权平均(讲义的写法,v_0 = 0)。")
+                "速度是梯度的指数加权平均（讲义的写法，v_0 = 0）。")
         else:
             formula, text = "v_{t} = μ v_{t−1} + (1 − τ) g_{t}", ex.Text(
                 "The velocity keeps μ of its past; the gradient enters with weight 1 − τ (v_0 = 0).",
-                "速度保留 μ 倍的过去值,梯度以 1 − τ 的权重加入(阻尼 τ,v_0 = 0)。")
+                "速度保留 μ 倍的过去值，梯度以 1 − τ 的权重加入（阻尼 τ,v_0 = 0）。")
             values += (ex.Quantity("τ", np.float64(tau)),)
         subs.append(ex.SubStep(
             "momentum", ex.Text("Momentum", "动量"), text, formula,
@@ -172,15 +172,15 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         subs.append(ex.SubStep(
             "nesterov", ex.Text("Nesterov look-ahead", "Nesterov 前瞻"),
             ex.Text("Step along the gradient plus μ times the new velocity: a look ahead.",
-                   "沿梯度加上 μ 倍新速度的方向前进:向前看一步。"),
+                   "沿梯度加上 μ 倍新速度的方向前进：向前看一步。"),
             "d_{t} = g_{t} + μ v_{t}", (ex.Quantity("d_{t}", direction),),
             (ex.Arrow("momentum", -direction, "−d_{t}"),)))
     symbol = "d_{t}" if nesterov and mu != 0.0 else ("v_{t}" if mu != 0.0 else "g_{t}")
     shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
-    text = (ex.Text("Move against the velocity, ηₜ per unit of it.", "沿速度的反方向移动,步长为 ηₜ 乘以速度。")
+    text = (ex.Text("Move against the velocity, ηₜ per unit of it.", "沿速度的反方向移动，步长为 ηₜ 乘以速度。")
             if mu != 0.0 else
             ex.Text("Move against the gradient: the same ηₜ for both parameters.",
-                   "沿负梯度方向移动:两个参数的学习率同为 ηₜ。"))
+                   "沿负梯度方向移动：两个参数的学习率同为 ηₜ。"))
     subs.append(ex.step_substep(f"θ_{{t}} = {shrink} − η_{{t}} {symbol}", text,
                                ex.step_values(theta, new_theta, lr_t, symbol, direction), new_theta - theta))
     return ex.Update("sgd", int(t), float(lr_t), theta, grad, new_theta, np.array([buf]), np.array([b]),

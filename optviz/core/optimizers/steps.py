@@ -175,7 +175,7 @@ def gradient_step(theta, grad) -> SubStep:
         "gradient",
         Text("Gradient", "梯度"),
         Text("The slope of the loss at the particle; −g points downhill.",
-             "粒子所在处损失函数的斜率;−g 指向下坡方向。"),
+             "粒子所在处损失函数的斜率；−g 指向下坡方向。"),
         "g_{t} = ∇f(θ_{t−1})",
         (Quantity("θ_{t−1}", pair(theta)), Quantity("g_{t}", pair(grad))),
         (Arrow("gradient", -pair(grad), "−g_{t}"),),
@@ -196,9 +196,9 @@ def weight_decay_step(hyper, theta, grad, lr_t: float, mode: str) -> SubStep | N
         g = pair(grad) + lam * theta
         return SubStep(
             "weight_decay",
-            Text("Weight decay (L2)", "权重衰减(L2)"),
+            Text("Weight decay (L2)", "权重衰减（L2）"),
             Text("L2 adds λθ to the gradient, so the decay is rescaled like the gradient.",
-                 "L2 把 λθ 加到梯度上,衰减因此和梯度一样被缩放。"),
+                 "L2 把 λθ 加到梯度上，衰减因此和梯度一样被缩放。"),
             "g_{t} ← g_{t} + λ θ_{t−1}",
             (lam_q, Quantity("λ θ_{t−1}", lam * theta), Quantity("g_{t}", g)),
             (Arrow("gradient", -g, "−g_{t}"),),
@@ -207,9 +207,9 @@ def weight_decay_step(hyper, theta, grad, lr_t: float, mode: str) -> SubStep | N
     decay = 1.0 - lr_t * lam
     return SubStep(
         "weight_decay",
-        Text("Weight decay (decoupled)", "权重衰减(解耦)"),
+        Text("Weight decay (decoupled)", "权重衰减（解耦）"),
         Text("Decoupled decay multiplies θ by (1 − ηₜλ) directly, whatever the gradients are.",
-             "解耦的权重衰减直接把 θ 乘以 (1 − ηₜλ),与梯度无关。"),
+             "解耦的权重衰减直接把 θ 乘以 (1 − ηₜλ)，与梯度无关。"),
         "θ_{t−1} ← (1 − η_{t} λ) θ_{t−1}",
         (lam_q, Quantity("η_{t}", np.float64(lr_t)), Quantity("−η_{t} λ θ_{t−1}", shrink),
          Quantity("(1 − η_{t} λ) θ_{t−1}", theta * decay)),
@@ -227,9 +227,9 @@ def adam_moments(theta, grad, l2: float, exp_avg, exp_avg_sq, beta1: float, beta
 def first_moment_step(m_prev, m, beta1: float) -> SubStep:
     """m_t = β₁ m_{t−1} + (1 − β₁) g_t (the Adam family's first moment; drawn as −m_t)."""
     return SubStep(
-        "first_moment", Text("First moment (direction)", "一阶矩(方向)"),
+        "first_moment", Text("First moment (direction)", "一阶矩（方向）"),
         Text("m averages the gradients, as momentum does: the direction, with the zig-zag averaged away.",
-             "m 像动量一样对梯度求指数加权平均:给出方向,抵消来回震荡。"),
+             "m 像动量一样对梯度求指数加权平均：给出方向，抵消来回震荡。"),
         "m_{t} = β_{1} m_{t−1} + (1 − β_{1}) g_{t}",
         (Quantity("β_{1}", np.float64(beta1)), Quantity("m_{t−1}", pair(m_prev), "exp_avg"),
          Quantity("m_{t}", pair(m), "exp_avg")),
@@ -239,9 +239,9 @@ def first_moment_step(m_prev, m, beta1: float) -> SubStep:
 def second_moment_step(v_prev, v, beta2: float) -> SubStep:
     """v_t = β₂ v_{t−1} + (1 − β₂) g_t² (the Adam family's second moment; drawn as per-axis bars √v_t)."""
     return SubStep(
-        "second_moment", Text("Second moment (scale)", "二阶矩(尺度)"),
+        "second_moment", Text("Second moment (scale)", "二阶矩（尺度）"),
         Text("v averages the squared gradients, as RMSProp does: the typical size of each gradient component.",
-             "v 像 RMSProp 一样对梯度平方求指数加权平均:每个梯度分量的典型大小。"),
+             "v 像 RMSProp 一样对梯度平方求指数加权平均：每个梯度分量的典型大小。"),
         "v_{t} = β_{2} v_{t−1} + (1 − β_{2}) g_{t}^{2}",
         (Quantity("β_{2}", np.float64(beta2)), Quantity("v_{t−1}", pair(v_prev), "exp_avg_sq"),
          Quantity("v_{t}", pair(v), "exp_avg_sq"), Quantity("√v_{t}", np.sqrt(pair(v)))),
