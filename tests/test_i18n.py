@@ -259,9 +259,9 @@ def test_the_scene_draws_in_chinese_when_asked_and_in_english_by_default():
         scene.set_language("en")
         assert scene.side._titles == english
         scene.set_side_plots(["converged"])  # the race (maps' statistics), asked for
-        assert scene.side._titles["converged"].startswith("% converged: loss within ε = ")
+        assert scene.side._titles["converged"].startswith("% within ε = ")
         scene.set_language("zh")
-        assert scene.side._titles["converged"].startswith("已收敛的百分比：损失与最近的最小值相差不到 ε = ")
+        assert scene.side._titles["converged"].startswith("损失与最小值相差不到 ε = ")
     finally:
         shutdown_widgets(scene)
 

@@ -691,15 +691,14 @@ class SidePlots:
             if np.nanmax(diverged[g], initial=0.0) > 0:  # only groups that lose particles get the dashed line
                 curves.append((g, _STYLES[1], 100.0 * diverged[g]))
                 any_diverged = True
-        if len(minima):
-            goal = self._t("loss within ε = {eps} of the nearest minimum's", eps=f"{eps:g}")
+        if len(minima):  # short: the title must not widen the side column
+            title = self._t("% within ε = {eps} of a minimum's loss", eps=f"{eps:g}")
         elif data.get("grad") is not None:
-            goal = self._t("gradient below ε = {eps}", eps=f"{eps:g}")
+            title = self._t("% with |∇f| below ε = {eps}", eps=f"{eps:g}")
         else:
-            goal = self._t("no known minima and no recorded gradient to judge by")
-        title = self._t("% converged: {goal}", goal=goal)
+            title = self._t("% converged: no minima or gradient known")
         if any_diverged:
-            title = self._t("{title}   (‐ ‐ % diverged)", title=title)
+            title = self._t("{title}; ‐ ‐ diverged", title=title)
         return dict(title=title, log=False, curves=curves, bands=[], fixed=(-4.0, 104.0))
 
     def _lr_series(self, title, lr, group, colors, med):
