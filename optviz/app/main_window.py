@@ -133,7 +133,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks = {}
         left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
-        for name, widget, area in (("experiment", self.experiment_panel, left), ("groups", self.group_list, left),
+        scrolled = QtWidgets.QScrollArea()  # can shrink below its rows (a typed expression's, Chinese text's)
+        scrolled.setWidget(self.experiment_panel)
+        scrolled.setWidgetResizable(True)
+        scrolled.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scrolled.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for name, widget, area in (("experiment", scrolled, left), ("groups", self.group_list, left),
                                    ("editor", self.editor, left), ("inspector", self.inspector, right)):
             dock = QtWidgets.QDockWidget(self._dock_titles()[name], self)
             dock.setObjectName(f"dock_{name}")
