@@ -49,6 +49,19 @@ def main() -> int:
         for _ in range(n):
             app.processEvents()
 
+    def exposed(*views, seconds: float = 60.0) -> None:
+        """Events until each view's OpenGL window is on screen (an X server under load takes its
+        time to map a new window; a fixed number of event rounds is not enough then)."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            pump(1)
+            if all(v.problem is not None or (v.gl is not None and v.gl.isExposed()) for v in views):
+                break
+            time.sleep(0.02)
+        pump(5)
+
     window = QtWidgets.QMainWindow()
     window.setCentralWidget(QtWidgets.QLabel("2-D"))
     dock = QtWidgets.QDockWidget("3-D view", window)
@@ -59,6 +72,7 @@ def main() -> int:
     window.show()
     window.resizeDocks([dock], [600], QtCore.Qt.Orientation.Horizontal)
     pump(30)
+    exposed(view)
     if view.problem is not None or view.gl is None:
         print(json.dumps({"problem": view.problem or "the OpenGL view was not made"}))
         return 0
@@ -123,12 +137,14 @@ def main() -> int:
     dock.setFloating(True)
     dock.resize(500, 500)
     pump(30)
+    exposed(view)
     after = shot()
     # a second 3-D view (another window), drawn while the first lives and after it is gone
     second = View3D()
     second.resize(400, 400)
     second.show()
     pump(20)
+    exposed(second, view)
     second.set_landscape(surface, (x0, x1), (y0, y1), scale, "viridis")
     second.set_groups([(255, 0, 0), (0, 0, 255)])
     second.set_data(Run(), frame=0)
