@@ -131,7 +131,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
                 "E[Δ²] 记住近期更新量的大小，供下一步使用。"),
         "E[Δ^{2}]_{t} = ρ E[Δ^{2}]_{t−1} + (1 − ρ) Δ_{t}^{2}",
         (ex.Quantity("E[Δ^{2}]_{t}", acc, "acc_delta"),)))
-    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    shrink = ex.decayed_theta(hyper, decoupled)
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} Δ_{{t}}",
         ex.Text("Move by ηₜ times the update (torch's lr, 1.0 by default).",

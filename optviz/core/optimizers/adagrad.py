@@ -136,7 +136,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
                 "每个参数的步长是 η 除以它自己的 G 的平方根。"),
         f"η_{{t}} / {denom}".replace("η_{t}", rate),
         (ex.Quantity("ε", np.float64(eps)), ex.Quantity(denom, std), ex.Quantity(f"{rate} / {denom}", clr / std))))
-    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    shrink = ex.decayed_theta(hyper, decoupled)
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − {rate} g_{{t}} / {denom}",
         ex.Text("Move against the gradient, each parameter with its own step size.",

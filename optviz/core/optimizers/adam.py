@@ -209,13 +209,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             (ex.Quantity("m̂_{t}", m_hat), ex.Quantity("v̂_{t}", v_hat)),
             (ex.Arrow("momentum", -m_hat, "−m̂_{t}"), ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"))))
     root = "√(v̂_{t} + ε)" if inside else "(√v̂_{t} + ε)"
-    subs.append(ex.SubStep(
-        "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
+    subs.append(ex.step_size_substep(
         ex.Text("Each parameter's step size is η divided by the root of its own v̂.",
                 "每个参数的步长是 η 除以它自己的 v̂ 的平方根。"),
-        f"η_{{t}} / {root}",
-        (ex.Quantity("ε", np.float64(eps)), ex.Quantity(root, denom), ex.Quantity(f"η_{{t}} / {root}", lr_t / denom))))
-    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+        root, eps, denom, lr_t))
+    shrink = ex.decayed_theta(hyper, decoupled)
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}} / {root}",
         ex.Text("Move along −m̂ (the direction), each parameter scaled by its own step size.",

@@ -146,7 +146,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
         ex.Text("Each parameter's step size is η divided by its own u.", "每个参数的步长是 η 除以它自己的 u。"),
         "η_{t} / u_{t}", (ex.Quantity("η_{t} / u_{t}", lr_t / u),)))
-    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    shrink = ex.decayed_theta(hyper, decoupled)
     subs.append(ex.step_substep(
         f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}} / u_{{t}}",
         ex.Text("Move along −m̂, each parameter scaled by its own step size.", "沿 −m̂ 移动，每个参数按自己的步长缩放。"),

@@ -172,7 +172,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)), ex.Quantity("m̂_{t}", m_hat)),
         (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
     values = (ex.Quantity("ρ_{∞}", np.float64(rho_inf)), ex.Quantity("ρ_{t}", np.float64(rho_t)))
-    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    shrink = ex.decayed_theta(hyper, decoupled)
     if rectified:
         subs.append(ex.SubStep(
             "rectification", ex.Text("Variance rectification", "方差修正"),

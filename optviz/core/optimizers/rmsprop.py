@@ -149,13 +149,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             (ex.Arrow("second_moment", np.sqrt(np.maximum(var, 0.0)), "√(E[g^{2}]_{t} − ḡ_{t}^{2})"),)))
     inner = "E[g^{2}]_{t} − ḡ_{t}^{2}" if centered else "E[g^{2}]_{t}"
     root = f"√({inner} + ε)" if inside else (f"(√({inner}) + ε)" if centered else f"(√{inner} + ε)")
-    subs.append(ex.SubStep(
-        "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
+    subs.append(ex.step_size_substep(
         ex.Text("Each parameter's step size is η divided by the RMS of its own recent gradients.",
                 "每个参数的步长是 η 除以它自己近期梯度的均方根。"),
-        f"η_{{t}} / {root}",
-        (ex.Quantity("ε", np.float64(eps)), ex.Quantity(root, denom), ex.Quantity(f"η_{{t}} / {root}", lr_t / denom))))
-    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+        root, eps, denom, lr_t))
+    shrink = ex.decayed_theta(hyper, decoupled)
     if mu > 0.0:
         subs.append(ex.SubStep(
             "momentum", ex.Text("Momentum on the scaled gradient", "缩放梯度上的动量"),

@@ -176,7 +176,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             "d_{t} = g_{t} + μ v_{t}", (ex.Quantity("d_{t}", direction),),
             (ex.Arrow("momentum", -direction, "−d_{t}"),)))
     symbol = "d_{t}" if nesterov and mu != 0.0 else ("v_{t}" if mu != 0.0 else "g_{t}")
-    shrink = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    shrink = ex.decayed_theta(hyper, decoupled)
     text = (ex.Text("Move against the velocity, ηₜ per unit of it.", "沿速度的反方向移动，步长为 ηₜ 乘以速度。")
             if mu != 0.0 else
             ex.Text("Move against the gradient: the same ηₜ for both parameters.",

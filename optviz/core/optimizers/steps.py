@@ -261,3 +261,13 @@ def step_substep(formula: str, text: Text, values: tuple[Quantity, ...], step) -
     """The last move: θ_t from θ_{t−1}, drawing the realized step Δθ."""
     return SubStep("step", Text("Step", "更新参数"), text, formula, values, (Arrow("step", pair(step), "Δθ"),))
 
+
+def step_size_substep(text: Text, root: str, eps, denom, lr_t) -> SubStep:
+    """The per-parameter step size η_t / ``root`` (``denom`` its value per parameter), with ε."""
+    return SubStep("precondition", Text("Per-parameter step size", "逐参数学习率"), text, f"η_{{t}} / {root}",
+                   (Quantity("ε", np.float64(eps)), Quantity(root, denom), Quantity(f"η_{{t}} / {root}", lr_t / denom)))
+
+
+def decayed_theta(hyper, decoupled: bool) -> str:
+    """θ_{t−1} as the step's formula starts from it: shrunk by 1 − η_t λ under decoupled decay."""
+    return "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
