@@ -23,7 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.app.language import language
 from optviz.models.explain import ExplainModel, Explanation
-from optviz.render.explain_overlay import ExplainOverlay, math_font, plain
+from optviz.render.explain_overlay import ExplainOverlay, math_font, plain, render_markup
 
 __all__ = ["ExplainPanel", "ExplainController", "formula_html"]
 
@@ -35,20 +35,11 @@ DOCK_HEIGHT = 480
 
 def formula_html(markup: str) -> str:
     """A formula's markup (``_{...}`` subscript, ``^{...}`` superscript) as Qt rich text."""
-    out, i = [], 0
-    while i < len(markup):
-        if markup[i] in "_^" and markup[i + 1: i + 2] == "{":
-            depth, j = 1, i + 2
-            while j < len(markup) and depth:
-                depth += {"{": 1, "}": -1}.get(markup[j], 0)
-                j += 1
-            tag = "sub" if markup[i] == "_" else "sup"
-            out.append(f"<{tag}>{formula_html(markup[i + 2: j - 1])}</{tag}>")
-            i = j
-        else:
-            out.append(html.escape(markup[i]))
-            i += 1
-    return "".join(out)
+    def script(mark: str, inner: str) -> str:
+        tag = "sub" if mark == "_" else "sup"
+        return f"<{tag}>{inner}</{tag}>"
+
+    return render_markup(markup, html.escape, script)
 
 
 translate = QtCore.QCoreApplication.translate

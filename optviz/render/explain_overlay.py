@@ -72,9 +72,10 @@ def math_font(px: int) -> QtGui.QFont:
     return font
 
 
-def plain(markup: str) -> str:
-    """A formula's markup (``_{...}`` subscript, ``^{...}`` superscript) as plain Unicode text:
-    Unicode sub/superscript characters where every character has one, else "_(...)"/"^(...)"."""
+def render_markup(markup: str, text, script) -> str:
+    """A formula's markup (``_{...}`` subscript, ``^{...}`` superscript, nesting allowed) rendered
+    piece by piece: ``text(ch)`` for a plain character, ``script(mark, inner)`` for a script whose
+    own markup was rendered first (``mark`` "_" or "^")."""
     out, i = [], 0
     while i < len(markup):
         if markup[i] in "_^" and markup[i + 1: i + 2] == "{":
@@ -82,17 +83,25 @@ def plain(markup: str) -> str:
             while j < len(markup) and depth:
                 depth += {"{": 1, "}": -1}.get(markup[j], 0)
                 j += 1
-            inner = plain(markup[i + 2: j - 1])
-            table = _SUB if markup[i] == "_" else _SUP
-            if inner and all(ch in table for ch in inner):
-                out.append("".join(table[ch] for ch in inner))
-            else:
-                out.append(f"{markup[i]}({inner})")
+            out.append(script(markup[i], render_markup(markup[i + 2: j - 1], text, script)))
             i = j
         else:
-            out.append(markup[i])
+            out.append(text(markup[i]))
             i += 1
     return "".join(out)
+
+
+def _unicode_script(mark: str, inner: str) -> str:
+    table = _SUB if mark == "_" else _SUP
+    if inner and all(ch in table for ch in inner):
+        return "".join(table[ch] for ch in inner)
+    return f"{mark}({inner})"
+
+
+def plain(markup: str) -> str:
+    """A formula's markup as plain Unicode text: Unicode sub/superscript characters where every
+    character has one, else "_(...)"/"^(...)"."""
+    return render_markup(markup, str, _unicode_script)
 
 
 @dataclass(frozen=True)
