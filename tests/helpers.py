@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from optviz.experiment import Experiment
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+#: The text of tests/fixtures/small.toml, an experiment file as a user writes it: titled "small test
+#: experiment", 31 particles (30 Adam, 1 Momentum) on Himmelblau, 40 steps, a 320x240 picture.
+SMALL_EXPERIMENT = (FIXTURES / "small.toml").read_text(encoding="utf-8")
 
 
 def experiment(groups: list[dict[str, Any]], landscape: str = "rosenbrock", steps: int = 50,
@@ -30,3 +37,4 @@ def offscreen_scene(qtbot, exp: Experiment, result, options: dict | None = None,
     scene.set_data(result)
     scene.prepare_offscreen(size)
     return scene
+

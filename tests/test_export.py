@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from helpers import SMALL_EXPERIMENT
 
 from optviz.experiment import Experiment, run_experiment
 from optviz.render import ExportCancelled, RenderOptionError, export_animation, figure
@@ -21,32 +22,10 @@ from optviz.render.writer_registry import WriterRegistry, registry
 
 ANIMATIONS = registry.names("animation")
 
-TOML = """
-title = "export test"
-seed = 1
-[landscape]
-name = "himmelblau"
-[run]
-steps = 40
-[[groups]]
-label = "Adam"
-optimizer = "adam"
-hyper = { lr = 0.1 }
-init = { kind = "normal", mean = [0.0, 0.0], std = [0.5, 0.5], count = 30 }
-[[groups]]
-label = "Momentum"
-optimizer = "momentum"
-hyper = { lr = 0.002, momentum = 0.9 }
-init = { kind = "point", point = [-4.0, 4.0] }
-[render]
-size = [320, 240]
-side_plots = ["loss", "lr"]
-"""
-
 
 @pytest.fixture(scope="module")
 def exp_and_result():
-    exp = Experiment.from_toml(TOML)
+    exp = Experiment.from_toml(SMALL_EXPERIMENT)
     return exp, run_experiment(exp)
 
 
@@ -80,7 +59,7 @@ def test_png_figure_size_metadata_and_regeneration(tmp_path, exp_and_result):
         assert im.size == (320, 240)
     assert info.steps == [20]
     text = read_experiment_text(out)
-    assert 'title = "export test"' in text and "step = 20" in text
+    assert 'title = "small test experiment"' in text and "step = 20" in text
     again = tmp_path / "again.png"
     figure(None, again, from_file=out)
     assert _sha(again) == _sha(out), "regenerating from the recorded experiment is pixel-identical"
@@ -103,7 +82,7 @@ def test_svg_is_valid_xml_with_metadata(tmp_path, exp_and_result):
     figure(exp, out, result=res, size=(400, 300))
     root = ET.parse(out).getroot()
     assert root.tag.endswith("svg")
-    assert "export test" in read_experiment_text(out)
+    assert "small test experiment" in read_experiment_text(out)
     assert b"<image" in out.read_bytes() and b"<path" in out.read_bytes()
 
 
@@ -122,8 +101,8 @@ def test_mp4_frames_size_duration_and_change(tmp_path, exp_and_result):
     assert seen[-1] == (12, 12) and len(seen) == 12
     diffs = [np.abs(frames[i].astype(int) - frames[0].astype(int)).mean() for i in (5, 11)]
     assert all(d > 0.05 for d in diffs), "frames change over time"
-    assert "export test" in meta.get("comment", "")
-    assert "export test" in read_experiment_text(out)
+    assert "small test experiment" in meta.get("comment", "")
+    assert "small test experiment" in read_experiment_text(out)
 
 
 @pytest.mark.parametrize("fmt", registry.names())
@@ -150,7 +129,7 @@ def test_gif_loops_with_sidecar(tmp_path, exp_and_result):
         assert im.n_frames == 8 and im.size == (320, 240)
         assert im.info.get("loop") == 0
         assert im.info.get("duration") == 50
-    assert "export test" in read_experiment_text(out)
+    assert "small test experiment" in read_experiment_text(out)
     assert _no_temp_files(tmp_path)
 
 
@@ -169,7 +148,7 @@ def test_webp_frames_and_metadata(tmp_path, exp_and_result):
             im.load()
             durations.append(im.info["duration"])
         assert durations == [100] * 5
-    assert "export test" in read_experiment_text(out)
+    assert "small test experiment" in read_experiment_text(out)
     assert _no_temp_files(tmp_path)
 
 
@@ -350,7 +329,7 @@ def test_cli_frame_limits_refuse_before_simulating(tmp_path, capsys, monkeypatch
 
     monkeypatch.setattr(optviz.experiment, "run_experiment", simulate)
     exp = tmp_path / "exp.toml"
-    exp.write_text(TOML.replace("steps = 40", "steps = 300"))
+    exp.write_text(SMALL_EXPERIMENT.replace("steps = 40", "steps = 300"))
     assert main(["export", str(exp), "-o", str(tmp_path / "x.mp4"), *flags]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("optviz: error: ") and needle in err
@@ -369,7 +348,7 @@ def test_plan_frames():
 # --------------------------------------------------------------------- CLI
 def _write(tmp_path):
     p = tmp_path / "exp.toml"
-    p.write_text(TOML.replace("steps = 40", "steps = 10"))
+    p.write_text(SMALL_EXPERIMENT.replace("steps = 40", "steps = 10"))
     return p
 
 
@@ -458,7 +437,7 @@ def test_every_registered_format_is_written_by_the_cli(tmp_path, capsys, fmt):
     else:
         assert main(["figure", str(exp), "-o", str(out), "-q"]) == 0
         assert _opened(out) == (1, (320, 240), None)
-    assert "export test" in read_experiment_text(out)
+    assert "small test experiment" in read_experiment_text(out)
     assert f"wrote {out}" in capsys.readouterr().out
     assert _no_temp_files(tmp_path)
 
@@ -538,7 +517,7 @@ def test_dialog_lists_the_registry_and_greys_an_unavailable_format(tmp_path, wit
     from optviz.render.qt import ensure_app
 
     ensure_app(headless=True)
-    dialog = AnimationExportDialog(Experiment.from_toml(TOML), tmp_path / "x.gif")
+    dialog = AnimationExportDialog(Experiment.from_toml(SMALL_EXPERIMENT), tmp_path / "x.gif")
     try:
         combo = dialog.format
         assert [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == \

@@ -20,29 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import SMALL_EXPERIMENT
 
 from optviz.interrupt import Interrupted, cancel_on_signals, deferred, raise_if_cancelled
 
 ROOT = Path(__file__).resolve().parents[1]
 EXIT_DEADLINE = 10.0  # seconds from the signal to the exit (the contract says 1 s; generous under load)
 START_DEADLINE = 120.0  # seconds until the phase under test shows (imports, a cold kernel compile)
-
-SMALL = """
-title = "interrupt test"
-seed = 1
-[landscape]
-name = "himmelblau"
-[run]
-steps = 40
-[[groups]]
-label = "Adam"
-optimizer = "adam"
-hyper = { lr = 0.1 }
-init = { kind = "normal", mean = [0.0, 0.0], std = [0.5, 0.5], count = 30 }
-[render]
-size = [320, 240]
-side_plots = ["loss"]
-"""
 
 # A simulation of several seconds: 1,000,000 particles x 2,000 steps, few frames recorded.
 LONG = """
@@ -129,13 +113,13 @@ def _check_cancelled(cmd: Command, rc: int, signum: int, folder: Path, kept: dic
 @pytest.mark.parametrize("fmt, signum", [("mp4", signal.SIGINT), ("gif", signal.SIGINT), ("webp", signal.SIGINT),
                                          ("mp4", signal.SIGTERM), ("gif", signal.SIGTERM)])
 def test_export_cancelled_while_drawing_frames(tmp_path, fmt, signum):
-    (tmp_path / "exp.toml").write_text(SMALL)
+    (tmp_path / "exp.toml").write_text(SMALL_EXPERIMENT)
     old = b"the previous animation"
     (tmp_path / f"out.{fmt}").write_bytes(old)
     cmd = Command(["export", "exp.toml", "-o", f"out.{fmt}", "--frames", "300"], tmp_path)
     cmd.wait_for(r"optviz export:\s+\d+%\|[^|]*\|\s*([2-9]|\d{2,})/300")  # frames are being drawn
     rc = cmd.interrupt(signum)
-    _check_cancelled(cmd, rc, signum, tmp_path, {"exp.toml": SMALL.encode(), f"out.{fmt}": old})
+    _check_cancelled(cmd, rc, signum, tmp_path, {"exp.toml": SMALL_EXPERIMENT.encode(), f"out.{fmt}": old})
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
