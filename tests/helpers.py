@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,22 @@ def offscreen_scene(qtbot, exp: Experiment, result, options: dict | None = None,
     scene.prepare_offscreen(size)
     return scene
 
+
+def hold_kernel_compiles(monkeypatch, announce: tuple[str, int, int] | None = None) -> threading.Event:
+    """Make every ``Simulation.compile`` wait until the returned event is set (60 s at most), then
+    compile as before: a compile that takes as long as the test wants. With ``announce`` (a kernel's
+    name, done, total), each compile first reports that progress, as a slow kernel's compile does.
+    The test sets the event, in a ``finally``, so that no thread is left waiting."""
+    from optviz.core.engine import Simulation
+
+    release = threading.Event()
+    compile_kernels = Simulation.compile
+
+    def held_compile(sim, progress=None):
+        if announce is not None and progress is not None:
+            progress(*announce)
+        release.wait(60)
+        compile_kernels(sim, progress)
+
+    monkeypatch.setattr(Simulation, "compile", held_compile)
+    return release

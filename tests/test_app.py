@@ -6,6 +6,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from helpers import hold_kernel_compiles  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
@@ -436,22 +437,10 @@ def test_presets_load_and_run(qtbot, win):
 def test_opened_experiment_shows_start_positions_while_its_kernels_compile(qtbot, win, monkeypatch):
     """File > Open draws the particles where they start at once; the status bar says which kernel
     compiles and how far; Play pressed meanwhile starts them moving once the kernels are there."""
-    import threading
-
     from optviz.app.main_window import PRESET_DIR
-    from optviz.core.engine import Simulation
 
     w = win
-    release = threading.Event()
-    compile_kernels = Simulation.compile
-
-    def slow_compile(sim, progress=None):
-        if progress is not None:
-            progress("a slow kernel", 0, 2)
-        release.wait(60)
-        compile_kernels(sim, progress)
-
-    monkeypatch.setattr(Simulation, "compile", slow_compile)
+    release = hold_kernel_compiles(monkeypatch, announce=("a slow kernel", 0, 2))
     try:
         assert w.open_path(PRESET_DIR / "02_adagrad_vs_rmsprop.toml")
         starts = np.concatenate(w.doc.experiment.initial_positions())
@@ -485,20 +474,10 @@ def test_opened_experiment_shows_start_positions_while_its_kernels_compile(qtbot
 def test_closing_while_a_kernel_compiles(qtbot, tmp_path, monkeypatch):
     """A window closed while its compute thread compiles (Numba cannot be interrupted) closes; the
     thread ends on its own afterwards instead of being destroyed running (which aborts Qt)."""
-    import threading
-
     from optviz.app.main_window import MainWindow
-    from optviz.core.engine import Simulation
     from optviz.render.qt import ensure_app
 
-    release = threading.Event()
-    compile_kernels = Simulation.compile
-
-    def slow_compile(sim, progress=None):
-        release.wait(60)
-        compile_kernels(sim, progress)
-
-    monkeypatch.setattr(Simulation, "compile", slow_compile)
+    release = hold_kernel_compiles(monkeypatch)
     ensure_app()
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(None, settings=settings, ask_to_save=False)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import hold_kernel_compiles
 
 from optviz.experiment.vocabulary import DEFAULT_SIDE_PLOTS
 from optviz.models import Playback, Selection, ViewOptions
@@ -160,16 +161,7 @@ def test_live_run_publishes_start_positions_before_compiling(monkeypatch):
     import threading
     import time
 
-    from optviz.core.engine import Simulation
-
-    release = threading.Event()
-    compile_kernels = Simulation.compile
-
-    def slow_compile(sim, progress=None):
-        release.wait(60)
-        compile_kernels(sim, progress)
-
-    monkeypatch.setattr(Simulation, "compile", slow_compile)
+    release = hold_kernel_compiles(monkeypatch)
     doc = DocumentModel()
     exp = doc.experiment
     reports = []
