@@ -119,35 +119,28 @@ def test_output_bytes_are_deterministic(tmp_path, exp_and_result, fmt):
     assert _sha(a) == _sha(b)
 
 
-def test_gif_loops_with_sidecar(tmp_path, exp_and_result):
+@pytest.mark.parametrize("fmt, timing, n_frames, frame_ms", [
+    ("gif", dict(fps=20, frames=8), 8, 50),  # the experiment in a sidecar file
+    ("webp", dict(fps=10, duration=0.5), 5, 100),  # the experiment in the file's metadata
+])
+def test_animated_image_loops_with_its_frames_timing_and_experiment(tmp_path, exp_and_result, fmt, timing,
+                                                                     n_frames, frame_ms):
+    """A GIF or WebP animation: the frames asked for (a count, or a duration at an fps), each shown
+    1000/fps ms, looping forever, at the experiment's size; it records its experiment, atomically."""
     from PIL import Image
 
     exp, res = exp_and_result
-    out = tmp_path / "a.gif"
-    export_animation(exp, out, fps=20, frames=8, result=res)
+    out = tmp_path / f"a.{fmt}"
+    export_animation(exp, out, result=res, **timing)
     with Image.open(out) as im:
-        assert im.n_frames == 8 and im.size == (320, 240)
-        assert im.info.get("loop") == 0
-        assert im.info.get("duration") == 50
-    assert "small test experiment" in read_experiment_text(out)
-    assert _no_temp_files(tmp_path)
-
-
-def test_webp_frames_and_metadata(tmp_path, exp_and_result):
-    from PIL import Image
-
-    exp, res = exp_and_result
-    out = tmp_path / "a.webp"
-    export_animation(exp, out, fps=10, duration=0.5, result=res)
-    with Image.open(out) as im:
-        assert im.n_frames == 5 and im.size == (320, 240)
+        assert im.n_frames == n_frames and im.size == (320, 240)
         assert im.info.get("loop") == 0
         durations = []
         for k in range(im.n_frames):
             im.seek(k)
             im.load()
             durations.append(im.info["duration"])
-        assert durations == [100] * 5
+        assert durations == [frame_ms] * n_frames
     assert "small test experiment" in read_experiment_text(out)
     assert _no_temp_files(tmp_path)
 
