@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers import hold_kernel_compiles  # noqa: E402
+from helpers import SMALL_EXPERIMENT, hold_kernel_compiles  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
@@ -216,23 +216,9 @@ def test_a_file_whose_render_table_the_cli_refuses_is_refused_in_the_window(qtbo
                                        "'magma', 'inferno', 'plasma'")
 
 
-EXPORT_EXPERIMENT = """
-title = "export"
-seed = 1
-[landscape]
-name = "rosenbrock"
-[run]
-steps = 40
-[render]
-size = [320, 240]
-frames = 4
-fps = 4
-[[groups]]
-label = "Adam"
-optimizer = "adam"
-hyper = { lr = 0.05 }
-init = { kind = "normal", mean = [-1.0, 1.5], std = [0.2, 0.2], count = 50 }
-"""
+#: The small experiment (tests/fixtures/small.toml: 31 particles, 40 steps, a 320x240 picture), exported
+#: in 4 frames at 4 fps.
+EXPORT_EXPERIMENT = SMALL_EXPERIMENT.replace("[render]\n", "[render]\nframes = 4\nfps = 4\n")
 
 
 def export_via_menu(w, monkeypatch, action, path):
@@ -276,7 +262,7 @@ def test_export_figure_and_data(qtbot, win, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: not job.running, timeout=120_000)
     assert job.outcome == "done", job.message
     r = load_result(tmp_path / "d.npz")
-    assert r.positions.shape[1] == w.doc.n_particles() == 50
+    assert r.positions.shape[1] == w.doc.n_particles() == 31
 
 
 def test_export_data_of_a_paused_run_is_the_whole_run_as_optviz_run_writes_it(qtbot, win, tmp_path, monkeypatch):
