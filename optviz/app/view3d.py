@@ -32,7 +32,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from optviz.app.language import language
 from optviz.render.colors import THEMES, colormap_lut, group_colors, parse_color
-from optviz.render.particles import trail_frames
+from optviz.render.particles import trail_frames, visible_group_mask
 from optviz.render.surface3d import (
     MESH_SAMPLES,
     Box3D,
@@ -704,13 +704,7 @@ class View3D(QtWidgets.QWidget):
 
             extra = [parse_color(GROUP_PALETTE[i % len(GROUP_PALETTE)]) for i in range(len(self._rgb), n)]
             self._rgb = np.vstack([self._rgb, np.asarray(extra, np.float32) / 255.0])
-        gv = np.ones(n, dtype=bool)
-        if self._visible_groups is not None:
-            gv[:] = False
-            for g in self._visible_groups:
-                if 0 <= g < n:
-                    gv[g] = True
-        return gv
+        return visible_group_mask(self._visible_groups, n)
 
     # ------------------------------------------------------------------ text
     def _update_header(self) -> None:
