@@ -37,6 +37,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.docks import side_dock
 from optviz.core.maps import MapCancelled, cell_group, refine_levels, refine_map
 from optviz.core.race import QUANTILES, minima_array, race_statistics
 from optviz.experiment.errors import ExperimentError
@@ -931,19 +932,10 @@ class MapDock(QtCore.QObject):
         self.session = session
         self.scene = scene
         self.panel = MapPanel(doc, selection, scene.view_range, lambda: view_options.colormap)
-        self.dock = QtWidgets.QDockWidget(translate("MapPanel", "Map"), window)
-        self.dock.setObjectName("dock_map")
-        self.dock.setWidget(self.panel)
-        self.dock.setMinimumWidth(MIN_WIDTH)
-        window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        if beside is not None:
-            window.tabifyDockWidget(beside, self.dock)
-        self.dock.hide()
+        self.dock = side_dock(window, "map", self.panel, "M", beside=beside, min_width=MIN_WIDTH)
         self._sized = False
         self._race_t = -math.inf
         self.action = self.dock.toggleViewAction()
-        self.action.setShortcut(QtGui.QKeySequence("M"))
-        self.action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         self.dock.visibilityChanged.connect(self._on_visible)
         doc.events.replaced.connect(self._on_replaced)
         doc.events.map.connect(lambda _c: self.panel.refresh())
