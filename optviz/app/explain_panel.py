@@ -21,6 +21,7 @@ import html
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.docks import side_dock
 from optviz.app.language import language
 from optviz.models.explain import ExplainModel, Explanation
 from optviz.render.explain_overlay import ExplainOverlay, math_font, plain, render_markup
@@ -264,18 +265,8 @@ class ExplainController(QtCore.QObject):
         self.scene = scene
         self.model = ExplainModel()
         self.panel = ExplainPanel(self.model)
-        self.dock = QtWidgets.QDockWidget(window)
-        self.dock.setObjectName("dock_explain")
-        self.dock.setWidget(self.panel)
-        self.dock.setMinimumWidth(300)
-        if beside is not None:
-            window.tabifyDockWidget(beside, self.dock)
-        else:
-            window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.dock.hide()
+        self.dock = side_dock(window, "explain", self.panel, "E", beside=beside, min_width=300)
         toggle = self.dock.toggleViewAction()
-        toggle.setShortcut(QtGui.QKeySequence("E"))
-        toggle.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         toggle.triggered.connect(lambda on: self.show() if on else None)  # in front of the dock it shares a place with
         window.addAction(toggle)
         #: the window's actions of explain mode, by name (the shortcuts dialog lists them)

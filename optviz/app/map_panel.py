@@ -37,6 +37,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.docks import side_dock
 from optviz.core.maps import MapCancelled, cell_group, refine_levels, refine_map
 from optviz.core.race import QUANTILES, minima_array, race_statistics
 from optviz.experiment.errors import ExperimentError
@@ -45,15 +46,16 @@ from optviz.experiment.map_table import KIND_METRICS, map_params, map_table, par
 from optviz.experiment.model import group_table, landscape_table
 from optviz.models.document import EditError
 from optviz.render.colors import THEMES, colormap_lut, group_colors
-from optviz.render.kernels import contour_lines
 from optviz.render.map_image import (
     DIVERGED,
     NOT_CONVERGED,
     basin_colors,
     basin_rgba,
+    boundary_curve,
+    map_setting,
+    mapped_hyper_value,
     metric_rgba,
     speed_range,
-    stability_boundary,
 )
 from optviz.render.side_plots import log_ticks
 
@@ -615,7 +617,7 @@ class MapPanel(QtWidgets.QWidget):
                         hyper["betas"] = [float(b) for b in group.hyper["betas"]]
                     else:
                         hyper[param] = float(group.hyper[param])
-                text = ", ".join(f"{_axis_name(p)} = {_number(_hyper_value(group.hyper, p), 4)}"
+                text = ", ".join(f"{_axis_name(p)} = {_number(mapped_hyper_value(group.hyper, p), 4)}"
                                  for p in (c.x.param, c.y.param))
                 index = self.doc.add_group_like(c.group, label=f"{group.optimizer.title}: {text}", hyper=hyper)
         except EditError as error:
@@ -830,10 +832,10 @@ class MapPanel(QtWidgets.QWidget):
 
     def _mark_setting(self) -> list[str]:
         c = self.config
-        hyper = self.experiment.groups[c.group].resolved_hyper()
-        u, v = _hyper_value(hyper, c.x.param), _hyper_value(hyper, c.y.param)
-        if not (c.x.low <= u <= c.x.high and c.y.low <= v <= c.y.high):
+        setting = map_setting(self.experiment)
+        if setting is None:
             return []
+        u, v = setting
         pu = math.log10(u) if c.x.scale == "log" else u
         pv = math.log10(v) if c.y.scale == "log" else v
         for symbol, pen in (("o", pg.mkPen(0, 0, 0, 230, width=1.2)), ("+", pg.mkPen(255, 255, 255, 255, width=2.2))):
@@ -843,14 +845,10 @@ class MapPanel(QtWidgets.QWidget):
             y=_axis_name(c.y.param), v=_number(v))]
 
     def _draw_boundary(self) -> list[str]:
-        c = self.config
-        found = stability_boundary(self.experiment)
+        found = boundary_curve(self.experiment)
         if found is None:
             return []
-        us, vs, margin, text = found
-        pu = np.log10(us) if c.x.scale == "log" else us
-        pv = np.log10(vs) if c.y.scale == "log" else vs
-        lines = contour_lines(margin, pu, pv, [0.0])
+        lines, text = found
         if not len(lines):
             return [html.escape(text) + translate("MapPanel", " (the boundary lies outside this extent)")]
         for pen in (pg.mkPen(0, 0, 0, 200, width=4.0),
@@ -891,12 +889,6 @@ def _metric_title(metric: str, reference) -> str:
     if metric == "converged":
         return translate("MapPanel", "fraction converged")
     return translate("MapPanel", "fraction diverged")
-
-
-def _hyper_value(hyper: dict, param: str) -> float:
-    if param in ("beta1", "beta2"):
-        return float(hyper["betas"][0 if param == "beta1" else 1])
-    return float(hyper[param])
 
 
 def _edges(u: np.ndarray) -> tuple[float, float]:
@@ -940,19 +932,10 @@ class MapDock(QtCore.QObject):
         self.session = session
         self.scene = scene
         self.panel = MapPanel(doc, selection, scene.view_range, lambda: view_options.colormap)
-        self.dock = QtWidgets.QDockWidget(translate("MapPanel", "Map"), window)
-        self.dock.setObjectName("dock_map")
-        self.dock.setWidget(self.panel)
-        self.dock.setMinimumWidth(MIN_WIDTH)
-        window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        if beside is not None:
-            window.tabifyDockWidget(beside, self.dock)
-        self.dock.hide()
+        self.dock = side_dock(window, "map", self.panel, "M", beside=beside, min_width=MIN_WIDTH)
         self._sized = False
         self._race_t = -math.inf
         self.action = self.dock.toggleViewAction()
-        self.action.setShortcut(QtGui.QKeySequence("M"))
-        self.action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         self.dock.visibilityChanged.connect(self._on_visible)
         doc.events.replaced.connect(self._on_replaced)
         doc.events.map.connect(lambda _c: self.panel.refresh())

@@ -30,9 +30,10 @@ import html
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from optviz.app.docks import side_dock
 from optviz.app.language import language
 from optviz.render.colors import THEMES, colormap_lut, group_colors, parse_color
-from optviz.render.particles import trail_frames
+from optviz.render.particles import trail_frames, visible_group_mask
 from optviz.render.surface3d import (
     MESH_SAMPLES,
     Box3D,
@@ -704,13 +705,7 @@ class View3D(QtWidgets.QWidget):
 
             extra = [parse_color(GROUP_PALETTE[i % len(GROUP_PALETTE)]) for i in range(len(self._rgb), n)]
             self._rgb = np.vstack([self._rgb, np.asarray(extra, np.float32) / 255.0])
-        gv = np.ones(n, dtype=bool)
-        if self._visible_groups is not None:
-            gv[:] = False
-            for g in self._visible_groups:
-                if 0 <= g < n:
-                    gv[g] = True
-        return gv
+        return visible_group_mask(self._visible_groups, n)
 
     # ------------------------------------------------------------------ text
     def _update_header(self) -> None:
@@ -779,15 +774,9 @@ class View3DDock(QtCore.QObject):
         self.session = session
         self.scene = scene
         self.view3d = View3D(theme=scene.theme_name)
-        self.dock = QtWidgets.QDockWidget(window)
-        self.dock.setObjectName("dock_view3d")
-        self.dock.setWidget(self.view3d)
-        window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.dock.hide()
+        self.dock = side_dock(window, "view3d", self.view3d, "3")
         self._sized = False
         self.action = self.dock.toggleViewAction()
-        self.action.setShortcut(QtGui.QKeySequence("3"))
-        self.action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
         self._retranslate_dock()
         language().changed.connect(self.retranslate)
         self.dock.visibilityChanged.connect(self._on_visibility)

@@ -581,3 +581,39 @@ def write_map_image(output, path, *, size=None, theme: str | None = None, colorm
         with deferred():
             shutdown_widgets(figure)
     return ExportResult(Path(out), writer_cls.name, opts.size, 1, None, [exp.run.steps], meta)
+
+
+# ----------------------------------------------------------------------------- the group's setting and the boundary
+
+def mapped_hyper_value(hyper: dict, param: str) -> float:
+    """The value of the mapped hyperparameter ``param`` in the hyperparameters ``hyper`` of a group
+    ("beta1" and "beta2" are the two entries of ``hyper["betas"]``)."""
+    if param in ("beta1", "beta2"):
+        return float(hyper["betas"][0 if param == "beta1" else 1])
+    return float(hyper[param])
+
+
+def map_setting(experiment) -> tuple[float, float] | None:
+    """(u, v): the mapped group's own values of the hyper map's x and y hyperparameters, or None when
+    that point lies outside the map's extent."""
+    c = experiment.map
+    hyper = experiment.groups[c.group].resolved_hyper()
+    u, v = mapped_hyper_value(hyper, c.x.param), mapped_hyper_value(hyper, c.y.param)
+    if not (c.x.low <= u <= c.x.high and c.y.low <= v <= c.y.high):
+        return None
+    return u, v
+
+
+def boundary_curve(experiment) -> tuple[np.ndarray, str] | None:
+    """(lines, the rule's text): the analytic stability boundary of the experiment's hyper map as
+    :func:`~optviz.render.kernels.contour_lines` gives it (x, y rows, NaN rows between pieces; empty
+    when the boundary lies outside the map's extent), in plot coordinates (log10 of the value on a
+    log axis); None where no boundary is known (:func:`stability_boundary`)."""
+    found = stability_boundary(experiment)
+    if found is None:
+        return None
+    us, vs, margin, text = found
+    c = experiment.map
+    pu = np.log10(us) if c.x.scale == "log" else us
+    pv = np.log10(vs) if c.y.scale == "log" else vs
+    return contour_lines(margin, pu, pv, [0.0]), text

@@ -31,13 +31,25 @@ from PySide6 import QtCore
 
 from optviz.render.kernels import density_rgba, splat_density_frame
 
-__all__ = ["ParticleLayer", "trail_frames", "trail_slices"]
+__all__ = ["ParticleLayer", "trail_frames", "trail_slices", "visible_group_mask"]
 
 #: Stacking (z values): trails below the landscape's minima markers (16), those below particles.
 Z_TRAILS = 5.0
 Z_DENSITY = 15.0
 Z_POINTS = 20.0
 Z_DIVERGED = 30.0
+
+
+def visible_group_mask(visible_groups, n_groups: int) -> np.ndarray:
+    """(n_groups,) bool: True for the groups in ``visible_groups`` (a set of group indices; None: all
+    groups); indices outside 0..n_groups-1 are ignored."""
+    mask = np.ones(n_groups, dtype=bool)
+    if visible_groups is not None:
+        mask[:] = False
+        for g in visible_groups:
+            if 0 <= g < n_groups:
+                mask[g] = True
+    return mask
 
 
 def trail_slices(first: int, last: int, max_points: int) -> list[slice]:
@@ -202,14 +214,7 @@ class ParticleLayer:
         self._points_n = n
 
     def _update_group_visible(self) -> None:
-        ng = max(len(self._colors), 1)
-        gv = np.ones(ng, dtype=bool)
-        if self._visible_groups is not None:
-            gv[:] = False
-            for g in self._visible_groups:
-                if 0 <= g < ng:
-                    gv[g] = True
-        self._group_visible = gv
+        self._group_visible = visible_group_mask(self._visible_groups, max(len(self._colors), 1))
 
     def density_request(self):
         """What a density image of the current view needs: ((x0, x1), (y0, y1), (h, w),
