@@ -553,7 +553,7 @@ def write_map_image(output, path, *, size=None, theme: str | None = None, colorm
     experiment with a ``[render]`` table of the size, theme and colormap drawn. Options not given
     come from the experiment's ``[render]`` table (validated as ``optviz figure`` does); the size
     defaults to :data:`DEFAULT_MAP_SIZE`. Returns an :class:`~optviz.render.export.ExportResult`."""
-    from optviz.render.export import ExportResult, _check_writable, _writing
+    from optviz.render.export import ExportResult, _check_writable, _write_still
     from optviz.render.metadata import experiment_text
     from optviz.render.options import resolve_options
     from optviz.render.qt import ensure_app, shutdown_widgets
@@ -574,9 +574,7 @@ def write_map_image(output, path, *, size=None, theme: str | None = None, colorm
             ensure_app(headless=True)
             figure = MapFigure(output, theme=opts.theme, font_px=_font_px(opts.size), colormap=opts.colormap)
             figure.prepare_offscreen(opts.size)
-        writer = writer_cls.from_options(opts)
-        with _writing(writer, writer_cls.metadata_sidecar, out, opts.size, None, meta), deferred():
-            writer.grab_frame(figure)
+        _write_still(writer_cls, opts, out, meta, figure)
     finally:
         with deferred():
             shutdown_widgets(figure)
