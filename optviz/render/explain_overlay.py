@@ -313,9 +313,7 @@ class ExplainOverlay(pg.ItemGroup):
         for kind, (halo, line) in self.arrows.items():
             a = drawn.get(kind)
             if a is None:
-                for item in (halo, line):
-                    item.setData([], [])
-                self.labels[kind].setVisible(False)
+                self._hide((halo, line), kind)
                 continue
             pts = np.array([a.start, a.end, a.head[0], a.head[1], a.head[1], a.head[2]])
             line.setPen(pg.mkPen(*COLORS[kind], 255, width=3.6 if a.current else 2.4))
@@ -327,9 +325,7 @@ class ExplainOverlay(pg.ItemGroup):
         for axis, (halo, line) in self.bars.items():
             b = bars.get(axis)
             if b is None:
-                for item in (halo, line):
-                    item.setData([], [])
-                self.labels[axis].setVisible(False)
+                self._hide((halo, line), axis)
                 continue
             line.setPen(pg.mkPen(*COLORS["second_moment"], 210 if b.current else 160, width=10.0,
                                  cap=QtCore.Qt.PenCapStyle.FlatCap))
@@ -340,6 +336,13 @@ class ExplainOverlay(pg.ItemGroup):
         self.marker.setData([shape.origin[0]], [shape.origin[1]])
         self._separate_labels(view_range, view_pixels)
         self.setVisible(bool(np.all(np.isfinite(shape.origin))))
+
+    def _hide(self, pair, key) -> None:
+        """Clear a (halo, line) pair of curves and hide the label ``key``: an arrow or a bar that
+        this sub-step does not draw."""
+        for item in pair:
+            item.setData([], [])
+        self.labels[key].setVisible(False)
 
     @staticmethod
     def _place(label: pg.TextItem, text: str, start, end) -> None:
