@@ -320,24 +320,24 @@ def add_render_commands(sub) -> None:
     exp.set_defaults(handler=export_command)
 
 
-def _int_arg(flag):
+def _number_arg(flag: str, convert, noun: str):
+    """An argparse ``type`` for ``flag``: ``convert(text)``, or, where that raises ValueError, the
+    one-line error "'TEXT' is not NOUN" (the parser names the flag)."""
     def parse(text):
         try:
-            return int(text)
+            return convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
     parse.__name__ = flag
     return parse
+
+
+def _int_arg(flag):
+    return _number_arg(flag, int, "an integer")
 
 
 def _float_arg(flag):
-    def parse(text):
-        try:
-            return float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    parse.__name__ = flag
-    return parse
+    return _number_arg(flag, float, "a number")
 
 
 def _render_inputs(args, kind: str):

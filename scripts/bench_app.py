@@ -93,29 +93,28 @@ def run_events(app, seconds: float, until=None) -> None:
     check.stop()
 
 
-class PaintTimer:
-    """Times every paint of the scene (the QGraphicsView's paintEvent: pyqtgraph's drawing)."""
+class Timed:
+    """Wraps ``obj.name`` to record when it is called and how long it takes (ms). On a class (the
+    scene's ``paintEvent``: pyqtgraph's drawing) it times the method of every instance."""
 
-    def __init__(self, cls):
-        self.cls = cls
-        self.ms: list[float] = []
+    def __init__(self, obj, name: str):
         self.at: list[float] = []
-        self.orig = cls.paintEvent
-        timer = self
+        self.ms: list[float] = []
+        orig = getattr(obj, name)
 
-        def paintEvent(view, ev):
+        def wrapper(*a, **k):
             t = time.perf_counter()
             try:
-                return timer.orig(view, ev)
+                return orig(*a, **k)
             finally:
-                timer.at.append(t)
-                timer.ms.append((time.perf_counter() - t) * 1e3)
+                self.at.append(t)
+                self.ms.append((time.perf_counter() - t) * 1e3)
 
-        cls.paintEvent = paintEvent
+        setattr(obj, name, wrapper)
 
-    def clear(self):
-        self.ms.clear()
+    def clear(self) -> None:
         self.at.clear()
+        self.ms.clear()
 
 
 FPS_TARGET = 55.0
@@ -167,11 +166,34 @@ class Probe:
         self.app.postEvent(self.receiver, QtCore.QEvent(QtCore.QEvent.Type.User))
 
 
+def play_probed(w, app, seconds: float):
+    """Run the event loop for ``seconds`` while a :class:`Probe` posts an event every 50 ms: (the
+    wall time it ran, the steps the window's cursor advanced, the input latencies in ms, or one NaN
+    where no event came through)."""
+    import numpy as np
+
+    probe = Probe(app)
+    probe.timer.start(50)
+    step0 = w.playback.cursor_step
+    t0 = time.perf_counter()
+    run_events(app, seconds)
+    span = time.perf_counter() - t0
+    probe.timer.stop()
+    lat = np.array(probe.receiver.lat) if probe.receiver.lat else np.array([np.nan])
+    return span, w.playback.cursor_step - step0, lat
+
+
+def latency_figures(lat) -> dict:
+    """The median and 95th percentile of input latencies (ms) from :func:`play_probed`."""
+    import numpy as np
+
+    return {"input latency p50 ms": float(np.median(lat)), "input latency p95 ms": float(np.percentile(lat, 95))}
+
+
 def measure(w, app, paints, seconds: float) -> dict:
     """Frame interval, paint time and input latency while the window plays for ``seconds``."""
     import numpy as np
 
-    probe = Probe(app)
     ticks: list[float] = []
 
     def on_tick():
@@ -181,27 +203,20 @@ def measure(w, app, paints, seconds: float) -> dict:
     run_events(app, 0.5)  # settle
     ticks.clear()
     paints.clear()
-    probe.timer.start(50)
-    step0 = w.playback.cursor_step
-    t0 = time.perf_counter()
-    run_events(app, seconds)
-    span = time.perf_counter() - t0
-    probe.timer.stop()
+    span, steps, lat = play_probed(w, app, seconds)
     w.timer.timeout.disconnect(on_tick)
     # frames shown: ticks that drew (a paint followed); fps over the wall time
     iv = np.diff(np.array(paints.at)) * 1e3 if len(paints.at) > 1 else np.array([np.nan])
     pm = np.array(paints.ms) if paints.ms else np.array([np.nan])
-    lat = np.array(probe.receiver.lat) if probe.receiver.lat else np.array([np.nan])
     return {
         "fps": len(paints.at) / span,
         "frame interval p50 ms": float(np.median(iv)),
         "frame interval p95 ms": float(np.percentile(iv, 95)),
         "paint p50 ms": float(np.median(pm)),
         "paint p95 ms": float(np.percentile(pm, 95)),
-        "input latency p50 ms": float(np.median(lat)),
-        "input latency p95 ms": float(np.percentile(lat, 95)),
+        **latency_figures(lat),
         "input latency max ms": float(lat.max()),
-        "cursor steps": int(w.playback.cursor_step - step0),
+        "cursor steps": int(steps),
         "side-plot frames held": int(w.display.ns),
     }
 
@@ -291,7 +306,7 @@ def main():
               f"{b:.2f} s, first run frame drawn {c:.2f} s")
     from optviz.app.scene_view import AppScene
 
-    paints = PaintTimer(AppScene)
+    paints = Timed(AppScene, "paintEvent")
     app = ensure_app()
     w = MainWindow(None, ask_to_save=False,
                    settings=QtCore.QSettings("/tmp/optviz-bench.ini", QtCore.QSettings.Format.IniFormat))

@@ -63,39 +63,52 @@ def hyper_request(n: int) -> MapRequest:
                       adam_group(((-1.0, 1.0),)), SURFACE, STEPS, EPS, SURFACE.known_minima)
 
 
-# NumPy: the same map, vectorized ------------------------------------------------------------------
+# NumPy (and JAX, below): the same map, vectorized ------------------------------------------------
+
+
+def track_settling(xp, t, x, y, alive, settled):
+    """Himmelblau's gradient at (x, y), and the divergence and "within eps" tracking of step ``t``
+    (``xp``: numpy or jax.numpy): (gx, gy, alive, settled), ``settled`` the first step of the current
+    run of steps within EPS of a minimum's value (every minimum of Himmelblau has the value 0), -1
+    while outside."""
+    t1 = x * x + y - 11.0
+    t2 = x + y * y - 7.0
+    f = t1 * t1 + t2 * t2
+    gx = 4.0 * x * t1 + 2.0 * t2
+    gy = 2.0 * t1 + 4.0 * y * t2
+    alive = alive & (xp.abs(f) <= LIMIT)
+    within = alive & (xp.abs(f) < EPS)
+    settled = xp.where(within, xp.where(settled >= 0, settled, t), -1)
+    return gx, gy, alive, settled
+
+
+def adam_move(xp, t, x, y, gx, gy, mx, my, vx, vy, alive):
+    """Adam's step ``t + 1`` (lr LR, betas BETA1 and BETA2, eps ADAM_EPS) from (x, y) with gradient
+    (gx, gy) (``xp``: numpy or jax.numpy), frozen where it would leave [-LIMIT, LIMIT] (the particle
+    then no longer alive): (x, y, mx, my, vx, vy, alive)."""
+    step = t + 1.0
+    mx = BETA1 * mx + (1.0 - BETA1) * gx
+    my = BETA1 * my + (1.0 - BETA1) * gy
+    vx = BETA2 * vx + (1.0 - BETA2) * gx * gx
+    vy = BETA2 * vy + (1.0 - BETA2) * gy * gy
+    size = LR / (1.0 - BETA1**step)
+    root = xp.sqrt(1.0 - BETA2**step)
+    nx = x - size * mx / (xp.sqrt(vx) / root + ADAM_EPS)
+    ny = y - size * my / (xp.sqrt(vy) / root + ADAM_EPS)
+    moved = alive & (xp.abs(nx) <= LIMIT) & (xp.abs(ny) <= LIMIT)
+    return xp.where(moved, nx, x), xp.where(moved, ny, y), mx, my, vx, vy, alive & moved
 
 
 def numpy_block(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Adam on Himmelblau for start points (x, y): (final x, final y, settled step, diverged)."""
-    x, y = x.copy(), y.copy()
     mx, my, vx, vy = (np.zeros_like(x) for _ in range(4))
     alive = np.ones(len(x), dtype=bool)
     settled = np.full(len(x), -1)
     for t in range(STEPS + 1):
-        t1 = x * x + y - 11.0
-        t2 = x + y * y - 7.0
-        f = t1 * t1 + t2 * t2
-        gx = 4.0 * x * t1 + 2.0 * t2
-        gy = 2.0 * t1 + 4.0 * y * t2
-        alive &= np.abs(f) <= LIMIT
-        within = alive & (np.abs(f) < EPS)  # every minimum of Himmelblau has the value 0
-        settled = np.where(within, np.where(settled >= 0, settled, t), -1)
+        gx, gy, alive, settled = track_settling(np, t, x, y, alive, settled)
         if t == STEPS:
             break
-        step = t + 1
-        mx = BETA1 * mx + (1.0 - BETA1) * gx
-        my = BETA1 * my + (1.0 - BETA1) * gy
-        vx = BETA2 * vx + (1.0 - BETA2) * gx * gx
-        vy = BETA2 * vy + (1.0 - BETA2) * gy * gy
-        size = LR / (1.0 - BETA1**step)
-        root = np.sqrt(1.0 - BETA2**step)
-        nx = x - size * mx / (np.sqrt(vx) / root + ADAM_EPS)
-        ny = y - size * my / (np.sqrt(vy) / root + ADAM_EPS)
-        moved = alive & (np.abs(nx) <= LIMIT) & (np.abs(ny) <= LIMIT)
-        alive &= moved
-        x = np.where(moved, nx, x)
-        y = np.where(moved, ny, y)
+        x, y, mx, my, vx, vy, alive = adam_move(np, t, x, y, gx, gy, mx, my, vx, vy, alive)
     return x, y, settled, ~alive
 
 
@@ -126,25 +139,8 @@ def jax_map(n: int):
     def one(p):
         def body(t, carry):
             x, y, mx, my, vx, vy, alive, settled = carry
-            t1 = x * x + y - 11.0
-            t2 = x + y * y - 7.0
-            f = t1 * t1 + t2 * t2
-            gx = 4.0 * x * t1 + 2.0 * t2
-            gy = 2.0 * t1 + 4.0 * y * t2
-            alive = alive & (jnp.abs(f) <= LIMIT)
-            within = alive & (jnp.abs(f) < EPS)
-            settled = jnp.where(within, jnp.where(settled >= 0, settled, t), -1)
-            step = t + 1.0
-            mx = BETA1 * mx + (1.0 - BETA1) * gx
-            my = BETA1 * my + (1.0 - BETA1) * gy
-            vx = BETA2 * vx + (1.0 - BETA2) * gx * gx
-            vy = BETA2 * vy + (1.0 - BETA2) * gy * gy
-            size = LR / (1.0 - BETA1**step)
-            root = jnp.sqrt(1.0 - BETA2**step)
-            nx = x - size * mx / (jnp.sqrt(vx) / root + ADAM_EPS)
-            ny = y - size * my / (jnp.sqrt(vy) / root + ADAM_EPS)
-            moved = alive & (jnp.abs(nx) <= LIMIT) & (jnp.abs(ny) <= LIMIT)
-            return (jnp.where(moved, nx, x), jnp.where(moved, ny, y), mx, my, vx, vy, alive & moved, settled)
+            gx, gy, alive, settled = track_settling(jnp, t, x, y, alive, settled)
+            return (*adam_move(jnp, t, x, y, gx, gy, mx, my, vx, vy, alive), settled)
 
         zero = jnp.zeros(())
         init = (p[0], p[1], zero, zero, zero, zero, jnp.array(True), jnp.array(-1))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,49 +25,18 @@ os.environ.setdefault("NUMBA_THREADING_LAYER", "omp")
 import numpy as np  # noqa: E402
 
 
-class Timed:
-    """Wraps ``obj.name`` to record when it is called and how long it takes (ms)."""
-
-    def __init__(self, obj, name: str):
-        self.at: list[float] = []
-        self.ms: list[float] = []
-        orig = getattr(obj, name)
-
-        def wrapper(*a, **k):
-            t = time.perf_counter()
-            try:
-                return orig(*a, **k)
-            finally:
-                self.at.append(t)
-                self.ms.append((time.perf_counter() - t) * 1e3)
-
-        setattr(obj, name, wrapper)
-
-    def clear(self) -> None:
-        self.at.clear()
-        self.ms.clear()
-
-
 def measure(w, app, seconds: float, timers: dict) -> dict:
-    from bench_app import Probe, run_events
+    from bench_app import latency_figures, play_probed, run_events
 
-    probe = Probe(app)
     run_events(app, 0.5)
     for t in timers.values():
         t.clear()
-    probe.timer.start(50)
-    step0 = w.playback.cursor_step
-    t0 = time.perf_counter()
-    run_events(app, seconds)
-    span = time.perf_counter() - t0
-    probe.timer.stop()
-    out = {"cursor steps/s": (w.playback.cursor_step - step0) / span}
+    span, steps, lat = play_probed(w, app, seconds)
+    out = {"cursor steps/s": steps / span}
     for name, t in timers.items():
         out[f"{name} per s"] = len(t.at) / span
         out[f"{name} ms p50"] = float(np.median(t.ms)) if t.ms else float("nan")
-    lat = np.array(probe.receiver.lat) if probe.receiver.lat else np.array([np.nan])
-    out["input latency p50 ms"] = float(np.median(lat))
-    out["input latency p95 ms"] = float(np.percentile(lat, 95))
+    out.update(latency_figures(lat))
     return out
 
 
@@ -81,7 +49,7 @@ def main() -> int:
         print("bench_view3d: run with QT_QPA_PLATFORM=xcb under xvfb-run (the 3-D view needs OpenGL)",
               file=sys.stderr)
         return 2
-    from bench_app import PaintTimer, experiment, run_events
+    from bench_app import Timed, experiment, run_events
     from PySide6 import QtCore
 
     from optviz.app.main_window import MainWindow
@@ -89,7 +57,7 @@ def main() -> int:
     from optviz.render.qt import ensure_app, shutdown_widgets
 
     app = ensure_app()
-    scene_paints = PaintTimer(AppScene)
+    scene_paints = Timed(AppScene, "paintEvent")
     w = MainWindow(None, ask_to_save=False,
                    settings=QtCore.QSettings("/tmp/optviz-bench-view3d.ini", QtCore.QSettings.Format.IniFormat))
     w.show()

@@ -34,17 +34,16 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from optviz.atomic import atomic_write
-from optviz.core.inputs import InputFileError, open_regular_file
 from optviz.experiment.errors import ExperimentError
 from optviz.experiment.map_table import MapConfig, map_table
 from optviz.experiment.model import Experiment
+from optviz.experiment.result import read_npz
 from optviz.experiment.toml_io import experiment_from_toml, experiment_to_toml
 
 __all__ = ["CELL_ARRAYS", "DIFFERENCE_CODES", "MapOutput", "load_map_output", "map_minima", "map_requests",
@@ -219,32 +218,19 @@ def run_map_experiment(experiment: Experiment, *, scheduler: str | None = None,
 
 def load_map_output(path: str | os.PathLike) -> MapOutput:
     """Read a map .npz written by :meth:`MapOutput.save` (a regular file; never blocks)."""
-    try:
-        handle = open_regular_file(path, what="map file")
-    except InputFileError as error:
-        raise ExperimentError(str(error)) from None
-    try:
-        with handle, np.load(handle, allow_pickle=False) as data:
-            needed = ("value", "x", "y", "minima", "experiment", *CELL_ARRAYS)
-            missing = [name for name in needed if name not in data]
-            if missing:
-                raise ExperimentError(f"{path}: not an optviz map (missing {', '.join(missing)})")
-            experiment = experiment_from_toml(str(data["experiment"]), f"{path} (experiment)")
-            if experiment.map is None:
-                raise ExperimentError(f"{path}: its recorded experiment has no [map] table")
-            compare = None
-            diff = None
-            if "difference" in data:
-                compare = {k: data[f"compare_{k}"] for k in (*CELL_ARRAYS, "minima")}
-                diff = data["difference"]
-            out = MapOutput(experiment=experiment, x=data["x"], y=data["y"], value=data["value"],
-                            cells={k: data[k] for k in CELL_ARRAYS}, minima=data["minima"].reshape(-1, 3),
-                            minima_kind=[str(k) for k in data["minima_kind"]] if "minima_kind" in data else [],
-                            compare=compare, difference=diff)
-    except ExperimentError:
-        raise
-    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise ExperimentError(f"{path}: cannot read map: {error}") from None
+    with read_npz(path, "map", ("value", "x", "y", "minima", "experiment", *CELL_ARRAYS)) as data:
+        experiment = experiment_from_toml(str(data["experiment"]), f"{path} (experiment)")
+        if experiment.map is None:
+            raise ExperimentError(f"{path}: its recorded experiment has no [map] table")
+        compare = None
+        diff = None
+        if "difference" in data:
+            compare = {k: data[f"compare_{k}"] for k in (*CELL_ARRAYS, "minima")}
+            diff = data["difference"]
+        out = MapOutput(experiment=experiment, x=data["x"], y=data["y"], value=data["value"],
+                        cells={k: data[k] for k in CELL_ARRAYS}, minima=data["minima"].reshape(-1, 3),
+                        minima_kind=[str(k) for k in data["minima_kind"]] if "minima_kind" in data else [],
+                        compare=compare, difference=diff)
     ny, nx = out.value.shape if out.value.ndim == 2 else (-1, -1)
     if (ny, nx) != (len(out.y), len(out.x)) or (ny, nx) != out.config.shape:
         raise ExperimentError(f"{path}: value has shape {out.value.shape}, not (len(y), len(x)) = "

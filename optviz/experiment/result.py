@@ -107,23 +107,36 @@ def check_output_path(path: str | os.PathLike, label: str = "") -> None:
         os.unlink(probe)
 
 
-def load_result(path: str | os.PathLike) -> RunResult:
-    """Read a .npz written by ``RunResult.save`` / ``optviz run`` (a regular file; never blocks)."""
+@contextlib.contextmanager
+def read_npz(path: str | os.PathLike, noun: str, needed: tuple[str, ...]):
+    """The arrays of an optviz .npz at ``path`` (a regular file; never blocks), for the ``with``
+    block that reads them (``noun``: "result", "map", what the file is said to be).
+
+    Every failure is an :class:`ExperimentError` of one line starting with the path: a file that
+    cannot be opened, one that lacks a name of ``needed`` ("not an optviz NOUN (missing ...)"), one
+    that the block cannot read ("cannot read NOUN: ..."). An ExperimentError of the block passes.
+    """
     try:
-        handle = open_regular_file(path, what="result file")
+        handle = open_regular_file(path, what=f"{noun} file")
     except InputFileError as error:
         raise ExperimentError(str(error)) from None
     try:
         with handle, np.load(handle, allow_pickle=False) as data:
-            missing = [name for name in (*ARRAYS, "experiment") if name not in data]
+            missing = [name for name in needed if name not in data]
             if missing:
-                raise ExperimentError(f"{path}: not an optviz result (missing {', '.join(missing)})")
-            arrays = {name: data[name] for name in (*ARRAYS, *CURVATURE_ARRAYS) if name in data}
-            experiment = experiment_from_toml(str(data["experiment"]), f"{path} (experiment)")
-            labels = [str(x) for x in data["labels"]] if "labels" in data else []
-            every = int(data["record_every"]) if "record_every" in data else 1
+                raise ExperimentError(f"{path}: not an optviz {noun} (missing {', '.join(missing)})")
+            yield data
     except ExperimentError:
         raise
-    except (OSError, ValueError, TypeError, EOFError, zipfile.BadZipFile) as error:
-        raise ExperimentError(f"{path}: cannot read result: {error}") from None
+    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ExperimentError(f"{path}: cannot read {noun}: {error}") from None
+
+
+def load_result(path: str | os.PathLike) -> RunResult:
+    """Read a .npz written by ``RunResult.save`` / ``optviz run`` (a regular file; never blocks)."""
+    with read_npz(path, "result", (*ARRAYS, "experiment")) as data:
+        arrays = {name: data[name] for name in (*ARRAYS, *CURVATURE_ARRAYS) if name in data}
+        experiment = experiment_from_toml(str(data["experiment"]), f"{path} (experiment)")
+        labels = [str(x) for x in data["labels"]] if "labels" in data else []
+        every = int(data["record_every"]) if "record_every" in data else 1
     return RunResult(**arrays, labels=labels, experiment=experiment, record_every=every)

@@ -313,33 +313,39 @@ class ExplainOverlay(pg.ItemGroup):
         for kind, (halo, line) in self.arrows.items():
             a = drawn.get(kind)
             if a is None:
-                for item in (halo, line):
-                    item.setData([], [])
-                self.labels[kind].setVisible(False)
+                self._hide((halo, line), kind)
                 continue
             pts = np.array([a.start, a.end, a.head[0], a.head[1], a.head[1], a.head[2]])
             line.setPen(pg.mkPen(*COLORS[kind], 255, width=3.6 if a.current else 2.4))
             halo.setPen(pg.mkPen(0, 0, 0, 170, width=7.0 if a.current else 5.5))
-            for item in (halo, line):
-                item.setData(pts[:, 0], pts[:, 1], connect="pairs")
-            self._place(self.labels[kind], a.label, a.start, a.label_at)
+            self._draw((halo, line), kind, a, pts, connect="pairs")
         bars = {b.axis: b for b in shape.bars}
         for axis, (halo, line) in self.bars.items():
             b = bars.get(axis)
             if b is None:
-                for item in (halo, line):
-                    item.setData([], [])
-                self.labels[axis].setVisible(False)
+                self._hide((halo, line), axis)
                 continue
             line.setPen(pg.mkPen(*COLORS["second_moment"], 210 if b.current else 160, width=10.0,
                                  cap=QtCore.Qt.PenCapStyle.FlatCap))
             pts = np.array([b.start, b.end])
-            for item in (halo, line):
-                item.setData(pts[:, 0], pts[:, 1])
-            self._place(self.labels[axis], b.label, b.start, b.label_at)
+            self._draw((halo, line), axis, b, pts)
         self.marker.setData([shape.origin[0]], [shape.origin[1]])
         self._separate_labels(view_range, view_pixels)
         self.setVisible(bool(np.all(np.isfinite(shape.origin))))
+
+    def _draw(self, pair, key, element, pts: np.ndarray, **options) -> None:
+        """Give both curves of a (halo, line) pair the points ``pts`` (pyqtgraph ``setData``
+        ``options``) and show ``element``'s label (an arrow's or a bar's) as label ``key``."""
+        for item in pair:
+            item.setData(pts[:, 0], pts[:, 1], **options)
+        self._place(self.labels[key], element.label, element.start, element.label_at)
+
+    def _hide(self, pair, key) -> None:
+        """Clear a (halo, line) pair of curves and hide the label ``key``: an arrow or a bar that
+        this sub-step does not draw."""
+        for item in pair:
+            item.setData([], [])
+        self.labels[key].setVisible(False)
 
     @staticmethod
     def _place(label: pg.TextItem, text: str, start, end) -> None:

@@ -245,6 +245,29 @@ def _no_output(kind: str) -> str:
     return f"output: None is not allowed; give an output file ({spoken(registry.extensions(kind))})"
 
 
+def _experiment_and_output(experiment, path, from_file, kind: str):
+    """(the Experiment to render, the output path) of a ``kind`` ("figure" or "animation") export:
+    with ``from_file``, the experiment recorded in that earlier output, written over it unless
+    ``path`` names another file. RenderOptionError when no output is named."""
+    if from_file is not None:
+        from optviz.render.metadata import read_experiment_text
+
+        experiment = read_experiment_text(from_file)
+        path = from_file if path is None else path
+    if path is None:
+        raise RenderOptionError(_no_output(kind))
+    return load_experiment_any(experiment), path
+
+
+def _write_still(writer_cls, opts: RenderOptions, out: Path, metadata: str, picture) -> None:
+    """Write ``picture`` (a scene or figure laid out offscreen at ``opts.size``) as the one frame of
+    a still image ``out`` (``writer_cls``: PNG, SVG), recording ``metadata``, atomically
+    (:func:`_writing`); the grab is Qt work, inside :func:`deferred`."""
+    writer = writer_cls.from_options(opts)
+    with _writing(writer, writer_cls.metadata_sidecar, out, opts.size, None, metadata), deferred():
+        writer.grab_frame(picture)
+
+
 def _scene_for(exp, result, opts: RenderOptions):
     """The scene of ``result``, laid out for offscreen rendering at ``opts.size``.
 
@@ -295,14 +318,7 @@ def figure(experiment, path=None, *, step: int | None = None, size=None, format:
     figure from the experiment recorded in an earlier output (``path``
     defaults to that file).
     """
-    if from_file is not None:
-        from optviz.render.metadata import read_experiment_text
-
-        experiment = read_experiment_text(from_file)
-        path = from_file if path is None else path
-    if path is None:
-        raise RenderOptionError(_no_output("figure"))
-    exp = load_experiment_any(experiment)
+    exp, path = _experiment_and_output(experiment, path, from_file, "figure")
     writer_cls = registry.for_output(path, "figure", format)
     opts = resolve_options(exp.render, step=step, size=size, **options)
     S = int(exp.run.steps)
@@ -327,9 +343,7 @@ def figure(experiment, path=None, *, step: int | None = None, size=None, format:
         for k in ("frames", "fps", "duration", "steps_per_frame"):
             table.pop(k, None)
         meta = experiment_text(exp, table)
-        writer = writer_cls.from_options(opts)
-        with _writing(writer, writer_cls.metadata_sidecar, out, opts.size, None, meta), deferred():
-            writer.grab_frame(scene)
+        _write_still(writer_cls, opts, out, meta, scene)
     finally:
         with deferred():
             shutdown_widgets(scene)
@@ -349,14 +363,7 @@ def export_animation(experiment, path=None, *, fps: float | None = None, frames:
     the length, ``steps_per_frame`` the speed. ``progress(done, total)`` is
     called after each frame (raise or return False to cancel).
     """
-    if from_file is not None:
-        from optviz.render.metadata import read_experiment_text
-
-        experiment = read_experiment_text(from_file)
-        path = from_file if path is None else path
-    if path is None:
-        raise RenderOptionError(_no_output("animation"))
-    exp = load_experiment_any(experiment)
+    exp, path = _experiment_and_output(experiment, path, from_file, "animation")
     fmt, opts, steps = plan_animation(exp, path, format, fps=fps, frames=frames, duration=duration, size=size,
                                       steps_per_frame=steps_per_frame, **options)
     out = _check_writable(path)

@@ -41,7 +41,7 @@ from optviz.core.optimizers import get_optimizer
 from optviz.interrupt import deferred
 from optviz.render.colors import THEMES, colormap_lut, parse_color
 from optviz.render.kernels import contour_lines
-from optviz.render.qt import grab
+from optviz.render.qt import grab, settle_offscreen
 from optviz.render.side_plots import log_ticks
 
 __all__ = ["MapFigure", "basin_colors", "basin_rgba", "speed_range", "difference_rgba", "metric_rgba",
@@ -524,19 +524,12 @@ class MapFigure(pg.GraphicsLayoutWidget):
 
     # --- headless --------------------------------------------------------------------------
     def prepare_offscreen(self, size) -> None:
-        """Fix the size and let layout settle (PLATFORM.md trap 3: render before the real frame)."""
-        w, h = size
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        self.setFixedSize(int(w), int(h))
-        self.show()
-        app = QtWidgets.QApplication.instance()
-        for _ in range(3):
-            app.processEvents()
-            app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
-            self.render_image()
+        """Fix the size and let layout settle (:func:`~optviz.render.qt.settle_offscreen`), then
+        frame the map's extent."""
+        settle_offscreen(self, size)
         (x0, x1), (y0, y1) = self._extent
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        app.processEvents()
+        QtWidgets.QApplication.instance().processEvents()
 
     def render_image(self) -> QtGui.QImage:
         """The figure as it is now (Format_RGB32, device pixel ratio 1)."""
@@ -553,7 +546,7 @@ def write_map_image(output, path, *, size=None, theme: str | None = None, colorm
     experiment with a ``[render]`` table of the size, theme and colormap drawn. Options not given
     come from the experiment's ``[render]`` table (validated as ``optviz figure`` does); the size
     defaults to :data:`DEFAULT_MAP_SIZE`. Returns an :class:`~optviz.render.export.ExportResult`."""
-    from optviz.render.export import ExportResult, _check_writable, _writing
+    from optviz.render.export import ExportResult, _check_writable, _write_still
     from optviz.render.metadata import experiment_text
     from optviz.render.options import resolve_options
     from optviz.render.qt import ensure_app, shutdown_widgets
@@ -574,9 +567,7 @@ def write_map_image(output, path, *, size=None, theme: str | None = None, colorm
             ensure_app(headless=True)
             figure = MapFigure(output, theme=opts.theme, font_px=_font_px(opts.size), colormap=opts.colormap)
             figure.prepare_offscreen(opts.size)
-        writer = writer_cls.from_options(opts)
-        with _writing(writer, writer_cls.metadata_sidecar, out, opts.size, None, meta), deferred():
-            writer.grab_frame(figure)
+        _write_still(writer_cls, opts, out, meta, figure)
     finally:
         with deferred():
             shutdown_widgets(figure)

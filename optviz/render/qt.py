@@ -78,3 +78,21 @@ def grab(widget, background: str):
     widget.render(painter)
     painter.end()
     return image
+
+
+def settle_offscreen(widget, size) -> None:
+    """Show ``widget`` (one with ``render_image()``) at the fixed ``size`` (width, height) without a
+    screen and let its layout settle: three rounds of processed events, posted layout requests and
+    a throwaway render. PLATFORM.md trap 3: render a few times with events processed before the
+    first real frame, or axes lose their tick labels."""
+    from PySide6 import QtCore, QtWidgets
+
+    w, h = size
+    widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    widget.setFixedSize(int(w), int(h))
+    widget.show()
+    app = QtWidgets.QApplication.instance()
+    for _ in range(3):
+        app.processEvents()
+        app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+        widget.render_image()

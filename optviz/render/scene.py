@@ -83,7 +83,7 @@ from optviz.render.flow import FlowLayer, flow_pen
 from optviz.render.landscape_image import LandscapeLayer
 from optviz.render.options import SIDE_PLOTS, STEP_AXES, RenderOptions
 from optviz.render.particles import ParticleLayer
-from optviz.render.qt import grab
+from optviz.render.qt import grab, settle_offscreen
 from optviz.render.side_plots import GroupOptimizer, SidePlots
 from optviz.render.texts import check_language, localize, localize_format
 
@@ -696,24 +696,13 @@ class Scene(pg.GraphicsLayoutWidget):
 
     # ---------------------------------------------------------------- headless
     def prepare_offscreen(self, size) -> None:
-        """Fix the widget size for rendering without a screen and let layout settle.
-
-        PLATFORM.md trap 3: render a few times with events processed before
-        the first real frame, or axes lose their tick labels.
-        """
-        w, h = size
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        self.setFixedSize(w, h)
-        self.show()
-        app = QtWidgets.QApplication.instance()
-        for _ in range(3):
-            app.processEvents()
-            app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
-            self.render_array()
+        """Fix the widget size for rendering without a screen and let layout settle
+        (:func:`~optviz.render.qt.settle_offscreen`), then draw the current frame."""
+        settle_offscreen(self, size)
         self._resample_now(force=True)
         if self._data is not None:
             self.show_frame(self._frame)
-        app.processEvents()
+        QtWidgets.QApplication.instance().processEvents()
 
     def render_image(self) -> QtGui.QImage:
         """The widget as it is now, as a QImage (Format_RGB32, device pixel ratio 1)."""

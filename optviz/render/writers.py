@@ -135,6 +135,19 @@ def _bgra_frame(frame: np.ndarray, pts: int):
     return vf
 
 
+def _encoder_stream(container, codec: str, size, rate: Fraction, pix_fmt: str, threads: int, options: dict):
+    """A new ``codec`` video stream of ``container``: ``size`` (width, height) in ``pix_fmt``, ``rate``
+    frames per second with frame times in 1/rate, ``threads`` encoder threads (1: the bytes depend only
+    on the frames) and the encoder ``options``."""
+    stream = container.add_stream(codec, rate=rate)
+    stream.width, stream.height = size
+    stream.pix_fmt = pix_fmt
+    stream.codec_context.time_base = 1 / rate
+    stream.codec_context.thread_count = threads
+    stream.options = options
+    return stream
+
+
 def _close_quietly(container) -> None:
     if container is not None:
         with contextlib.suppress(Exception):  # the file is deleted anyway
@@ -171,19 +184,12 @@ class MP4Writer(Writer):
     def setup(self, path, size, fps, metadata):
         import av
 
-        w, h = size
         self._container = av.open(str(path), mode="w", format="mp4",
                                   options={"movflags": "+faststart"})
         self._container.metadata["comment"] = metadata
-        rate = _rate(fps)
-        s = self._container.add_stream("libx264", rate=rate)
-        s.width, s.height = w, h
-        s.pix_fmt = "yuv420p"
-        s.codec_context.time_base = 1 / rate
-        s.codec_context.thread_count = self.threads
-        s.options = {"crf": str(self.crf), "preset": self.preset, "tune": "animation",
-                     "threads": str(self.threads)}
-        self._stream = s
+        self._stream = _encoder_stream(self._container, "libx264", size, _rate(fps), "yuv420p", self.threads,
+                                       {"crf": str(self.crf), "preset": self.preset, "tune": "animation",
+                                        "threads": str(self.threads)})
         self._i = 0
 
     def grab_frame(self, frame):
@@ -243,12 +249,8 @@ class GIFWriter(Writer):
         self._time_base = 1 / self._rate
         self._frames_path = self._path.with_name(self._path.name + ".frames.nut")
         self._frames = av.open(str(self._frames_path), mode="w", format="nut")
-        s = self._frames.add_stream("libx264rgb", rate=self._rate)
-        s.width, s.height, s.pix_fmt = w, h, "bgr0"
-        s.codec_context.time_base = self._time_base
-        s.codec_context.thread_count = 1
-        s.options = {"qp": "0", "preset": "veryfast", "threads": "1"}  # qp 0: lossless
-        self._frames_stream = s
+        self._frames_stream = _encoder_stream(self._frames, "libx264rgb", (w, h), self._rate, "bgr0", 1,
+                                              {"qp": "0", "preset": "veryfast", "threads": "1"})  # qp 0: lossless
         graph = av.filter.Graph()
         graph.threads = 1
         source = graph.add_buffer(width=w, height=h, format="bgra", time_base=self._time_base)
