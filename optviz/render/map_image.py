@@ -461,16 +461,10 @@ class MapFigure(pg.GraphicsLayoutWidget):
     def _mark_setting(self) -> list[str]:
         """Mark the group's own values of the two mapped hyperparameters (when inside the map)."""
         c = self.output.config
-        hyper = self.output.experiment.groups[c.group].resolved_hyper()
-
-        def value(param):
-            if param in ("beta1", "beta2"):
-                return float(hyper["betas"][0 if param == "beta1" else 1])
-            return float(hyper[param])
-
-        u, v = value(c.x.param), value(c.y.param)
-        if not (c.x.low <= u <= c.x.high and c.y.low <= v <= c.y.high):
+        setting = map_setting(self.output.experiment)
+        if setting is None:
             return []
+        u, v = setting
         mark = pg.ScatterPlotItem([self._to_plot(u, c.x.scale)], [self._to_plot(v, c.y.scale)], symbol="+",
                                   size=18, pen=pg.mkPen(255, 255, 255, 255, width=2.2), brush=pg.mkBrush(None))
         ring = pg.ScatterPlotItem([self._to_plot(u, c.x.scale)], [self._to_plot(v, c.y.scale)], symbol="o",
@@ -483,14 +477,10 @@ class MapFigure(pg.GraphicsLayoutWidget):
                 f"{_number(v)}</span>"]
 
     def _draw_boundary(self) -> list[str]:
-        c = self.output.config
-        found = stability_boundary(self.output.experiment)
+        found = boundary_curve(self.output.experiment)
         if found is None:
             return []
-        us, vs, margin, text = found
-        pu = np.log10(us) if c.x.scale == "log" else us
-        pv = np.log10(vs) if c.y.scale == "log" else vs
-        lines = contour_lines(margin, pu, pv, [0.0])
+        lines, text = found
         if len(lines) == 0:
             return [f"<span style='color: {self.theme['muted']}'>{html.escape(text)} (boundary outside the map)"
                     "</span>"]
