@@ -16,30 +16,15 @@ from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
     StateDoc,
-    betas,
+    adam_hypers,
     bias_correction,
-    decoupled_weight_decay,
-    eps,
-    eps_placement,
-    lr,
-    weight_decay,
 )
 
 FAMILY = "adam"
 
 
-def _hypers(wd: float, decoupled: bool):
-    return (
-        lr(1e-3),
-        betas(),
-        eps(1e-8),
-        weight_decay(wd),
-        HyperSpec("amsgrad", False, "AMSGrad: divide by the running maximum of v, so steps never grow back",
-                  kind="bool"),
-        decoupled_weight_decay(decoupled, variant=False),
-        bias_correction(),
-        eps_placement(),
-    )
+_AMSGRAD = HyperSpec("amsgrad", False, "AMSGrad: divide by the running maximum of v, so steps never grow back",
+                     kind="bool")
 
 
 _EFFECTIVE = "lr_t / (√v̂ + eps) per parameter"
@@ -88,8 +73,9 @@ def factor_values(h, t: np.ndarray) -> dict:
 
 
 def _spec(name: str, title: str, wd: float, decoupled: bool, summary: str) -> OptimizerSpec:
-    return OptimizerSpec(name, title, FAMILY, title, _hypers(wd, decoupled), STATE, UPDATE_RULE, _EFFECTIVE,
-                         summary, state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values,
+    hypers = adam_hypers(1e-3, (_AMSGRAD,), wd, decoupled, (bias_correction(),))
+    return OptimizerSpec(name, title, FAMILY, title, hypers, STATE, UPDATE_RULE, _EFFECTIVE, summary,
+                         state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values,
                          corrected=CORRECTED, stability=stability.adam, preconditioned=True)
 
 

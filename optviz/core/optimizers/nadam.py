@@ -8,19 +8,7 @@ import numpy as np
 from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
-from optviz.core.optimizers.spec import (
-    Corrected,
-    Factor,
-    HyperSpec,
-    OptimizerSpec,
-    StateDoc,
-    betas,
-    decoupled_weight_decay,
-    eps,
-    eps_placement,
-    lr,
-    weight_decay,
-)
+from optviz.core.optimizers.spec import Corrected, Factor, HyperSpec, OptimizerSpec, StateDoc, adam_hypers
 
 FAMILY = "nadam"
 
@@ -59,12 +47,8 @@ def factor_values(h, t: np.ndarray) -> dict:
 SPECS = (
     OptimizerSpec(
         "nadam", "NAdam", FAMILY, "NAdam",
-        (
-            lr(2e-3), betas(), eps(1e-8), weight_decay(),
-            HyperSpec("momentum_decay", 4e-3, "momentum decay ψ of the Nesterov schedule μ_t", low=0.0),
-            decoupled_weight_decay(variant=False),
-            eps_placement(),
-        ),
+        adam_hypers(2e-3, (HyperSpec("momentum_decay", 4e-3, "momentum decay ψ of the Nesterov schedule μ_t",
+                                     low=0.0),)),
         STATE,
         UPDATE_RULE,
         "lr_t / (√v̂ + eps) per parameter",

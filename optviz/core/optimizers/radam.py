@@ -10,18 +10,7 @@ from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
-from optviz.core.optimizers.spec import (
-    Corrected,
-    Factor,
-    OptimizerSpec,
-    StateDoc,
-    betas,
-    decoupled_weight_decay,
-    eps,
-    eps_placement,
-    lr,
-    weight_decay,
-)
+from optviz.core.optimizers.spec import Corrected, Factor, OptimizerSpec, StateDoc, adam_hypers
 
 FAMILY = "radam"
 
@@ -75,7 +64,7 @@ def first_rectified_step(h) -> int | None:
 SPECS = (
     OptimizerSpec(
         "radam", "RAdam", FAMILY, "RAdam",
-        (lr(1e-3), betas(), eps(1e-8), weight_decay(), decoupled_weight_decay(variant=False), eps_placement()),
+        adam_hypers(1e-3),
         STATE,
         UPDATE_RULE,
         "lr_t r √(1 - β₂ᵗ)/(√v + eps) once rectified, lr_t before",
