@@ -6,7 +6,7 @@ Preconditioned LR: lr_t r √(1 - β₂ᵗ)/(√v + eps) when rectified, else lr
 
 import numpy as np
 
-from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.jit import CALLEE_OPTIONS, INLINE_OPTIONS, njit
 from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
@@ -90,11 +90,12 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**CALLEE_OPTIONS)
-def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, decoupled):
-    """Step t's scalars: lr_t, L2 λ, decoupled factor, 1 - β₁ᵗ, rectified (0/1), r_t, √(1 - β₂ᵗ)."""
-    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
-    bc1 = 1.0 - beta1**t
+@njit(**INLINE_OPTIONS)
+def rectification(t, beta2):
+    """(1 - β₂ᵗ, ρ∞, ρ_t, rectified, r_t) at step t (a float): rectified while ρ_t > 5, else r_t = 0.
+
+    The kernel's ``coefficients`` and ``explain`` (through its plain-Python ``py_func``) share it.
+    """
     bc2 = 1.0 - beta2**t
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     rho_t = rho_inf - 2.0 * t * (beta2**t) / bc2
@@ -102,6 +103,15 @@ def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, deco
     rect = 0.0
     if rectified:
         rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    return bc2, rho_inf, rho_t, rectified, rect
+
+
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, decoupled):
+    """Step t's scalars: lr_t, L2 λ, decoupled factor, 1 - β₁ᵗ, rectified (0/1), r_t, √(1 - β₂ᵗ)."""
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    bc1 = 1.0 - beta1**t
+    bc2, _, _, rectified, rect = rectification(t, beta2)
     return carry, lr, l2, decay, bc1, 1.0 if rectified else 0.0, rect, np.sqrt(bc2)
 
 
@@ -128,13 +138,8 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     tf = float(t)
     bc1 = 1.0 - beta1**tf
-    bc2 = 1.0 - beta2**tf
-    rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    rho_t = rho_inf - 2.0 * tf * (beta2**tf) / bc2
-    rectified = rho_t > 5.0
-    rect = 0.0
-    if rectified:
-        rect = float(np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)))
+    bc2, rho_inf, rho_t, rectified, rect = rectification.py_func(tf, beta2)
+    rect = float(rect)
     bc2_sqrt = np.sqrt(bc2)
 
     g, m, v = ex.adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
