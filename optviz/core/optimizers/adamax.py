@@ -124,14 +124,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         (ex.Arrow("second_moment", u, "u_{t}"),)))
     m_hat = m / bc1
     if corrected:
-        subs.append(ex.SubStep(
-            "bias_correction", ex.Text("Bias correction", "偏差修正"),
+        subs.append(ex.moment_correction_step(
+            "m", t, bc1, m_hat, ex.Text("Bias correction", "偏差修正"),
             ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ; u is a maximum and needs no correction.",
-                    "m 从 0 开始，所以除以 1 − β₁ᵗ;u 是最大值，不需要修正。"),
-            "m̂_{t} = m_{t} / (1 − β_{1}^{t})",
-            (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)),
-             ex.Quantity("m̂_{t}", m_hat)),
-            (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
+                    "m 从 0 开始，所以除以 1 − β₁ᵗ;u 是最大值，不需要修正。")))
     else:
         subs.append(ex.SubStep(
             "bias_correction", ex.Text("No bias correction", "不做偏差修正"),

@@ -132,14 +132,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
          ex.Quantity("Π_{t}", np.float64(product)))))
     subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
     v_hat = v / bc2
-    subs.append(ex.SubStep(
-        "bias_correction", ex.Text("Bias correction of v", "v 的偏差修正"),
+    subs.append(ex.moment_correction_step(
+        "v", t, bc2, v_hat, ex.Text("Bias correction of v", "v 的偏差修正"),
         ex.Text("v starts at 0, so it is divided by 1 − β₂ᵗ; m is corrected inside the look-ahead.",
-                "v 从 0 开始，所以除以 1 − β₂ᵗ;m 的修正在前瞻一步中完成。"),
-        "v̂_{t} = v_{t} / (1 − β_{2}^{t})",
-        (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{2}^{t}", np.float64(bc2)),
-         ex.Quantity("v̂_{t}", v_hat)),
-        (ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"),)))
+                "v 从 0 开始，所以除以 1 − β₂ᵗ;m 的修正在前瞻一步中完成。")))
     weight_g, weight_m = (1.0 - mu) / (1.0 - product), mu_next / (1.0 - product * mu_next)
     look = weight_g * g + weight_m * m
     subs.append(ex.SubStep(

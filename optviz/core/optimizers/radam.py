@@ -155,12 +155,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
 
     subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
     subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
-    subs.append(ex.SubStep(
-        "bias_correction", ex.Text("Bias correction of m", "m 的偏差修正"),
-        ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ.", "m 从 0 开始，所以除以 1 − β₁ᵗ。"),
-        "m̂_{t} = m_{t} / (1 − β_{1}^{t})",
-        (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)), ex.Quantity("m̂_{t}", m_hat)),
-        (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
+    subs.append(ex.moment_correction_step(
+        "m", t, bc1, m_hat, ex.Text("Bias correction of m", "m 的偏差修正"),
+        ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ.", "m 从 0 开始，所以除以 1 − β₁ᵗ。")))
     values = (ex.Quantity("ρ_{∞}", np.float64(rho_inf)), ex.Quantity("ρ_{t}", np.float64(rho_t)))
     if rectified:
         subs.append(ex.SubStep(

@@ -28,7 +28,7 @@ from optviz.core.optimizers.common import FLUSH_BELOW
 __all__ = ["Text", "Quantity", "Arrow", "SubStep", "Update", "LANGUAGES", "ARROW_KINDS", "flush", "lerp",
            "sign", "pair", "state_pairs", "weight_decay_terms", "selectable_decay", "gradient_step",
            "weight_decay_step", "opening_substeps", "step_substep", "step_formula", "eps_root",
-           "step_size_substep", "adam_closing_substeps", "adam_moments", "first_moment_step",
+           "step_size_substep", "adam_closing_substeps", "moment_correction_step", "adam_moments", "first_moment_step",
            "second_moment_step"]
 
 #: Languages every sub-step text is given in.
@@ -270,6 +270,17 @@ def second_moment_step(v_prev, v, beta2: float) -> SubStep:
         (Quantity("β_{2}", np.float64(beta2)), Quantity("v_{t−1}", pair(v_prev), "exp_avg_sq"),
          Quantity("v_{t}", pair(v), "exp_avg_sq"), Quantity("√v_{t}", np.sqrt(pair(v)))),
         (Arrow("second_moment", np.sqrt(pair(v)), "√v_{t}"),))
+
+
+def moment_correction_step(moment: str, t, bc, corrected, title: Text, text: Text) -> SubStep:
+    """The bias correction of one Adam-family moment alone, x̂_t = x_t / (1 − β_kᵗ): ``moment`` "m" (k = 1,
+    drawn as −m̂_t) or "v" (k = 2, drawn as per-axis bars √v̂_t); ``bc`` is 1 − β_kᵗ, ``corrected`` x̂_t."""
+    k, hat = ("1", "m̂_{t}") if moment == "m" else ("2", "v̂_{t}")
+    arrow = Arrow("momentum", -corrected, "−m̂_{t}") if moment == "m" else Arrow("second_moment", np.sqrt(corrected),
+                                                                                 "√v̂_{t}")
+    return SubStep("bias_correction", title, text, f"{hat} = {moment}_{{t}} / (1 − β_{{{k}}}^{{t}})",
+                   (Quantity("t", np.float64(t)), Quantity(f"1 − β_{{{k}}}^{{t}}", np.float64(bc)),
+                    Quantity(hat, corrected)), (arrow,))
 
 
 def step_substep(formula: str, text: Text, theta, new_theta, lr_t: float, direction_symbol: str, direction,
