@@ -106,14 +106,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     new_theta = ex.flush(theta * decay - lr_t * delta)
 
     subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
-    subs.append(ex.SubStep(
-        "second_moment", ex.Text("Average of squared gradients", "梯度平方的滑动平均"),
+    subs.append(ex.squared_gradient_average_step(
+        "ρ", "ρ", rho, square_avg, v,
         ex.Text("E[g²] keeps ρ of its past and takes 1 − ρ of g², as RMSProp does.",
-                "E[g²] 保留 ρ 倍的过去值并加入 1 − ρ 倍的 g²，与 RMSProp 相同。"),
-        "E[g^{2}]_{t} = ρ E[g^{2}]_{t−1} + (1 − ρ) g_{t}^{2}",
-        (ex.Quantity("ρ", np.float64(rho)), ex.Quantity("E[g^{2}]_{t−1}", square_avg, "square_avg"),
-         ex.Quantity("E[g^{2}]_{t}", v, "square_avg"), ex.Quantity("√E[g^{2}]_{t}", np.sqrt(v))),
-        (ex.Arrow("second_moment", np.sqrt(v), "√E[g^{2}]_{t}"),)))
+                "E[g²] 保留 ρ 倍的过去值并加入 1 − ρ 倍的 g²，与 RMSProp 相同。")))
     subs.append(ex.SubStep(
         "precondition", ex.Text("Update in the units of θ", "以 θ 的量纲计算更新"),
         ex.Text("The RMS of past updates over the RMS of gradients turns g into a step with θ's units.",

@@ -124,15 +124,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     new_theta = ex.flush(theta * decay - step)
 
     subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
-    beta = ex.Quantity("β (alpha)", np.float64(alpha))
-    subs.append(ex.SubStep(
-        "second_moment", ex.Text("Average of squared gradients", "梯度平方的滑动平均"),
+    subs.append(ex.squared_gradient_average_step(
+        "β", "β (alpha)", alpha, square_avg, v,
         ex.Text("E[g²] keeps β of its past and takes 1 − β of g²: it forgets, unlike AdaGrad's sum.",
-                "E[g²] 保留 β 倍的过去值并加入 1 − β 倍的 g²：它会遗忘，不像 AdaGrad 的累加和。"),
-        "E[g^{2}]_{t} = β E[g^{2}]_{t−1} + (1 − β) g_{t}^{2}",
-        (beta, ex.Quantity("E[g^{2}]_{t−1}", square_avg, "square_avg"),
-         ex.Quantity("E[g^{2}]_{t}", v, "square_avg"), ex.Quantity("√E[g^{2}]_{t}", np.sqrt(v))),
-        (ex.Arrow("second_moment", np.sqrt(v), "√E[g^{2}]_{t}"),)))
+                "E[g²] 保留 β 倍的过去值并加入 1 − β 倍的 g²：它会遗忘，不像 AdaGrad 的累加和。")))
     if centered:
         subs.append(ex.SubStep(
             "centered", ex.Text("Average of gradients (centered)", "梯度的滑动平均（中心化）"),

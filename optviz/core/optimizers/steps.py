@@ -28,7 +28,8 @@ from optviz.core.optimizers.common import FLUSH_BELOW
 __all__ = ["Text", "Quantity", "Arrow", "SubStep", "Update", "LANGUAGES", "ARROW_KINDS", "flush", "lerp",
            "sign", "pair", "state_pairs", "weight_decay_terms", "selectable_decay", "gradient_step",
            "weight_decay_step", "opening_substeps", "step_substep", "step_formula", "eps_root",
-           "step_size_substep", "adam_closing_substeps", "moment_correction_step", "adam_moments", "first_moment_step",
+           "step_size_substep", "adam_closing_substeps", "moment_correction_step",
+           "squared_gradient_average_step", "adam_moments", "first_moment_step",
            "second_moment_step"]
 
 #: Languages every sub-step text is given in.
@@ -270,6 +271,19 @@ def second_moment_step(v_prev, v, beta2: float) -> SubStep:
         (Quantity("β_{2}", np.float64(beta2)), Quantity("v_{t−1}", pair(v_prev), "exp_avg_sq"),
          Quantity("v_{t}", pair(v), "exp_avg_sq"), Quantity("√v_{t}", np.sqrt(pair(v)))),
         (Arrow("second_moment", np.sqrt(pair(v)), "√v_{t}"),))
+
+
+def squared_gradient_average_step(symbol: str, label: str, decay: float, prev, new, text: Text) -> SubStep:
+    """E[g²]_t = d E[g²]_{t−1} + (1 − d) g_t², RMSProp's and Adadelta's running average of g² (torch's
+    ``square_avg``), its decay d written ``symbol`` in the formula and ``label`` among the values; drawn as
+    per-axis bars √E[g²]_t."""
+    root = np.sqrt(new)
+    return SubStep(
+        "second_moment", Text("Average of squared gradients", "梯度平方的滑动平均"), text,
+        f"E[g^{{2}}]_{{t}} = {symbol} E[g^{{2}}]_{{t−1}} + (1 − {symbol}) g_{{t}}^{{2}}",
+        (Quantity(label, np.float64(decay)), Quantity("E[g^{2}]_{t−1}", prev, "square_avg"),
+         Quantity("E[g^{2}]_{t}", new, "square_avg"), Quantity("√E[g^{2}]_{t}", root)),
+        (Arrow("second_moment", root, "√E[g^{2}]_{t}"),))
 
 
 def moment_correction_step(moment: str, t, bc, corrected, title: Text, text: Text) -> SubStep:
