@@ -289,9 +289,10 @@ def squared_gradient_average_step(symbol: str, label: str, decay: float, prev, n
 def moment_correction_step(moment: str, t, bc, corrected, title: Text, text: Text) -> SubStep:
     """The bias correction of one Adam-family moment alone, x̂_t = x_t / (1 − β_kᵗ): ``moment`` "m" (k = 1,
     drawn as −m̂_t) or "v" (k = 2, drawn as per-axis bars √v̂_t); ``bc`` is 1 − β_kᵗ, ``corrected`` x̂_t."""
-    k, hat = ("1", "m̂_{t}") if moment == "m" else ("2", "v̂_{t}")
-    arrow = Arrow("momentum", -corrected, "−m̂_{t}") if moment == "m" else Arrow("second_moment", np.sqrt(corrected),
-                                                                                 "√v̂_{t}")
+    if moment == "m":
+        k, hat, arrow = "1", "m̂_{t}", Arrow("momentum", -corrected, "−m̂_{t}")
+    else:
+        k, hat, arrow = "2", "v̂_{t}", Arrow("second_moment", np.sqrt(corrected), "√v̂_{t}")
     return SubStep("bias_correction", title, text, f"{hat} = {moment}_{{t}} / (1 − β_{{{k}}}^{{t}})",
                    (Quantity("t", np.float64(t)), Quantity(f"1 − β_{{{k}}}^{{t}}", np.float64(bc)),
                     Quantity(hat, corrected)), (arrow,))
