@@ -106,6 +106,10 @@ def rectification(t, beta2):
     return bc2, rho_inf, rho_t, rectified, rect
 
 
+#: ``rectification`` as plain Python for ``explain`` (under NUMBA_DISABLE_JIT, njit gives the function itself).
+_rectification_python = getattr(rectification, "py_func", rectification)
+
+
 @njit(**CALLEE_OPTIONS)
 def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, decoupled):
     """Step t's scalars: lr_t, L2 λ, decoupled factor, 1 - β₁ᵗ, rectified (0/1), r_t, √(1 - β₂ᵗ)."""
@@ -138,7 +142,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     tf = float(t)
     bc1 = 1.0 - beta1**tf
-    bc2, rho_inf, rho_t, rectified, rect = rectification.py_func(tf, beta2)
+    bc2, rho_inf, rho_t, rectified, rect = _rectification_python(tf, beta2)
     rect = float(rect)
     bc2_sqrt = np.sqrt(bc2)
 
