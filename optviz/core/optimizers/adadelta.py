@@ -94,10 +94,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     E[g²]_t is torch's ``square_avg``, E[Δ²]_t its ``acc_delta``.
     """
     theta, grad = ex.pair(theta), ex.pair(grad)
-    square_avg, acc_delta = (ex.pair(row) for row in np.asarray(state))
+    square_avg, acc_delta = ex.state_pairs(state)
     rho, eps = float(hyper["rho"]), float(hyper["eps"])
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
 
     g = grad + l2 * theta
     v = ex.flush(rho * square_avg + (1.0 - rho) * g * g)
@@ -106,18 +105,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     acc = ex.flush(rho * acc_delta + (1.0 - rho) * delta * delta)
     new_theta = ex.flush(theta * decay - lr_t * delta)
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
-    subs.append(ex.SubStep(
-        "second_moment", ex.Text("Average of squared gradients", "梯度平方的滑动平均"),
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
+    subs.append(ex.squared_gradient_average_step(
+        "ρ", "ρ", rho, square_avg, v,
         ex.Text("E[g²] keeps ρ of its past and takes 1 − ρ of g², as RMSProp does.",
-                "E[g²] 保留 ρ 倍的过去值并加入 1 − ρ 倍的 g²，与 RMSProp 相同。"),
-        "E[g^{2}]_{t} = ρ E[g^{2}]_{t−1} + (1 − ρ) g_{t}^{2}",
-        (ex.Quantity("ρ", np.float64(rho)), ex.Quantity("E[g^{2}]_{t−1}", square_avg, "square_avg"),
-         ex.Quantity("E[g^{2}]_{t}", v, "square_avg"), ex.Quantity("√E[g^{2}]_{t}", np.sqrt(v))),
-        (ex.Arrow("second_moment", np.sqrt(v), "√E[g^{2}]_{t}"),)))
+                "E[g²] 保留 ρ 倍的过去值并加入 1 − ρ 倍的 g²，与 RMSProp 相同。")))
     subs.append(ex.SubStep(
         "precondition", ex.Text("Update in the units of θ", "以 θ 的量纲计算更新"),
         ex.Text("The RMS of past updates over the RMS of gradients turns g into a step with θ's units.",
@@ -131,11 +123,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
                 "E[Δ²] 记住近期更新量的大小，供下一步使用。"),
         "E[Δ^{2}]_{t} = ρ E[Δ^{2}]_{t−1} + (1 − ρ) Δ_{t}^{2}",
         (ex.Quantity("E[Δ^{2}]_{t}", acc, "acc_delta"),)))
-    shrink = ex.decayed_theta(hyper, decoupled)
     subs.append(ex.step_substep(
-        f"θ_{{t}} = {shrink} − η_{{t}} Δ_{{t}}",
+        ex.step_formula(hyper, decoupled, "η_{t} Δ_{t}"),
         ex.Text("Move by ηₜ times the update (torch's lr, 1.0 by default).",
                 "移动 ηₜ 倍的更新量（torch 的 lr，默认 1.0）。"),
-        ex.step_values(theta, new_theta, lr_t, "Δ_{t}", delta), new_theta - theta))
+        theta, new_theta, lr_t, "Δ_{t}", delta))
     return ex.Update("adadelta", int(t), float(lr_t), theta, grad, new_theta, np.array([square_avg, acc_delta]),
                      np.array([v, acc]), float(carry), float(carry), lr_t * scale, tuple(subs))

@@ -94,11 +94,11 @@ def rule(theta, grad, sum, lr_decay, eps, eps_inside, weight_decay, decoupled, c
 
 def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s arithmetic."""
-    theta, grad, acc = ex.pair(theta), ex.pair(grad), ex.pair(np.asarray(state)[0])
+    theta, grad = ex.pair(theta), ex.pair(grad)
+    (acc,) = ex.state_pairs(state)
     lr_decay, eps = float(hyper["lr_decay"]), float(hyper["eps"])
     inside = hyper["eps_placement"] == "inside"
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     clr = lr_t / (1.0 + (float(t) - 1.0) * lr_decay)
     eps_in, eps_out = (eps, 0.0) if inside else (0.0, eps)
 
@@ -107,10 +107,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     std = np.sqrt(total + eps_in) + eps_out
     new_theta = ex.flush(theta * decay - clr * (g / std))
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
     root = np.sqrt(total)
     subs.append(ex.SubStep(
         "accumulate", ex.Text("Sum of squared gradients", "累积梯度平方"),
@@ -129,18 +126,17 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             (ex.Quantity("η_{t}", np.float64(lr_t)), ex.Quantity("lr_decay", np.float64(lr_decay)),
              ex.Quantity("η'_{t}", np.float64(clr)))))
     rate = "η'_{t}" if lr_decay != 0.0 else "η_{t}"
-    denom = "√(G_{t} + ε)" if inside else "(√G_{t} + ε)"
+    denom = ex.eps_root("G_{t}", inside)
     subs.append(ex.SubStep(
         "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
         ex.Text("Each parameter's step size is η divided by the root of its own G.",
                 "每个参数的步长是 η 除以它自己的 G 的平方根。"),
         f"η_{{t}} / {denom}".replace("η_{t}", rate),
         (ex.Quantity("ε", np.float64(eps)), ex.Quantity(denom, std), ex.Quantity(f"{rate} / {denom}", clr / std))))
-    shrink = ex.decayed_theta(hyper, decoupled)
     subs.append(ex.step_substep(
-        f"θ_{{t}} = {shrink} − {rate} g_{{t}} / {denom}",
+        ex.step_formula(hyper, decoupled, f"{rate} g_{{t}} / {denom}"),
         ex.Text("Move against the gradient, each parameter with its own step size.",
                 "沿负梯度方向移动，每个参数用自己的步长。"),
-        ex.step_values(theta, new_theta, clr, "g_{t}", g, rate), new_theta - theta))
+        theta, new_theta, clr, "g_{t}", g, rate))
     return ex.Update("adagrad", int(t), float(lr_t), theta, grad, new_theta, np.array([acc]), np.array([total]),
                      float(carry), float(carry), clr / std, tuple(subs))

@@ -16,30 +16,15 @@ from optviz.core.optimizers.spec import (
     HyperSpec,
     OptimizerSpec,
     StateDoc,
-    betas,
+    adam_hypers,
     bias_correction,
-    decoupled_weight_decay,
-    eps,
-    eps_placement,
-    lr,
-    weight_decay,
 )
 
 FAMILY = "adam"
 
 
-def _hypers(wd: float, decoupled: bool):
-    return (
-        lr(1e-3),
-        betas(),
-        eps(1e-8),
-        weight_decay(wd),
-        HyperSpec("amsgrad", False, "AMSGrad: divide by the running maximum of v, so steps never grow back",
-                  kind="bool"),
-        decoupled_weight_decay(decoupled, variant=False),
-        bias_correction(),
-        eps_placement(),
-    )
+_AMSGRAD = HyperSpec("amsgrad", False, "AMSGrad: divide by the running maximum of v, so steps never grow back",
+                     kind="bool")
 
 
 _EFFECTIVE = "lr_t / (√v̂ + eps) per parameter"
@@ -88,8 +73,9 @@ def factor_values(h, t: np.ndarray) -> dict:
 
 
 def _spec(name: str, title: str, wd: float, decoupled: bool, summary: str) -> OptimizerSpec:
-    return OptimizerSpec(name, title, FAMILY, title, _hypers(wd, decoupled), STATE, UPDATE_RULE, _EFFECTIVE,
-                         summary, state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values,
+    hypers = adam_hypers(1e-3, (_AMSGRAD,), wd, decoupled, (bias_correction(),))
+    return OptimizerSpec(name, title, FAMILY, title, hypers, STATE, UPDATE_RULE, _EFFECTIVE, summary,
+                         state_docs=STATE_DOCS, factors=FACTORS, factor_values=factor_values,
                          corrected=CORRECTED, stability=stability.adam, preconditioned=True)
 
 
@@ -154,12 +140,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     Notation of the lecture notes: m_t, v_t, m̂_t, v̂_t; AMSGrad's running maximum is v̄_t.
     """
     theta, grad = ex.pair(theta), ex.pair(grad)
-    exp_avg, exp_avg_sq, max_sq = (ex.pair(row) for row in np.asarray(state))
+    exp_avg, exp_avg_sq, max_sq = ex.state_pairs(state)
     beta1, beta2 = (float(b) for b in hyper["betas"])
     eps, amsgrad, corrected = float(hyper["eps"]), bool(hyper["amsgrad"]), bool(hyper["bias_correction"])
     inside = hyper["eps_placement"] == "inside"
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     tf = float(t)
     bc1 = 1.0 - beta1**tf if corrected else 1.0
     bc2 = 1.0 - beta2**tf if corrected else 1.0
@@ -173,10 +158,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     denom = np.sqrt(used * scale_in + eps_in) / div_out + eps_out
     new_theta = ex.flush(theta * decay - step_size * (m / denom))
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
     subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
     v_symbol = "v_{t}"
     if amsgrad:
@@ -208,16 +190,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             f"m̂_{{t}} = m_{{t}},   v̂_{{t}} = {v_symbol}",
             (ex.Quantity("m̂_{t}", m_hat), ex.Quantity("v̂_{t}", v_hat)),
             (ex.Arrow("momentum", -m_hat, "−m̂_{t}"), ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"))))
-    root = "√(v̂_{t} + ε)" if inside else "(√v̂_{t} + ε)"
-    subs.append(ex.step_size_substep(
-        ex.Text("Each parameter's step size is η divided by the root of its own v̂.",
-                "每个参数的步长是 η 除以它自己的 v̂ 的平方根。"),
-        root, eps, denom, lr_t))
-    shrink = ex.decayed_theta(hyper, decoupled)
-    subs.append(ex.step_substep(
-        f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}} / {root}",
+    subs += ex.adam_closing_substeps(
+        hyper, decoupled, inside, eps, denom, theta, new_theta, lr_t, "m̂_{t}", m_hat,
         ex.Text("Move along −m̂ (the direction), each parameter scaled by its own step size.",
-                "沿 −m̂（方向）移动，每个参数按自己的步长缩放。"),
-        ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
+                "沿 −m̂（方向）移动，每个参数按自己的步长缩放。"))
     return ex.Update("adam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq, max_sq]),
                      np.array([m, v, peak]), float(carry), float(carry), lr_t / denom, tuple(subs))

@@ -100,11 +100,10 @@ def rule(theta, grad, exp_avg, exp_inf, beta1, beta2, eps, bias_correction, weig
 def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s arithmetic."""
     theta, grad = ex.pair(theta), ex.pair(grad)
-    exp_avg, exp_inf = (ex.pair(row) for row in np.asarray(state))
+    exp_avg, exp_inf = ex.state_pairs(state)
     beta1, beta2 = (float(b) for b in hyper["betas"])
     eps, corrected = float(hyper["eps"]), bool(hyper["bias_correction"])
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     bc1 = 1.0 - beta1 ** float(t) if corrected else 1.0
     clr = lr_t / bc1
 
@@ -113,10 +112,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     u = np.maximum(beta2 * exp_inf, np.abs(g) + eps)
     new_theta = ex.flush(theta * decay - clr * (m / u))
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
     subs.append(ex.first_moment_step(exp_avg, m, beta1))
     subs.append(ex.SubStep(
         "second_moment", ex.Text("Infinity norm (scale)", "无穷范数（尺度）"),
@@ -128,14 +124,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         (ex.Arrow("second_moment", u, "u_{t}"),)))
     m_hat = m / bc1
     if corrected:
-        subs.append(ex.SubStep(
-            "bias_correction", ex.Text("Bias correction", "偏差修正"),
+        subs.append(ex.moment_correction_step(
+            "m", t, bc1, m_hat, ex.Text("Bias correction", "偏差修正"),
             ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ; u is a maximum and needs no correction.",
-                    "m 从 0 开始，所以除以 1 − β₁ᵗ;u 是最大值，不需要修正。"),
-            "m̂_{t} = m_{t} / (1 − β_{1}^{t})",
-            (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)),
-             ex.Quantity("m̂_{t}", m_hat)),
-            (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
+                    "m 从 0 开始，所以除以 1 − β₁ᵗ;u 是最大值，不需要修正。")))
     else:
         subs.append(ex.SubStep(
             "bias_correction", ex.Text("No bias correction", "不做偏差修正"),
@@ -146,10 +138,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
         ex.Text("Each parameter's step size is η divided by its own u.", "每个参数的步长是 η 除以它自己的 u。"),
         "η_{t} / u_{t}", (ex.Quantity("η_{t} / u_{t}", lr_t / u),)))
-    shrink = ex.decayed_theta(hyper, decoupled)
     subs.append(ex.step_substep(
-        f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}} / u_{{t}}",
+        ex.step_formula(hyper, decoupled, "η_{t} m̂_{t} / u_{t}"),
         ex.Text("Move along −m̂, each parameter scaled by its own step size.", "沿 −m̂ 移动，每个参数按自己的步长缩放。"),
-        ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
+        theta, new_theta, lr_t, "m̂_{t}", m_hat))
     return ex.Update("adamax", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_inf]),
                      np.array([m, u]), float(carry), float(carry), lr_t / u, tuple(subs))

@@ -70,7 +70,8 @@ def rule(theta, grad, exp_avg, b1, b2, weight_decay, rate):
 
 def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s arithmetic."""
-    theta, grad, exp_avg = ex.pair(theta), ex.pair(grad), ex.pair(np.asarray(state)[0])
+    theta, grad = ex.pair(theta), ex.pair(grad)
+    (exp_avg,) = ex.state_pairs(state)
     b1, b2, lam = float(hyper["b1"]), float(hyper["b2"]), float(hyper["weight_decay"])
 
     mixed = b1 * exp_avg + (1.0 - b1) * grad
@@ -104,7 +105,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         formula, symbol = "θ_{t} = θ_{t−1} − η_{t} (s_{t} + λ θ_{t−1})", "s_{t} + λ θ_{t−1}"
     subs.append(ex.step_substep(
         formula, ex.Text("Move each parameter by ηₜ against its sign.", "每个参数沿符号的反方向移动 ηₜ。"),
-        ex.step_values(theta, new_theta, lr_t, symbol, direction), new_theta - theta))
+        theta, new_theta, lr_t, symbol, direction))
     subs.append(ex.SubStep(
         "momentum", ex.Text("Momentum update", "更新动量"),
         ex.Text("After the step, m averages the gradients with the slower rate β₂.",

@@ -8,19 +8,7 @@ import numpy as np
 from optviz.core.jit import CALLEE_OPTIONS, njit
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
-from optviz.core.optimizers.spec import (
-    Corrected,
-    Factor,
-    HyperSpec,
-    OptimizerSpec,
-    StateDoc,
-    betas,
-    decoupled_weight_decay,
-    eps,
-    eps_placement,
-    lr,
-    weight_decay,
-)
+from optviz.core.optimizers.spec import Corrected, Factor, HyperSpec, OptimizerSpec, StateDoc, adam_hypers
 
 FAMILY = "nadam"
 
@@ -59,12 +47,8 @@ def factor_values(h, t: np.ndarray) -> dict:
 SPECS = (
     OptimizerSpec(
         "nadam", "NAdam", FAMILY, "NAdam",
-        (
-            lr(2e-3), betas(), eps(1e-8), weight_decay(),
-            HyperSpec("momentum_decay", 4e-3, "momentum decay ψ of the Nesterov schedule μ_t", low=0.0),
-            decoupled_weight_decay(variant=False),
-            eps_placement(),
-        ),
+        adam_hypers(2e-3, (HyperSpec("momentum_decay", 4e-3, "momentum decay ψ of the Nesterov schedule μ_t",
+                                     low=0.0),)),
         STATE,
         UPDATE_RULE,
         "lr_t / (√v̂ + eps) per parameter",
@@ -119,12 +103,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s and
     ``coefficients``' arithmetic. ``carry`` is Π_{t−1} = μ₁ ⋯ μ_{t−1} (1.0 before the first step)."""
     theta, grad = ex.pair(theta), ex.pair(grad)
-    exp_avg, exp_avg_sq = (ex.pair(row) for row in np.asarray(state))
+    exp_avg, exp_avg_sq = ex.state_pairs(state)
     beta1, beta2 = (float(b) for b in hyper["betas"])
     eps, psi = float(hyper["eps"]), float(hyper["momentum_decay"])
     inside = hyper["eps_placement"] == "inside"
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     tf = float(t)
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (tf * psi))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((tf + 1.0) * psi))
@@ -138,10 +121,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     partial = theta * decay + coef_g * (g / denom)
     new_theta = ex.flush(partial + coef_m * (m / denom))
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
     subs.append(ex.SubStep(
         "momentum_schedule", ex.Text("Momentum schedule", "动量系数的调度"),
         ex.Text("NAdam's momentum weight μₜ rises from β₁/2 toward β₁; Πₜ is their running product.",
@@ -152,14 +132,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
          ex.Quantity("Π_{t}", np.float64(product)))))
     subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
     v_hat = v / bc2
-    subs.append(ex.SubStep(
-        "bias_correction", ex.Text("Bias correction of v", "v 的偏差修正"),
+    subs.append(ex.moment_correction_step(
+        "v", t, bc2, v_hat, ex.Text("Bias correction of v", "v 的偏差修正"),
         ex.Text("v starts at 0, so it is divided by 1 − β₂ᵗ; m is corrected inside the look-ahead.",
-                "v 从 0 开始，所以除以 1 − β₂ᵗ;m 的修正在前瞻一步中完成。"),
-        "v̂_{t} = v_{t} / (1 − β_{2}^{t})",
-        (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{2}^{t}", np.float64(bc2)),
-         ex.Quantity("v̂_{t}", v_hat)),
-        (ex.Arrow("second_moment", np.sqrt(v_hat), "√v̂_{t}"),)))
+                "v 从 0 开始，所以除以 1 − β₂ᵗ;m 的修正在前瞻一步中完成。")))
     weight_g, weight_m = (1.0 - mu) / (1.0 - product), mu_next / (1.0 - product * mu_next)
     look = weight_g * g + weight_m * m
     subs.append(ex.SubStep(
@@ -170,16 +146,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         (ex.Quantity("(1 − μ_{t}) / (1 − Π_{t})", np.float64(weight_g)),
          ex.Quantity("μ_{t+1} / (1 − Π_{t} μ_{t+1})", np.float64(weight_m)), ex.Quantity("m̄_{t}", look)),
         (ex.Arrow("momentum", -look, "−m̄_{t}"),)))
-    root = "√(v̂_{t} + ε)" if inside else "(√v̂_{t} + ε)"
-    subs.append(ex.step_size_substep(
-        ex.Text("Each parameter's step size is η divided by the root of its own v̂.",
-                "每个参数的步长是 η 除以它自己的 v̂ 的平方根。"),
-        root, eps, denom, lr_t))
-    shrink = ex.decayed_theta(hyper, decoupled)
-    subs.append(ex.step_substep(
-        f"θ_{{t}} = {shrink} − η_{{t}} m̄_{{t}} / {root}",
+    subs += ex.adam_closing_substeps(
+        hyper, decoupled, inside, eps, denom, theta, new_theta, lr_t, "m̄_{t}", look,
         ex.Text("Move along the look-ahead direction, each parameter scaled by its own step size.",
-                "沿前瞻方向移动，每个参数按自己的步长缩放。"),
-        ex.step_values(theta, new_theta, lr_t, "m̄_{t}", look), new_theta - theta))
+                "沿前瞻方向移动，每个参数按自己的步长缩放。"))
     return ex.Update("nadam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq]),
                      np.array([m, v]), float(carry), float(product), lr_t / denom, tuple(subs))

@@ -6,22 +6,11 @@ Preconditioned LR: lr_t r √(1 - β₂ᵗ)/(√v + eps) when rectified, else lr
 
 import numpy as np
 
-from optviz.core.jit import CALLEE_OPTIONS, njit
+from optviz.core.jit import CALLEE_OPTIONS, INLINE_OPTIONS, njit
 from optviz.core.optimizers import stability
 from optviz.core.optimizers import steps as ex
 from optviz.core.optimizers.common import adam_moments, weight_decay_columns, weight_decay_terms
-from optviz.core.optimizers.spec import (
-    Corrected,
-    Factor,
-    OptimizerSpec,
-    StateDoc,
-    betas,
-    decoupled_weight_decay,
-    eps,
-    eps_placement,
-    lr,
-    weight_decay,
-)
+from optviz.core.optimizers.spec import Corrected, Factor, OptimizerSpec, StateDoc, adam_hypers
 
 FAMILY = "radam"
 
@@ -75,7 +64,7 @@ def first_rectified_step(h) -> int | None:
 SPECS = (
     OptimizerSpec(
         "radam", "RAdam", FAMILY, "RAdam",
-        (lr(1e-3), betas(), eps(1e-8), weight_decay(), decoupled_weight_decay(variant=False), eps_placement()),
+        adam_hypers(1e-3),
         STATE,
         UPDATE_RULE,
         "lr_t r √(1 - β₂ᵗ)/(√v + eps) once rectified, lr_t before",
@@ -101,11 +90,12 @@ def init_state(h: dict, n: int) -> np.ndarray:
     return np.zeros((2, 2, n))
 
 
-@njit(**CALLEE_OPTIONS)
-def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, decoupled):
-    """Step t's scalars: lr_t, L2 λ, decoupled factor, 1 - β₁ᵗ, rectified (0/1), r_t, √(1 - β₂ᵗ)."""
-    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
-    bc1 = 1.0 - beta1**t
+@njit(**INLINE_OPTIONS)
+def rectification(t, beta2):
+    """(1 - β₂ᵗ, ρ∞, ρ_t, rectified, r_t) at step t (a float): rectified while ρ_t > 5, else r_t = 0.
+
+    The kernel's ``coefficients`` and ``explain`` (through its plain-Python ``py_func``) share it.
+    """
     bc2 = 1.0 - beta2**t
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     rho_t = rho_inf - 2.0 * t * (beta2**t) / bc2
@@ -113,6 +103,19 @@ def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, deco
     rect = 0.0
     if rectified:
         rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    return bc2, rho_inf, rho_t, rectified, rect
+
+
+#: ``rectification`` as plain Python for ``explain`` (under NUMBA_DISABLE_JIT, njit gives the function itself).
+_rectification_python = getattr(rectification, "py_func", rectification)
+
+
+@njit(**CALLEE_OPTIONS)
+def coefficients(t, lr, carry, beta1, beta2, eps, eps_inside, weight_decay, decoupled):
+    """Step t's scalars: lr_t, L2 λ, decoupled factor, 1 - β₁ᵗ, rectified (0/1), r_t, √(1 - β₂ᵗ)."""
+    l2, decay = weight_decay_terms(lr, weight_decay, decoupled)
+    bc1 = 1.0 - beta1**t
+    bc2, _, _, rectified, rect = rectification(t, beta2)
     return carry, lr, l2, decay, bc1, 1.0 if rectified else 0.0, rect, np.sqrt(bc2)
 
 
@@ -133,20 +136,14 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     """Update t of one particle, sub-step by sub-step (see optviz.core.optimizers.steps); ``rule``'s and
     ``coefficients``' arithmetic, with the rₜ switch: a plain momentum step while ρₜ ≤ 5."""
     theta, grad = ex.pair(theta), ex.pair(grad)
-    exp_avg, exp_avg_sq = (ex.pair(row) for row in np.asarray(state))
+    exp_avg, exp_avg_sq = ex.state_pairs(state)
     beta1, beta2 = (float(b) for b in hyper["betas"])
     eps, inside = float(hyper["eps"]), hyper["eps_placement"] == "inside"
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     tf = float(t)
     bc1 = 1.0 - beta1**tf
-    bc2 = 1.0 - beta2**tf
-    rho_inf = 2.0 / (1.0 - beta2) - 1.0
-    rho_t = rho_inf - 2.0 * tf * (beta2**tf) / bc2
-    rectified = rho_t > 5.0
-    rect = 0.0
-    if rectified:
-        rect = float(np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)))
+    bc2, rho_inf, rho_t, rectified, rect = _rectification_python(tf, beta2)
+    rect = float(rect)
     bc2_sqrt = np.sqrt(bc2)
 
     g, m, v = ex.adam_moments(theta, grad, l2, exp_avg, exp_avg_sq, beta1, beta2)
@@ -160,19 +157,12 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
         new_theta = ex.flush(theta * decay - m_hat * lr_t)
         lr_pre = np.full(2, lr_t)
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
     subs += [ex.first_moment_step(exp_avg, m, beta1), ex.second_moment_step(exp_avg_sq, v, beta2)]
-    subs.append(ex.SubStep(
-        "bias_correction", ex.Text("Bias correction of m", "m 的偏差修正"),
-        ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ.", "m 从 0 开始，所以除以 1 − β₁ᵗ。"),
-        "m̂_{t} = m_{t} / (1 − β_{1}^{t})",
-        (ex.Quantity("t", np.float64(t)), ex.Quantity("1 − β_{1}^{t}", np.float64(bc1)), ex.Quantity("m̂_{t}", m_hat)),
-        (ex.Arrow("momentum", -m_hat, "−m̂_{t}"),)))
+    subs.append(ex.moment_correction_step(
+        "m", t, bc1, m_hat, ex.Text("Bias correction of m", "m 的偏差修正"),
+        ex.Text("m starts at 0, so it is divided by 1 − β₁ᵗ.", "m 从 0 开始，所以除以 1 − β₁ᵗ。")))
     values = (ex.Quantity("ρ_{∞}", np.float64(rho_inf)), ex.Quantity("ρ_{t}", np.float64(rho_t)))
-    shrink = ex.decayed_theta(hyper, decoupled)
     if rectified:
         subs.append(ex.SubStep(
             "rectification", ex.Text("Variance rectification", "方差修正"),
@@ -181,7 +171,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}),   "
             "r_{t} = √((ρ_{t} − 4)(ρ_{t} − 2)ρ_{∞} / ((ρ_{∞} − 4)(ρ_{∞} − 2)ρ_{t}))",
             values + (ex.Quantity("r_{t}", np.float64(rect)),)))
-        denom = "√(v_{t} + ε)" if inside else "(√v_{t} + ε)"
+        denom = ex.eps_root("v_{t}", inside)
         subs.append(ex.SubStep(
             "precondition", ex.Text("Per-parameter step size", "逐参数学习率"),
             ex.Text("Each parameter's step size: η rₜ √(1 − β₂ᵗ) divided by the root of its own v.",
@@ -191,10 +181,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
              ex.Quantity("η_{t} r_{t} l_{t}", lr_pre), ex.Quantity("√v̂_{t}", np.sqrt(v / bc2))),
             (ex.Arrow("second_moment", np.sqrt(v / bc2), "√v̂_{t}"),)))
         subs.append(ex.step_substep(
-            f"θ_{{t}} = {shrink} − η_{{t}} r_{{t}} m̂_{{t}} l_{{t}}",
+            ex.step_formula(hyper, decoupled, "η_{t} r_{t} m̂_{t} l_{t}"),
             ex.Text("Move along −m̂, scaled per parameter like Adam and by rₜ.",
                     "沿 −m̂ 移动，像 Adam 一样逐参数缩放，再乘以 rₜ。"),
-            ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
+            theta, new_theta, lr_t, "m̂_{t}", m_hat))
     else:
         subs.append(ex.SubStep(
             "rectification", ex.Text("Variance rectification: not yet", "方差修正：尚未启用"),
@@ -202,9 +192,9 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
                     "ρₜ ≤ 5：步数太少，v 还不可靠，所以这一步是普通的动量更新（不除以 √v）。"),
             "ρ_{t} = ρ_{∞} − 2tβ_{2}^{t} / (1 − β_{2}^{t}) ≤ 5", values))
         subs.append(ex.step_substep(
-            f"θ_{{t}} = {shrink} − η_{{t}} m̂_{{t}}",
+            ex.step_formula(hyper, decoupled, "η_{t} m̂_{t}"),
             ex.Text("Move along −m̂ with the same step size ηₜ for both parameters.",
                     "沿 −m̂ 移动，两个参数的步长同为 ηₜ。"),
-            ex.step_values(theta, new_theta, lr_t, "m̂_{t}", m_hat), new_theta - theta))
+            theta, new_theta, lr_t, "m̂_{t}", m_hat))
     return ex.Update("radam", int(t), float(lr_t), theta, grad, new_theta, np.array([exp_avg, exp_avg_sq]),
                      np.array([m, v]), float(carry), float(carry), lr_pre, tuple(subs))

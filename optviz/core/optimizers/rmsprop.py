@@ -108,11 +108,10 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     momentum buffer is written v_t (torch's ``momentum_buffer``).
     """
     theta, grad = ex.pair(theta), ex.pair(grad)
-    square_avg, grad_avg, buf = (ex.pair(row) for row in np.asarray(state))
+    square_avg, grad_avg, buf = ex.state_pairs(state)
     alpha, eps, mu = float(hyper["alpha"]), float(hyper["eps"]), float(hyper["momentum"])
     centered, inside = bool(hyper["centered"]), hyper["eps_placement"] == "inside"
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     eps_in, eps_out = (eps, 0.0) if inside else (0.0, eps)
 
     g = grad + l2 * theta
@@ -124,19 +123,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     step = lr_t * b if mu > 0.0 else lr_t * (g / denom)
     new_theta = ex.flush(theta * decay - step)
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
-    beta = ex.Quantity("β (alpha)", np.float64(alpha))
-    subs.append(ex.SubStep(
-        "second_moment", ex.Text("Average of squared gradients", "梯度平方的滑动平均"),
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
+    subs.append(ex.squared_gradient_average_step(
+        "β", "β (alpha)", alpha, square_avg, v,
         ex.Text("E[g²] keeps β of its past and takes 1 − β of g²: it forgets, unlike AdaGrad's sum.",
-                "E[g²] 保留 β 倍的过去值并加入 1 − β 倍的 g²：它会遗忘，不像 AdaGrad 的累加和。"),
-        "E[g^{2}]_{t} = β E[g^{2}]_{t−1} + (1 − β) g_{t}^{2}",
-        (beta, ex.Quantity("E[g^{2}]_{t−1}", square_avg, "square_avg"),
-         ex.Quantity("E[g^{2}]_{t}", v, "square_avg"), ex.Quantity("√E[g^{2}]_{t}", np.sqrt(v))),
-        (ex.Arrow("second_moment", np.sqrt(v), "√E[g^{2}]_{t}"),)))
+                "E[g²] 保留 β 倍的过去值并加入 1 − β 倍的 g²：它会遗忘，不像 AdaGrad 的累加和。")))
     if centered:
         subs.append(ex.SubStep(
             "centered", ex.Text("Average of gradients (centered)", "梯度的滑动平均（中心化）"),
@@ -148,12 +139,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
                                                                          np.sqrt(np.maximum(var, 0.0)))),
             (ex.Arrow("second_moment", np.sqrt(np.maximum(var, 0.0)), "√(E[g^{2}]_{t} − ḡ_{t}^{2})"),)))
     inner = "E[g^{2}]_{t} − ḡ_{t}^{2}" if centered else "E[g^{2}]_{t}"
-    root = f"√({inner} + ε)" if inside else (f"(√({inner}) + ε)" if centered else f"(√{inner} + ε)")
+    root = ex.eps_root(inner, inside, compound=centered)
     subs.append(ex.step_size_substep(
         ex.Text("Each parameter's step size is η divided by the RMS of its own recent gradients.",
                 "每个参数的步长是 η 除以它自己近期梯度的均方根。"),
         root, eps, denom, lr_t))
-    shrink = ex.decayed_theta(hyper, decoupled)
     if mu > 0.0:
         subs.append(ex.SubStep(
             "momentum", ex.Text("Momentum on the scaled gradient", "缩放梯度上的动量"),
@@ -163,15 +153,15 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             (ex.Quantity("μ", np.float64(mu)), ex.Quantity("v_{t−1}", buf, "momentum_buffer"),
              ex.Quantity("v_{t}", b, "momentum_buffer"))))
         subs.append(ex.step_substep(
-            f"θ_{{t}} = {shrink} − η_{{t}} v_{{t}}",
+            ex.step_formula(hyper, decoupled, "η_{t} v_{t}"),
             ex.Text("Move against the velocity of scaled gradients.", "沿缩放梯度速度的反方向移动。"),
-            ex.step_values(theta, new_theta, lr_t, "v_{t}", b), new_theta - theta))
+            theta, new_theta, lr_t, "v_{t}", b))
     else:
         subs.append(ex.step_substep(
-            f"θ_{{t}} = {shrink} − η_{{t}} g_{{t}} / {root}",
+            ex.step_formula(hyper, decoupled, f"η_{{t}} g_{{t}} / {root}"),
             ex.Text("Move against the gradient, each parameter with its own step size.",
                     "沿负梯度方向移动，每个参数用自己的步长。"),
-            ex.step_values(theta, new_theta, lr_t, "g_{t}", g), new_theta - theta))
+            theta, new_theta, lr_t, "g_{t}", g))
     return ex.Update("rmsprop", int(t), float(lr_t), theta, grad, new_theta,
                      np.array([square_avg, grad_avg, buf]), np.array([v, m, b]), float(carry), float(carry),
                      lr_t / denom, tuple(subs))

@@ -126,11 +126,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     The arithmetic is ``rule``'s; the momentum buffer is written v_t as in the lecture notes
     (torch's ``momentum_buffer``), μ the momentum and τ the dampening.
     """
-    theta, grad, buf = ex.pair(theta), ex.pair(grad), ex.pair(np.asarray(state)[0])
+    theta, grad = ex.pair(theta), ex.pair(grad)
+    (buf,) = ex.state_pairs(state)
     mu, tau = float(hyper["momentum"]), float(hyper["dampening"])
     form, nesterov = hyper["momentum_form"], bool(hyper["nesterov"])
-    decoupled = bool(hyper["decoupled_weight_decay"])
-    l2, decay = ex.weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled)
+    decoupled, l2, decay = ex.selectable_decay(hyper, lr_t)
     mix = 1.0 - (mu if form == "ema" else tau)
     mix = 1.0 if (t == 1 and form == "torch") else mix
 
@@ -140,10 +140,7 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
     direction = heavy if mu != 0.0 else g
     new_theta = ex.flush(theta * decay - lr_t * direction)
 
-    subs = [ex.gradient_step(theta, grad)]
-    decay_step = ex.weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
-    if decay_step is not None:
-        subs.append(decay_step)
+    subs = ex.opening_substeps(hyper, theta, grad, lr_t, decoupled)
     values = (ex.Quantity("μ", np.float64(mu)),)
     if mu != 0.0:
         if form == "torch" and t == 1:
@@ -176,12 +173,11 @@ def explain(hyper, state, theta, grad, t, lr_t, carry=1.0):
             "d_{t} = g_{t} + μ v_{t}", (ex.Quantity("d_{t}", direction),),
             (ex.Arrow("momentum", -direction, "−d_{t}"),)))
     symbol = "d_{t}" if nesterov and mu != 0.0 else ("v_{t}" if mu != 0.0 else "g_{t}")
-    shrink = ex.decayed_theta(hyper, decoupled)
     text = (ex.Text("Move against the velocity, ηₜ per unit of it.", "沿速度的反方向移动，步长为 ηₜ 乘以速度。")
             if mu != 0.0 else
             ex.Text("Move against the gradient: the same ηₜ for both parameters.",
                    "沿负梯度方向移动：两个参数的学习率同为 ηₜ。"))
-    subs.append(ex.step_substep(f"θ_{{t}} = {shrink} − η_{{t}} {symbol}", text,
-                               ex.step_values(theta, new_theta, lr_t, symbol, direction), new_theta - theta))
+    subs.append(ex.step_substep(ex.step_formula(hyper, decoupled, f"η_{{t}} {symbol}"), text,
+                                theta, new_theta, lr_t, symbol, direction))
     return ex.Update("sgd", int(t), float(lr_t), theta, grad, new_theta, np.array([buf]), np.array([b]),
                     float(carry), float(carry), np.full(2, float(lr_t)), tuple(subs))

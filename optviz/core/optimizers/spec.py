@@ -351,3 +351,12 @@ def bias_correction() -> HyperSpec:
         kind="bool",
         variant=True,
     )
+
+
+def adam_hypers(lr_default: float, own: tuple[HyperSpec, ...] = (), wd: float = 0.0, decoupled: bool = False,
+                variants: tuple[HyperSpec, ...] = ()) -> tuple[HyperSpec, ...]:
+    """The hyperparameters of torch's Adam-style signature (Adam, AdamW, NAdam, RAdam), in its order: lr,
+    betas, eps = 1e-8, weight_decay (``wd``), the optimizer's ``own`` arguments, decoupled_weight_decay
+    (a torch argument there, not a variant); then optviz's ``variants`` and eps_placement."""
+    return (lr(lr_default), betas(), eps(1e-8), weight_decay(wd), *own,
+            decoupled_weight_decay(decoupled, variant=False), *variants, eps_placement())

@@ -26,8 +26,11 @@ import numpy as np
 from optviz.core.optimizers.common import FLUSH_BELOW
 
 __all__ = ["Text", "Quantity", "Arrow", "SubStep", "Update", "LANGUAGES", "ARROW_KINDS", "flush", "lerp",
-           "sign", "pair", "weight_decay_terms", "gradient_step", "weight_decay_step", "step_values",
-           "step_substep", "adam_moments", "first_moment_step", "second_moment_step"]
+           "sign", "pair", "state_pairs", "weight_decay_terms", "selectable_decay", "gradient_step",
+           "weight_decay_step", "opening_substeps", "step_substep", "step_formula", "eps_root",
+           "step_size_substep", "adam_closing_substeps", "moment_correction_step",
+           "squared_gradient_average_step", "adam_moments", "first_moment_step",
+           "second_moment_step"]
 
 #: Languages every sub-step text is given in.
 LANGUAGES = ("en", "zh")
@@ -161,11 +164,23 @@ def pair(value) -> np.ndarray:
     return np.array(value, dtype=np.float64).reshape(2)
 
 
+def state_pairs(state) -> tuple[np.ndarray, ...]:
+    """The state (S, 2) as S float64 (2,) copies, in the module's STATE order."""
+    return tuple(pair(row) for row in np.asarray(state))
+
+
 def weight_decay_terms(lr_t: float, weight_decay: float, decoupled: bool) -> tuple[float, float]:
     """(λ added to g as λθ, factor θ is multiplied by first), as the kernels' weight_decay_terms."""
     l2 = 0.0 if decoupled else weight_decay
     decay = 1.0 - lr_t * weight_decay if decoupled else 1.0
     return l2, decay
+
+
+def selectable_decay(hyper, lr_t: float) -> tuple[bool, float, float]:
+    """(decoupled, λ added to g as λθ, factor θ is multiplied by first) of a family whose weight decay is
+    L2 unless ``decoupled_weight_decay`` is true (every family but Lion), as its kernel computes them."""
+    decoupled = bool(hyper["decoupled_weight_decay"])
+    return (decoupled, *weight_decay_terms(lr_t, float(hyper["weight_decay"]), decoupled))
 
 
 # ---------------------------------------------------------------- sub-steps every optimizer shares
@@ -216,6 +231,16 @@ def weight_decay_step(hyper, theta, grad, lr_t: float, mode: str) -> SubStep | N
     )
 
 
+def opening_substeps(hyper, theta, grad, lr_t: float, decoupled: bool) -> list[SubStep]:
+    """The sub-steps an update with selectable weight decay opens with: the gradient, then the weight decay
+    (L2 or decoupled) where λ ≠ 0; a list, for the family's own sub-steps to follow."""
+    subs = [gradient_step(theta, grad)]
+    decay_step = weight_decay_step(hyper, theta, grad, lr_t, "decoupled" if decoupled else "l2")
+    if decay_step is not None:
+        subs.append(decay_step)
+    return subs
+
+
 def adam_moments(theta, grad, l2: float, exp_avg, exp_avg_sq, beta1: float, beta2: float):
     """The Adam family's first step as the kernels' ``adam_moments``: (g + λθ, new m, new v)."""
     g = grad + l2 * theta
@@ -248,18 +273,54 @@ def second_moment_step(v_prev, v, beta2: float) -> SubStep:
         (Arrow("second_moment", np.sqrt(pair(v)), "√v_{t}"),))
 
 
-def step_values(theta, new_theta, lr_t: float, direction_symbol: str, direction,
-                lr_symbol: str = "η_{t}") -> tuple[Quantity, ...]:
-    """The values of the final step: the realized step Δθ first (the outcome), θ_t, the direction used
-    and the learning rate."""
+def squared_gradient_average_step(symbol: str, label: str, decay: float, prev, new, text: Text) -> SubStep:
+    """E[g²]_t = d E[g²]_{t−1} + (1 − d) g_t², RMSProp's and Adadelta's running average of g² (torch's
+    ``square_avg``), its decay d written ``symbol`` in the formula and ``label`` among the values; drawn as
+    per-axis bars √E[g²]_t."""
+    root = np.sqrt(new)
+    return SubStep(
+        "second_moment", Text("Average of squared gradients", "梯度平方的滑动平均"), text,
+        f"E[g^{{2}}]_{{t}} = {symbol} E[g^{{2}}]_{{t−1}} + (1 − {symbol}) g_{{t}}^{{2}}",
+        (Quantity(label, np.float64(decay)), Quantity("E[g^{2}]_{t−1}", prev, "square_avg"),
+         Quantity("E[g^{2}]_{t}", new, "square_avg"), Quantity("√E[g^{2}]_{t}", root)),
+        (Arrow("second_moment", root, "√E[g^{2}]_{t}"),))
+
+
+def moment_correction_step(moment: str, t, bc, corrected, title: Text, text: Text) -> SubStep:
+    """The bias correction of one Adam-family moment alone, x̂_t = x_t / (1 − β_kᵗ): ``moment`` "m" (k = 1,
+    drawn as −m̂_t) or "v" (k = 2, drawn as per-axis bars √v̂_t); ``bc`` is 1 − β_kᵗ, ``corrected`` x̂_t."""
+    if moment == "m":
+        k, hat, arrow = "1", "m̂_{t}", Arrow("momentum", -corrected, "−m̂_{t}")
+    else:
+        k, hat, arrow = "2", "v̂_{t}", Arrow("second_moment", np.sqrt(corrected), "√v̂_{t}")
+    return SubStep("bias_correction", title, text, f"{hat} = {moment}_{{t}} / (1 − β_{{{k}}}^{{t}})",
+                   (Quantity("t", np.float64(t)), Quantity(f"1 − β_{{{k}}}^{{t}}", np.float64(bc)),
+                    Quantity(hat, corrected)), (arrow,))
+
+
+def step_substep(formula: str, text: Text, theta, new_theta, lr_t: float, direction_symbol: str, direction,
+                 lr_symbol: str = "η_{t}") -> SubStep:
+    """The last move, θ_{t−1} → θ_t, drawing the realized step Δθ; its values are Δθ first (the outcome),
+    θ_t, the direction used and the learning rate."""
     theta, new_theta = pair(theta), pair(new_theta)
-    return (Quantity("Δθ", new_theta - theta), Quantity("θ_{t}", new_theta),
-            Quantity(direction_symbol, pair(direction)), Quantity(lr_symbol, np.float64(lr_t)))
+    values = (Quantity("Δθ", new_theta - theta), Quantity("θ_{t}", new_theta),
+              Quantity(direction_symbol, pair(direction)), Quantity(lr_symbol, np.float64(lr_t)))
+    return SubStep("step", Text("Step", "更新参数"), text, formula, values,
+                   (Arrow("step", new_theta - theta, "Δθ"),))
 
 
-def step_substep(formula: str, text: Text, values: tuple[Quantity, ...], step) -> SubStep:
-    """The last move: θ_t from θ_{t−1}, drawing the realized step Δθ."""
-    return SubStep("step", Text("Step", "更新参数"), text, formula, values, (Arrow("step", pair(step), "Δθ"),))
+def step_formula(hyper, decoupled: bool, move: str) -> str:
+    """The last move's formula, θ_t = θ_{t−1} − ``move``, θ_{t−1} shrunk by 1 − η_t λ under decoupled decay."""
+    start = "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+    return f"θ_{{t}} = {start} − {move}"
+
+
+def eps_root(radicand: str, inside: bool, compound: bool = False) -> str:
+    """The denominator √radicand with ε as ``eps_placement`` puts it: √(radicand + ε) inside, (√radicand + ε)
+    outside; a ``compound`` radicand (several terms) is bracketed under the outside root."""
+    if inside:
+        return f"√({radicand} + ε)"
+    return f"(√({radicand}) + ε)" if compound else f"(√{radicand} + ε)"
 
 
 def step_size_substep(text: Text, root: str, eps, denom, lr_t) -> SubStep:
@@ -268,6 +329,13 @@ def step_size_substep(text: Text, root: str, eps, denom, lr_t) -> SubStep:
                    (Quantity("ε", np.float64(eps)), Quantity(root, denom), Quantity(f"η_{{t}} / {root}", lr_t / denom)))
 
 
-def decayed_theta(hyper, decoupled: bool) -> str:
-    """θ_{t−1} as the step's formula starts from it: shrunk by 1 − η_t λ under decoupled decay."""
-    return "(1 − η_{t} λ) θ_{t−1}" if decoupled and float(hyper["weight_decay"]) != 0.0 else "θ_{t−1}"
+def adam_closing_substeps(hyper, decoupled: bool, inside: bool, eps, denom, theta, new_theta, lr_t: float,
+                          direction_symbol: str, direction, text: Text) -> list[SubStep]:
+    """The Adam family's last two sub-steps: the per-parameter step size η_t / (√v̂_t + ε) (``denom`` its
+    value, ε where ``inside`` puts it), then the move θ_t = θ_{t−1} − η_t d_t / (√v̂_t + ε) along
+    ``direction`` d_t (Adam's m̂_t, NAdam's look-ahead m̄_t), told by ``text``."""
+    root = eps_root("v̂_{t}", inside)
+    size = step_size_substep(Text("Each parameter's step size is η divided by the root of its own v̂.",
+                                  "每个参数的步长是 η 除以它自己的 v̂ 的平方根。"), root, eps, denom, lr_t)
+    move = step_formula(hyper, decoupled, f"η_{{t}} {direction_symbol} / {root}")
+    return [size, step_substep(move, text, theta, new_theta, lr_t, direction_symbol, direction)]
