@@ -34,9 +34,9 @@ from types import ModuleType
 import numpy as np
 
 from optviz.core import codecache
-from optviz.core.jit import numba
+from optviz.core.kernels import GeneratedModule
 from optviz.core.kernels import template as tpl
-from optviz.core.kernels.generate import UNIFORM, GradientSource, _join, _lines, kernel_parts
+from optviz.core.kernels.generate import UNIFORM, GradientSource, _join, _lines, kernel_parts, time_loop_slots
 
 #: Rows of a reduction tile besides θ, the state and SINCE: the loss, position and squared
 #: gradient norm at θ_t, and the tolerance check's running values.
@@ -199,19 +199,9 @@ def reduction_source(family_name: str, source: GradientSource, layout: str, targ
     gradient, update = parts["gradient"], parts["update"]
     step = _join(gradient, tpl.STEP_CHECK, STEP_OBSERVE, update)
     final = _join(gradient, tpl.STEP_CHECK, STEP_OBSERVE, tpl.STEP_NO_UPDATE)
-    body = BODY.substitute(
-        load_tile=_lines(parts["load_tile"], 4),
-        store_tile=_lines(parts["store_tile"], 4),
-        bind_columns=_lines(parts["bind_columns"], 4),
-        prepare_source=_lines(parts["prepare_source"], 4),
-        step_scalars=_lines(parts["step_scalars"], 8),
-        source_step=_lines(parts["source_step"], 8),
-        step=_lines(step, 16),
-        final=_lines(final, 16),
-    )
-    layout_title = "one value per hyperparameter" if layout == UNIFORM else "hyperparameters per particle"
+    body = BODY.substitute(**time_loop_slots(parts), step=_lines(step, 16), final=_lines(final, 16))
     return module.substitute(
-        title=f"{family_name} on {source.title}, {layout_title}",
+        title=parts["title"],
         target=where,
         target_imports=imports,
         family=family_name,
@@ -222,24 +212,8 @@ def reduction_source(family_name: str, source: GradientSource, layout: str, targ
 
 
 @dataclass
-class Reducer:
+class Reducer(GeneratedModule):
     """The compiled functions of one generated reduction module."""
-
-    family: str
-    source: GradientSource
-    layout: str
-    module: ModuleType = field(repr=False)
-    _ready: set = field(default_factory=set, repr=False)
-
-    def ensure(self, name: str, args: tuple) -> None:
-        """Compile (or load from the disk cache) function ``name`` for the types of ``args``."""
-        signature = tuple(numba.typeof(a) for a in args)
-        if (name, signature) in self._ready:
-            return
-        if not numba.config.DISABLE_JIT:
-            with codecache.compile_lock(self.module):
-                getattr(self.module, name).compile(signature)
-        self._ready.add((name, signature))
 
     def run(self, args: tuple) -> None:
         """reduce_serial(*args), compiled first if needed (releases the GIL while it runs)."""
