@@ -134,11 +134,15 @@ def _known_model(model_id):
 
 
 @njit(**INLINE_OPTIONS)
+def _tile_rows(count, loss, grad):
+    """Views of a tile's first ``count`` losses and gradient coordinates: loss, grad[0] and grad[1]."""
+    return loss[:count], grad[0, :count], grad[1, :count]
+
+
+@njit(**INLINE_OPTIONS)
 def _fill(value, count, loss, grad):
     """loss[:count], grad[0, :count] and grad[1, :count] = value."""
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
     for j in range(count):
         l_[j] = value
         g0_[j] = value
@@ -154,9 +158,7 @@ def _accumulate_full(model_id, data, theta, start, count, loss, grad):
     _fill(0.0, count, loss, grad)
     w_ = theta[0, start:start + count]
     b_ = theta[1, start:start + count]
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
     for k in range(data.shape[0]):
         xk = data[k, 0]
         yk = data[k, 1]
@@ -187,9 +189,7 @@ def _accumulate_gathered(model_id, data, idx, theta, start, count, loss, grad):
     """Add the terms of sample idx[j] for particle j into loss[:count] and grad[:, :count] (model_id a known model)."""
     w_ = theta[0, start:start + count]
     b_ = theta[1, start:start + count]
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
     for j in range(count):
         k = idx[j]
         lt, a0, a1 = model_terms(model_id, w_[j], b_[j], data[k, 0], data[k, 1])
@@ -200,9 +200,7 @@ def _accumulate_gathered(model_id, data, idx, theta, start, count, loss, grad):
 
 @njit(**KERNEL_OPTIONS)
 def _scale(scale, count, loss, grad):
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
     for j in range(count):
         l_[j] *= scale
         g0_[j] *= scale
