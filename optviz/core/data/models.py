@@ -108,7 +108,8 @@ def model_terms(model_id, t0, t1, x, y):
 
     The kernels call it in loops over particles with a loop-invariant ``model_id``: LLVM moves
     the branch out of the loop, so each model's loop vectorizes as if written for that model
-    alone (same speed, scripts/bench_data.py).
+    alone (checked with Numba 0.68: the tile functions of optviz.core.data.gradients compile to
+    the same machine code as with one loop written per model).
     """
     if model_id == 0:
         return linear_terms(t0, t1, x, y)
