@@ -21,42 +21,40 @@ from optviz.core.data.models import get_model
 from optviz.core.jit import KERNEL_OPTIONS, TILE, njit, prange
 
 
+@njit(**KERNEL_OPTIONS)
+def steps_tile(model_id, data, batch_size, without_replacement, seed, t0, n_steps, theta, lr, full_loss,
+               start, count):
+    """n_steps of plain SGD (theta -= lr * grad) on particles [start, start + count), as a kernel's tile."""
+    loss = np.empty(TILE)
+    grad = np.empty((2, TILE))
+    w = theta[0, start:start + count]
+    b = theta[1, start:start + count]
+    for s in range(n_steps):
+        data_loss_grad_tile(model_id, data, batch_size, without_replacement, seed, t0 + s + 1, theta,
+                            start, count, full_loss, loss, grad)
+        for j in range(count):
+            w[j] -= lr * grad[0, j]
+            b[j] -= lr * grad[1, j]
+
+
 @njit(parallel=True, **KERNEL_OPTIONS)
 def steps_parallel(model_id, data, batch_size, without_replacement, seed, t0, n_steps, theta, lr, full_loss):
-    """n_steps of plain SGD (theta -= lr * grad) on every particle, tiles in parallel."""
+    """steps_tile on every tile, tiles in parallel."""
     n = theta.shape[1]
     for tile in prange((n + TILE - 1) // TILE):
         start = tile * TILE
-        count = min(TILE, n - start)
-        loss = np.empty(TILE)
-        grad = np.empty((2, TILE))
-        for s in range(n_steps):
-            data_loss_grad_tile(model_id, data, batch_size, without_replacement, seed, t0 + s + 1, theta,
-                                start, count, full_loss, loss, grad)
-            w = theta[0, start:start + count]
-            b = theta[1, start:start + count]
-            for j in range(count):
-                w[j] -= lr * grad[0, j]
-                b[j] -= lr * grad[1, j]
+        steps_tile(model_id, data, batch_size, without_replacement, seed, t0, n_steps, theta, lr, full_loss,
+                   start, min(TILE, n - start))
 
 
 @njit(**KERNEL_OPTIONS)
 def steps_serial(model_id, data, batch_size, without_replacement, seed, t0, n_steps, theta, lr, full_loss):
-    """As steps_parallel on the calling thread."""
+    """steps_tile on every tile, on the calling thread."""
     n = theta.shape[1]
-    loss = np.empty(TILE)
-    grad = np.empty((2, TILE))
     for tile in range((n + TILE - 1) // TILE):
         start = tile * TILE
-        count = min(TILE, n - start)
-        for s in range(n_steps):
-            data_loss_grad_tile(model_id, data, batch_size, without_replacement, seed, t0 + s + 1, theta,
-                                start, count, full_loss, loss, grad)
-            w = theta[0, start:start + count]
-            b = theta[1, start:start + count]
-            for j in range(count):
-                w[j] -= lr * grad[0, j]
-                b[j] -= lr * grad[1, j]
+        steps_tile(model_id, data, batch_size, without_replacement, seed, t0, n_steps, theta, lr, full_loss,
+                   start, min(TILE, n - start))
 
 
 def numpy_step(mid, data, batch_size, rng, theta, lr):

@@ -41,7 +41,7 @@ frames, so that plotted losses are comparable between steps and groups).
 
 import numpy as np
 
-from optviz.core.data.models import linear_terms, logistic_terms, tanh_terms
+from optviz.core.data.models import model_terms
 from optviz.core.data.rng import bounded, hash_finish, hash_prefix, mix, normal, student_t
 from optviz.core.jit import INLINE_OPTIONS, KERNEL_OPTIONS, TILE, njit, prange
 
@@ -127,121 +127,80 @@ def permutation_index(key, position, n):
     return v
 
 
+@njit(**INLINE_OPTIONS)
+def _known_model(model_id):
+    """Whether ``model_id`` is a model of :func:`model_terms` (others give NaN losses and gradients)."""
+    return model_id >= 0 and model_id <= 2
+
+
+@njit(**INLINE_OPTIONS)
+def _tile_rows(count, loss, grad):
+    """Views of a tile's first ``count`` losses and gradient coordinates: loss, grad[0] and grad[1]."""
+    return loss[:count], grad[0, :count], grad[1, :count]
+
+
+@njit(**INLINE_OPTIONS)
+def _fill(value, count, loss, grad):
+    """loss[:count], grad[0, :count] and grad[1, :count] = value."""
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
+    for j in range(count):
+        l_[j] = value
+        g0_[j] = value
+        g1_[j] = value
+
+
 @njit(**KERNEL_OPTIONS)
 def _accumulate_full(model_id, data, theta, start, count, loss, grad):
     """Sums over every sample of the per-sample terms, into loss[:count] and grad[:, :count]."""
+    if not _known_model(model_id):
+        _fill(np.nan, count, loss, grad)
+        return
+    _fill(0.0, count, loss, grad)
     w_ = theta[0, start:start + count]
     b_ = theta[1, start:start + count]
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
-    for j in range(count):
-        l_[j] = 0.0
-        g0_[j] = 0.0
-        g1_[j] = 0.0
-    n = data.shape[0]
-    if model_id == 0:
-        for k in range(n):
-            xk = data[k, 0]
-            yk = data[k, 1]
-            for j in range(count):
-                lt, a0, a1 = linear_terms(w_[j], b_[j], xk, yk)
-                l_[j] += lt
-                g0_[j] += a0
-                g1_[j] += a1
-    elif model_id == 1:
-        for k in range(n):
-            xk = data[k, 0]
-            yk = data[k, 1]
-            for j in range(count):
-                lt, a0, a1 = logistic_terms(w_[j], b_[j], xk, yk)
-                l_[j] += lt
-                g0_[j] += a0
-                g1_[j] += a1
-    elif model_id == 2:
-        for k in range(n):
-            xk = data[k, 0]
-            yk = data[k, 1]
-            for j in range(count):
-                lt, a0, a1 = tanh_terms(w_[j], b_[j], xk, yk)
-                l_[j] += lt
-                g0_[j] += a0
-                g1_[j] += a1
-    else:
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
+    for k in range(data.shape[0]):
+        xk = data[k, 0]
+        yk = data[k, 1]
         for j in range(count):
-            l_[j] = np.nan
-            g0_[j] = np.nan
-            g1_[j] = np.nan
+            lt, a0, a1 = model_terms(model_id, w_[j], b_[j], xk, yk)
+            l_[j] += lt
+            g0_[j] += a0
+            g1_[j] += a1
 
 
 @njit(**KERNEL_OPTIONS)
 def _full_loss_only(model_id, data, theta, start, count, loss):
-    """Sum over every sample of the per-sample loss, into loss[:count]."""
+    """Sum over every sample of the per-sample loss, into loss[:count] (model_id a known model)."""
     w_ = theta[0, start:start + count]
     b_ = theta[1, start:start + count]
     l_ = loss[:count]
     for j in range(count):
         l_[j] = 0.0
-    n = data.shape[0]
-    if model_id == 0:
-        for k in range(n):
-            xk = data[k, 0]
-            yk = data[k, 1]
-            for j in range(count):
-                l_[j] += linear_terms(w_[j], b_[j], xk, yk)[0]
-    elif model_id == 1:
-        for k in range(n):
-            xk = data[k, 0]
-            yk = data[k, 1]
-            for j in range(count):
-                l_[j] += logistic_terms(w_[j], b_[j], xk, yk)[0]
-    elif model_id == 2:
-        for k in range(n):
-            xk = data[k, 0]
-            yk = data[k, 1]
-            for j in range(count):
-                l_[j] += tanh_terms(w_[j], b_[j], xk, yk)[0]
-    else:
+    for k in range(data.shape[0]):
+        xk = data[k, 0]
+        yk = data[k, 1]
         for j in range(count):
-            l_[j] = np.nan
+            l_[j] += model_terms(model_id, w_[j], b_[j], xk, yk)[0]
 
 
 @njit(**KERNEL_OPTIONS)
 def _accumulate_gathered(model_id, data, idx, theta, start, count, loss, grad):
-    """Add the terms of sample idx[j] for particle j into loss[:count] and grad[:, :count]."""
+    """Add the terms of sample idx[j] for particle j into loss[:count] and grad[:, :count] (model_id a known model)."""
     w_ = theta[0, start:start + count]
     b_ = theta[1, start:start + count]
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
-    if model_id == 0:
-        for j in range(count):
-            k = idx[j]
-            lt, a0, a1 = linear_terms(w_[j], b_[j], data[k, 0], data[k, 1])
-            l_[j] += lt
-            g0_[j] += a0
-            g1_[j] += a1
-    elif model_id == 1:
-        for j in range(count):
-            k = idx[j]
-            lt, a0, a1 = logistic_terms(w_[j], b_[j], data[k, 0], data[k, 1])
-            l_[j] += lt
-            g0_[j] += a0
-            g1_[j] += a1
-    else:
-        for j in range(count):
-            k = idx[j]
-            lt, a0, a1 = tanh_terms(w_[j], b_[j], data[k, 0], data[k, 1])
-            l_[j] += lt
-            g0_[j] += a0
-            g1_[j] += a1
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
+    for j in range(count):
+        k = idx[j]
+        lt, a0, a1 = model_terms(model_id, w_[j], b_[j], data[k, 0], data[k, 1])
+        l_[j] += lt
+        g0_[j] += a0
+        g1_[j] += a1
 
 
 @njit(**KERNEL_OPTIONS)
 def _scale(scale, count, loss, grad):
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
+    l_, g0_, g1_ = _tile_rows(count, loss, grad)
     for j in range(count):
         l_[j] *= scale
         g0_[j] *= scale
@@ -337,23 +296,14 @@ def data_loss_grad_tile(model_id, data, batch_size, without_replacement, seed, s
     if batch_size <= 0 or batch_size >= n:
         full_batch_tile(model_id, data, theta, start, count, loss, grad)
         return
-    if model_id < 0 or model_id > 2:
-        for j in range(count):
-            loss[j] = np.nan
-            grad[0, j] = np.nan
-            grad[1, j] = np.nan
+    if not _known_model(model_id):
+        _fill(np.nan, count, loss, grad)
         return
     prefix = np.empty(count, dtype=np.uint64)
     keys = np.empty((4, count), dtype=np.uint64)
     idx = np.empty(count, dtype=np.uint64)
     _prepare_keys(n, batch_size, without_replacement, seed, step, start, count, prefix, keys)
-    l_ = loss[:count]
-    g0_ = grad[0, :count]
-    g1_ = grad[1, :count]
-    for j in range(count):
-        l_[j] = 0.0
-        g0_[j] = 0.0
-        g1_[j] = 0.0
+    _fill(0.0, count, loss, grad)
     for b in range(batch_size):
         sample_indices_tile(n, batch_size, without_replacement, seed, step, start, count, b,
                             prefix, keys, idx)

@@ -357,29 +357,24 @@ class _Parser:
         self.error(f"unexpected {tok.describe()}", tok.pos)
 
     def expression(self):
-        first = self.term()
-        ops, terms, op_pos = ["+"], [first], [first.pos]
-        while self.tok.kind == "op" and self.tok.text in "+-":
-            tok = self.advance()
-            ops.append(tok.text)
-            op_pos.append(tok.pos)
-            terms.append(self.term())
-        if len(terms) == 1:
-            return first
-        return self.make(Sum(tuple(ops), tuple(terms), tuple(op_pos), first.pos), *terms)
+        return self.chain(self.term, "+-", Sum)
 
     def term(self):
-        first = self.unary()
-        ops, factors, op_pos = ["*"], [first], [first.pos]
-        while self.tok.kind == "op" and self.tok.text in "*/":
+        return self.chain(self.unary, "*/", Product)
+
+    def chain(self, operand, ops_text: str, node_type):
+        """``operand (op operand)*`` with the ops of ``ops_text`` (left to right): the operand alone,
+        or one ``node_type`` node (Sum, Product) of the operands whose ops begin with ``ops_text[0]``."""
+        first = operand()
+        ops, operands, op_pos = [ops_text[0]], [first], [first.pos]
+        while self.tok.kind == "op" and self.tok.text in ops_text:
             tok = self.advance()
             ops.append(tok.text)
             op_pos.append(tok.pos)
-            factors.append(self.unary())
-        if len(factors) == 1:
+            operands.append(operand())
+        if len(operands) == 1:
             return first
-        node = Product(tuple(ops), tuple(factors), tuple(op_pos), first.pos)
-        return self.make(node, *factors)
+        return self.make(node_type(tuple(ops), tuple(operands), tuple(op_pos), first.pos), *operands)
 
     def unary(self):
         tok = self.tok

@@ -43,6 +43,7 @@ __all__ = [
     "NOISE_KINDS",
     "PER_PARTICLE",
     "UNIFORM",
+    "GeneratedModule",
     "GradientSource",
     "Kernel",
     "due_steps",
@@ -72,8 +73,12 @@ def gradient_source(surface, noise: str = "none") -> GradientSource:
 
 
 @dataclass
-class Kernel:
-    """The compiled functions of one generated kernel module."""
+class GeneratedModule:
+    """A module generated for one (family, gradient source, layout), its functions compiled on demand.
+
+    :meth:`ensure` compiles a function for the types of its arguments once per process (or loads
+    it from Numba's disk cache), under the cross-process compile lock of optviz.core.codecache.
+    """
 
     family: str
     source: GradientSource
@@ -95,6 +100,11 @@ class Kernel:
             with codecache.compile_lock(self.module):
                 dispatcher.compile(signature)
         self._ready.add((name, signature))
+
+
+@dataclass
+class Kernel(GeneratedModule):
+    """The compiled functions of one generated kernel module."""
 
     def run(self, name: str, args: tuple) -> None:
         """Run function ``name`` (advance_serial or advance_parallel) on ``args``, compiled first if needed."""

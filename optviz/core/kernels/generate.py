@@ -71,10 +71,9 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
     fast = _join(gradient, tpl.STEP_CHECK, update)
     general = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, update, tpl.STEP_LEARNING_RATES)
     final = _join(gradient, tpl.STEP_CHECK, tpl.STEP_RECORD, tpl.STEP_NO_UPDATE)
-
-    layout_title = "one value per hyperparameter" if layout == UNIFORM else "hyperparameters per particle"
     return tpl.MODULE.substitute(
-        title=f"{family_name} on {source.title}, {layout_title}",
+        **time_loop_slots(parts),
+        title=parts["title"],
         family=family_name,
         source_imports=parts["source_imports"],
         load_uniform_columns=_lines(parts["uniform_columns"], 4),
@@ -83,15 +82,22 @@ def kernel_source(family_name: str, source: GradientSource, layout: str) -> str:
         column_locals=parts["column_locals"],
         store_coefficients=_lines(parts["store_coefficients"], 8),
         rows=parts["rows"],
+        fast=_lines(fast, 16),
+        general=_lines(general, 16),
+        final=_lines(final, 16),
+    )
+
+
+def time_loop_slots(parts: dict) -> dict:
+    """The slots of :func:`kernel_parts` around a time loop, indented as both the particle template
+    and the reduction body place them: per tile (before and after the loop) and per step (in it)."""
+    return dict(
         load_tile=_lines(parts["load_tile"], 4),
         store_tile=_lines(parts["store_tile"], 4),
         bind_columns=_lines(parts["bind_columns"], 4),
         prepare_source=_lines(parts["prepare_source"], 4),
         step_scalars=_lines(parts["step_scalars"], 8),
         source_step=_lines(parts["source_step"], 8),
-        fast=_lines(fast, 16),
-        general=_lines(general, 16),
-        final=_lines(final, 16),
     )
 
 
@@ -100,10 +106,11 @@ def kernel_parts(family_name: str, source: GradientSource, layout: str, step_row
 
     ``step_rows`` are the tile rows the template's time loop uses besides θ, the state and
     SINCE (the frame being recorded, or a reduction's running results); a per-particle
-    layout adds its column rows after them. Keys: the template slots (rows, load_tile,
-    store_tile, bind_columns, step_scalars, source_imports, prepare_source, source_step,
-    uniform_columns, n_coefficients, coefficient_locals, column_locals, store_coefficients)
-    and the step pieces ``gradient`` (steps 1: loss and gradient) and ``update`` (step 4).
+    layout adds its column rows after them. Keys: the module's ``title`` (the family, source
+    and layout in words), the template slots (rows, load_tile, store_tile, bind_columns,
+    step_scalars, source_imports, prepare_source, source_step, uniform_columns, n_coefficients,
+    coefficient_locals, column_locals, store_coefficients) and the step pieces ``gradient``
+    (steps 1: loss and gradient) and ``update`` (step 4).
     """
     family = FAMILIES[family_name]
     check_family(family)
@@ -155,7 +162,9 @@ def kernel_parts(family_name: str, source: GradientSource, layout: str, step_row
         rule_args=rule_args,
         store_state="\n".join(f"w[{s.upper()}_{a.upper()}, j] = new_{s}_{a}" for s in state for a in "xy"),
     ).lstrip("\n")
+    layout_title = "one value per hyperparameter" if layout == UNIFORM else "hyperparameters per particle"
     return dict(
+        title=f"{family_name} on {source.title}, {layout_title}",
         rows="\n".join(f"{row} = {k}" for k, row in enumerate(rows)) + f"\nROWS = {len(rows)}",
         load_tile=_nest("for j in range(count):", "\n".join(load)),
         store_tile=_nest("for j in range(count):", "\n".join(store)),
