@@ -34,7 +34,11 @@ def no_modal_message_boxes(monkeypatch):
 def win(qtbot, tmp_path):
     """The real window on the default experiment (fresh settings), shown, built, its first frame
     drawn and its kernels compiled (a cold cache compiles them here); closed when the worker is idle
-    (a QThread must not be destroyed while it compiles a new landscape's kernels)."""
+    (a QThread must not be destroyed while it compiles a new landscape's kernels).
+
+    Not given to ``qtbot.addWidget``: pytest-qt closes and deletes its widgets *before* fixture
+    teardown, and waiting for a busy worker here then ran the deferred delete, so ``close()`` met a
+    deleted window (an error seen only under load, when the worker was still busy)."""
     from PySide6 import QtCore
 
     from optviz.app.main_window import MainWindow
@@ -43,13 +47,16 @@ def win(qtbot, tmp_path):
     ensure_app()
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(None, settings=settings, ask_to_save=False)
-    qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
     w.activateWindow()
-    qtbot.waitUntil(lambda: w.ready, timeout=30_000)
-    qtbot.waitUntil(lambda: w.display.n >= 1 and w.kernel_label.text() == "kernels ready", timeout=240_000)
-    yield w
-    w.playback.playing = False
-    qtbot.waitUntil(lambda: not w.live.busy, timeout=240_000)
-    w.close()
+    try:
+        qtbot.waitUntil(lambda: w.ready, timeout=30_000)
+        qtbot.waitUntil(lambda: w.display.n >= 1 and w.kernel_label.text() == "kernels ready",
+                        timeout=240_000)
+        yield w
+        w.playback.playing = False
+        qtbot.waitUntil(lambda: not w.live.busy, timeout=240_000)
+    finally:
+        w.close()
+        w.deleteLater()

@@ -47,7 +47,7 @@ def type_into(qtbot, line_edit, text):
 def editor_ready(qtbot, w, group=0):
     """The group editor shows ``group`` (it is rebuilt on the next event-loop turn)."""
     w.selection.group = group
-    qtbot.waitUntil(lambda: w.editor.index == group and "batch_size" in w.editor.fields, timeout=5000)
+    qtbot.waitUntil(lambda: w.editor.index == group and "batch_size" in w.editor.fields, timeout=60_000)
     qtbot.wait(20)
     return w.editor
 
@@ -202,7 +202,7 @@ def test_group_gradient_batch_size_sampling_noise(qtbot, win):
     # on data the batch size is a group setting: full / SGD / mini-batch of B
     assert w.experiment_panel.choose(DATA_KEY + "linear")
     ed = editor_ready(qtbot, w)
-    qtbot.waitUntil(lambda: ed.batch_mode.isEnabled(), timeout=3000)
+    qtbot.waitUntil(lambda: ed.batch_mode.isEnabled(), timeout=60_000)
     assert not ed.no_data_note.isVisibleTo(ed)
     bm = ed.batch_mode
     bm.activated.emit(bm.findData("sgd"))
@@ -223,7 +223,7 @@ def test_group_gradient_batch_size_sampling_noise(qtbot, win):
     # back to a formula landscape: the batch size goes (formula landscapes have no samples)
     assert w.experiment_panel.choose("rosenbrock")
     assert w.doc.group(0).batch_size is None
-    qtbot.waitUntil(lambda: not ed.batch_mode.isEnabled() if not ed.batch_mode.isHidden() else True, timeout=3000)
+    qtbot.waitUntil(lambda: not ed.batch_mode.isEnabled() if not ed.batch_mode.isHidden() else True, timeout=60_000)
     qtbot.waitUntil(lambda: rebuilt(w), timeout=120_000)
 
 
@@ -368,7 +368,7 @@ def test_startup_with_a_costly_expression_says_why_and_opens_the_default(qtbot, 
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.ready, timeout=30_000)
-    qtbot.waitUntil(lambda: COSTLY[kind][1] in w.statusBar().currentMessage(), timeout=5_000)
+    qtbot.waitUntil(lambda: COSTLY[kind][1] in w.statusBar().currentMessage(), timeout=60_000)
     assert w.doc.path is None and w.doc.experiment.landscape.expression is None
     qtbot.waitUntil(lambda: w.display.n >= 1, timeout=240_000)
     w.playback.playing = False

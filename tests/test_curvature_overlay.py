@@ -97,9 +97,9 @@ def test_scene_overlay_is_drawn_and_cleared(qtbot):
 
 def _play_until(qtbot, w, step):
     w.playback.playing = True
-    qtbot.waitUntil(lambda: w.display.n and w.display.steps[w.display.n - 1] >= step, timeout=20_000)
+    qtbot.waitUntil(lambda: w.display.n and w.display.steps[w.display.n - 1] >= step, timeout=60_000)
     w.playback.playing = False
-    qtbot.waitUntil(lambda: not w.live.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not w.live.busy, timeout=60_000)
 
 
 def test_window_toggle_follows_the_cursor_and_clears_with_the_selection(qtbot, win):

@@ -120,7 +120,7 @@ def test_explain_dock_in_the_window(win, qtbot):
     assert w.actions_["explain"].shortcut().toString() == "E"
     assert not w.explain.dock.isVisible() and w.explain.model.explanation is None
     qtbot.keyClick(w, QtCore.Qt.Key.Key_E)
-    qtbot.waitUntil(lambda: w.explain.dock.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: w.explain.dock.isVisible(), timeout=60_000)
     qtbot.waitUntil(lambda: panel.steps.count() > 0, timeout=120_000)
     e = w.explain.model.explanation
     assert (e.group, e.index) == (0, 0) and e.update is not None  # the selected group's first particle
@@ -159,7 +159,7 @@ def test_explain_dock_in_the_window(win, qtbot):
     assert "bias_correction" in [s.key for s in w.explain.model.substeps]
     # closing the dock hides the arrows and turns the keys off
     qtbot.keyClick(w, QtCore.Qt.Key.Key_E)
-    qtbot.waitUntil(lambda: not w.explain.dock.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not w.explain.dock.isVisible(), timeout=60_000)
     assert not w.explain.overlay.isVisible() and not w.explain.actions["explain_next"].isEnabled()
 
 

@@ -412,7 +412,7 @@ def test_the_explain_panel_and_the_3d_view_switch_language_live(win, qtbot, engl
     qtbot.waitUntil(lambda: w.explain.model.current is not None and w.explain.overlay.isVisible(), timeout=120_000)
     offscreen = QtGui.QGuiApplication.platformName() == "offscreen"
     if offscreen:  # no OpenGL there: the view shows its message instead
-        qtbot.waitUntil(lambda: w.view3d.view3d.problem is not None, timeout=5000)
+        qtbot.waitUntil(lambda: w.view3d.view3d.problem is not None, timeout=60_000)
     english = _explain_and_3d_texts(w)
     assert english["dock"] == "Explain" and english["next"] == "Next ▶" and english["reset"] == "Reset camera"
     assert english["head"].startswith("particle 0 of <b>") and english["first"] == "1. Gradient"

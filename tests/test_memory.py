@@ -212,7 +212,7 @@ def test_app_refuses_an_opened_file_beyond_its_particle_limit(qtbot, tmp_path, m
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.ready, timeout=30_000)
-    qtbot.waitUntil(lambda: "particles in all is out of range" in w.statusBar().currentMessage(), timeout=5000)
+    qtbot.waitUntil(lambda: "particles in all is out of range" in w.statusBar().currentMessage(), timeout=60_000)
     kept = w.doc.experiment.to_dict()
     assert w.doc.path is None and sum(w.doc.experiment.particle_counts()) <= 1_000_000
 

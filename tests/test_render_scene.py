@@ -109,7 +109,7 @@ def test_interactive_pan_resamples_and_clicks_emit(qtbot, run):
     s.set_experiment(exp)
     s.set_data(res)
     s.prepare_offscreen((400, 300))
-    with qtbot.waitSignal(s.sigViewChanged, timeout=2000) as blocker:
+    with qtbot.waitSignal(s.sigViewChanged, timeout=60_000) as blocker:
         s.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
     (x0, x1), _ = blocker.args[0]
     assert x0 == pytest.approx(0, abs=0.2) and x1 == pytest.approx(1, abs=0.2)

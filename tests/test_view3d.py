@@ -307,7 +307,7 @@ def test_without_opengl_the_view_says_so_and_takes_every_input(qtbot):
     qtbot.addWidget(view)
     view.resize(500, 400)
     view.show()
-    qtbot.waitUntil(lambda: view.problem is not None, timeout=5000)
+    qtbot.waitUntil(lambda: view.problem is not None, timeout=60_000)
     assert not view.drawing and view.gl is None
     assert view.stack.currentWidget() is view.message
     text = view.message.text()
@@ -335,15 +335,15 @@ def test_the_window_shows_the_3d_view_from_the_view_menu_and_keeps_working_witho
     assert win.view3d.action in view_menu.actions()
     assert ("3-D view", "3") in win.shortcut_rows()
     win.view3d.action.trigger()
-    qtbot.waitUntil(dock.isVisible, timeout=5000)
-    qtbot.waitUntil(lambda: win.view3d.view3d.problem is not None, timeout=5000)
+    qtbot.waitUntil(dock.isVisible, timeout=60_000)
+    qtbot.waitUntil(lambda: win.view3d.view3d.problem is not None, timeout=60_000)
     assert "cannot create an OpenGL context" in win.view3d.view3d.message.text()
     before = win.playback.step
     win.step(3)
     qtbot.waitUntil(lambda: win.playback.step >= before + 3, timeout=60_000)
-    qtbot.waitUntil(lambda: win.scene.frame == win.display.n - 1, timeout=10_000)
+    qtbot.waitUntil(lambda: win.scene.frame == win.display.n - 1, timeout=60_000)
     win.view3d.action.trigger()
-    qtbot.waitUntil(lambda: not dock.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not dock.isVisible(), timeout=60_000)
 
 
 # ---------------------------------------------------------------------------- with OpenGL (Xvfb)
