@@ -449,3 +449,37 @@ def test_curvature_and_schedule_frames_deep_in_a_run_redraw_no_more_than_early_o
         per_frame[frames] = _vertices_per_frame(scene, range(frames - 129, frames))
     assert per_frame[10_001] <= per_frame[1_001]
     assert per_frame[10_001] < 6 * 20
+
+
+@pytest.mark.parametrize("size", [(600, 400), (1280, 720)])
+def test_the_legend_stays_inside_the_landscape_and_wraps_its_texts_only_when_it_must(qtbot, run, size):
+    """A narrow landscape (the window with a dock open) gets its legend's long texts on two lines so
+    that the legend does not cover the axis and overhang the picture; a wide one keeps one line each."""
+    exp, res = run
+    scene = offscreen_scene(qtbot, exp, res, {}, size=size)
+    scene.show_frame(-1)
+    box = scene.legend.mapRectToItem(scene.vb, scene.legend.boundingRect())
+    assert 0 <= box.left() and box.right() <= scene.vb.width()
+    texts = [label.text for _sample, label in scene.legend.items]
+    full = ["Adam  (40)", "SGD too fast  (10)  · 10 diverged", "diverged (last position)", "global minimum"]
+    if size[0] > 1000:
+        assert texts == full
+    else:
+        assert texts != full and [t.replace("<br>", " ") for t in texts] == full
+
+
+def test_legend_lines_break_at_spaces_and_elide_only_what_two_lines_cannot_hold():
+    from PySide6 import QtGui
+
+    from optviz.render.qt import ensure_app
+    from optviz.render.scene import legend_lines
+
+    ensure_app()
+    metrics = QtGui.QFontMetricsF(QtGui.QFont())
+    text = "Momentum lr = 0.145, momentum = 0.5"
+    assert legend_lines(text, 1e4, metrics) == [text]
+    width = metrics.horizontalAdvance("Momentum lr = 0.145,")
+    assert legend_lines(text, width, metrics) == ["Momentum lr = 0.145,", "momentum = 0.5"]
+    narrow = legend_lines(text, metrics.horizontalAdvance("Momentum lr"), metrics)
+    assert narrow[0] == "Momentum lr" and narrow[1].endswith("…") and len(narrow) == 2
+    assert all(metrics.horizontalAdvance(line) <= metrics.horizontalAdvance("Momentum lr") for line in narrow)

@@ -217,6 +217,7 @@ class Scene(pg.GraphicsLayoutWidget):
         self.legend.setParentItem(self.vb)
         self.legend.setZValue(200)
         self._legend_visible = True
+        self.vb.sigResized.connect(self._refit_legend)
 
         self._resample_timer = QtCore.QTimer(self)
         self._resample_timer.setSingleShot(True)
@@ -648,6 +649,35 @@ class Scene(pg.GraphicsLayoutWidget):
         if not self.side.plots:
             self.ci.layout.setColumnStretchFactor(1, 0)
 
+    def _refit_legend(self, *_):
+        if self._exp is not None:
+            self._update_legend()
+
+    def _legend_font_metrics(self) -> QtGui.QFontMetricsF:
+        font = QtGui.QFont()
+        font.setPixelSize(self.font_px - 1)
+        return QtGui.QFontMetricsF(font)
+
+    def _fill_legend(self, entries: list[tuple[object, str]], columns: int) -> None:
+        """Put ``entries`` (a sample item, a text) into the legend in ``columns`` columns. A legend
+        wider than the landscape's view box (it sits top-right, 8 px in) would cover and overhang a
+        narrow landscape: its texts are then wrapped to fit (:func:`legend_lines`), none narrower
+        than 40 px. Texts are escaped: a label reads as typed, never as markup."""
+        room = float(self.vb.width()) - 16.0
+        metrics = self._legend_font_metrics()
+        self.legend.setColumnCount(columns)
+        width = None
+        for _ in range(2):
+            self.legend.clear()
+            for sample, text in entries:
+                lines = [text] if width is None else legend_lines(text, width, metrics)
+                self.legend.addItem(sample, "<br>".join(html.escape(line, quote=False) for line in lines))
+            excess = float(self.legend.width()) - room
+            if excess <= 0.5 or width is not None or room <= 0:
+                return
+            widest = max(metrics.horizontalAdvance(text) for _, text in entries)
+            width = max(widest - excess / columns, 40.0)
+
     def _update_legend(self):
         if not self._legend_visible:
             return
@@ -666,33 +696,32 @@ class Scene(pg.GraphicsLayoutWidget):
             if nd:
                 text += "  · " + self._text("{n} diverged", n=f"{nd:,}")
             texts.append(text)
+        flow = self.flow.enabled
+        n_entries = len(self._labels) + any_div + len(kinds) + flow
+        columns = 2 if n_entries > 6 else 1
         # any change rebuilds the legend: a label given a shorter text would leave the box at its
         # widest size, so a frame would look different after a later frame was shown
-        flow = self.flow.enabled
-        key = (tuple(shown), tuple(texts), tuple(map(tuple, self._colors)), any_div, kinds, flow)
+        key = (tuple(shown), tuple(texts), tuple(map(tuple, self._colors)), any_div, kinds, flow,
+               round(float(self.vb.width())))
         if key == self._legend_key and len(self.legend.items) >= len(texts):
             return
         self._legend_key = key
-        self.legend.clear()
-        n_entries = len(self._labels) + any_div + len(kinds) + flow
-        self.legend.setColumnCount(2 if n_entries > 6 else 1)
-        for g, text in zip(shown, texts, strict=True):
-            sample = pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(*self._colors[g]),
-                                        pen=pg.mkPen(0, 0, 0, 150))
-            self.legend.addItem(sample, text)
-        if getattr(self, "_any_diverged", False):
-            self.legend.addItem(pg.ScatterPlotItem(symbol="x", size=11, brush=pg.mkBrush(150, 150, 150),
-                                                   pen=pg.mkPen(0, 0, 0, 200)), self._text("diverged (last position)"))
+        entries = [(pg.ScatterPlotItem(symbol="o", size=10, brush=pg.mkBrush(*self._colors[g]),
+                                       pen=pg.mkPen(0, 0, 0, 150)), text) for g, text in zip(shown, texts, strict=True)]
+        if any_div:
+            entries.append((pg.ScatterPlotItem(symbol="x", size=11, brush=pg.mkBrush(150, 150, 150),
+                                               pen=pg.mkPen(0, 0, 0, 200)), self._text("diverged (last position)")))
         if flow:
-            self.legend.addItem(pg.PlotDataItem([0, 1], [0, 0], pen=flow_pen(parse_color(self.theme["muted"]), 255)),
-                                self._text("gradient flow (dθ/dt = −∇f, t = k·lr)"))
+            entries.append((pg.PlotDataItem([0, 1], [0, 0], pen=flow_pen(parse_color(self.theme["muted"]), 255)),
+                            self._text("gradient flow (dθ/dt = −∇f, t = k·lr)")))
         names = {"global": self._text("global minimum"), "local": self._text("local minimum"),
                  "saddle": self._text("saddle point")}
-        for kind in getattr(self, "_minima_kinds", []):
+        for kind in kinds:
             st = {"global": dict(symbol="star", size=13, brush=pg.mkBrush(255, 255, 255), pen=pg.mkPen("k")),
                   "local": dict(symbol="o", size=9, brush=pg.mkBrush(None), pen=pg.mkPen((90, 90, 90), width=1.8)),
                   "saddle": dict(symbol="+", size=11, brush=pg.mkBrush(60, 60, 60), pen=pg.mkPen("k"))}[kind]
-            self.legend.addItem(pg.ScatterPlotItem(**st), names[kind])
+            entries.append((pg.ScatterPlotItem(**st), names[kind]))
+        self._fill_legend(entries, columns)
 
     # ---------------------------------------------------------------- headless
     def prepare_offscreen(self, size) -> None:
@@ -716,3 +745,15 @@ class Scene(pg.GraphicsLayoutWidget):
         arr = buf.reshape(h, img.bytesPerLine())[:, : 4 * w].reshape(h, w, 4).copy()
         return arr
 
+
+def legend_lines(text: str, width: float, metrics: QtGui.QFontMetricsF, most: int = 2) -> list[str]:
+    """``text`` broken at spaces into at most ``most`` lines no wider than ``width`` pixels in the font
+    of ``metrics``; what still does not fit is elided with "…"."""
+    lines = [""]
+    for word in text.split(" "):
+        trial = f"{lines[-1]} {word}" if lines[-1] else word
+        if lines[-1] and metrics.horizontalAdvance(trial) > width and len(lines) < most:
+            lines.append(word)
+        else:
+            lines[-1] = trial
+    return [metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, width) for line in lines]
