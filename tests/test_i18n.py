@@ -253,7 +253,7 @@ def test_the_scene_draws_in_chinese_when_asked_and_in_english_by_default():
         assert scene.side._titles["bias"] == "偏差修正及其他随步数变化的因子，对数坐标"
         assert "Adam 对比 SGD" in scene.title.text and "Rosenbrock 函数" in scene.title.text
         assert scene.step_text.textItem.toPlainText() == "第 20 / 20 步"
-        legend = [item[1].text for item in scene.legend.items]
+        legend = [item[1].text.replace("<br>", " ") for item in scene.legend.items]  # lines joined
         assert "Adam,lr = 0.05" in legend and "SGD" in legend
         assert list(scene.side.plots.values())[-1].getAxis("bottom").labelText == "步数"
         scene.set_language("en")
