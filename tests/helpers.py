@@ -58,3 +58,15 @@ def hold_kernel_compiles(monkeypatch, announce: tuple[str, int, int] | None = No
 
     monkeypatch.setattr(Simulation, "compile", held_compile)
     return release
+
+
+def local_dask_cluster():
+    """A Dask LocalCluster of two single-threaded worker processes, as a context manager; skips the
+    test where Dask's ``distributed`` is not installed. Without a dashboard, and with the scheduler's
+    HTTP server on a free port: by default it takes 8787, and a second suite running at the same
+    time then failed to start its cluster ("Port 8787 is already in use")."""
+    import pytest
+
+    distributed = pytest.importorskip("distributed")
+    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                    scheduler_kwargs={"dashboard_address": ":0"}, death_timeout=120)

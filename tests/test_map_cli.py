@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import local_dask_cluster
 
 from optviz.atomic import temporary_files
 from optviz.cli import main
@@ -268,11 +269,9 @@ def test_the_command_line_lists_map_and_runs_as_a_program(files):
 
 @pytest.mark.slow
 def test_a_dask_scheduler_gives_the_same_npz_as_local_threads(files):
-    distributed = pytest.importorskip("distributed")
     local, remote = files / "local.npz", files / "remote.npz"
     assert run(files / "basin.toml", "-o", local) == 0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  death_timeout=120) as cluster:
+    with local_dask_cluster() as cluster:
         assert run(files / "basin.toml", "-o", remote, "--scheduler", cluster.scheduler_address) == 0
     with np.load(local) as a, np.load(remote) as b:
         for name in a.files:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import local_dask_cluster
 from numpy_reference import RefOptimizer, landscape_value_grad
 
 from optviz.core import maps
@@ -254,7 +255,6 @@ def test_without_known_minima_converged_end_points_are_clustered_into_the_statio
 
 @pytest.mark.slow
 def test_a_dask_cluster_of_two_worker_processes_gives_the_local_result_bit_for_bit():
-    distributed = pytest.importorskip("distributed")
     requests = [
         basin_request(group("adam", {"lr": 0.05}), n=(40, 33), steps=200),
         MapRequest("hyper", MapAxis("lr", 1e-3, 0.5, 12, "log"), MapAxis("momentum", 0.0, 0.99, 9),
@@ -264,8 +264,7 @@ def test_a_dask_cluster_of_two_worker_processes_gives_the_local_result_bit_for_b
         basin_request(group("sgd", {"lr": 0.05}), expression_surface("(x**2 - 1)**2 + 0.5*y**2"), n=(30, 20),
                       box=((-2, 2), (-1, 1)), steps=300, minima=()),
     ]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  death_timeout=120) as cluster:
+    with local_dask_cluster() as cluster:
         for request in requests:
             ticks: list[tuple[int, int]] = []
             remote = run_map(request, scheduler=cluster.scheduler_address,
