@@ -29,7 +29,7 @@ import os
 import sys
 from pathlib import Path
 
-from optviz.interrupt import Interrupted, cancel_on_signals  # standard library only: loads nothing
+from optviz.interrupt import Interrupted, cancel_on_signals, deferred  # standard library only: loads nothing
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -145,21 +145,13 @@ def run_command(args: argparse.Namespace) -> int:
     check_memory(memory_estimate(experiment, run_frames(experiment), curvature=args.curvature))  # before the bar
     total = experiment.run.steps
     n_particles = sum(experiment.particle_counts())
-    bar = None
-    if not args.quiet and total * n_particles >= 5_000_000:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, unit="step", desc="optviz run", dynamic_ncols=True)
-
-    def progress(done: int, _total: int) -> None:
-        if bar is not None:
-            bar.update(done - bar.n)
-
+    bars = _ProgressBars(args.quiet or total * n_particles < 5_000_000)
+    progress = bars.callback("optviz run", "step")
+    progress(0, total)
     try:
         result = run_experiment(experiment, progress=progress, curvature=args.curvature)
     finally:
-        if bar is not None:
-            bar.close()
+        bars.close()
     try:
         result.save(output, compress=args.compress)
     except OSError as error:
@@ -197,21 +189,13 @@ def tune_command(args: argparse.Namespace) -> int:
     check_tune(experiment, request)
     indices = request.groups or range(len(experiment.groups))
     total = len(indices) * experiment.run.steps
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, unit="step", desc="optviz tune", dynamic_ncols=True)
-
-    def progress(done: int, _total: int) -> None:
-        if bar is not None:
-            bar.update(done - bar.n)
-
+    bars = _ProgressBars(args.quiet)
+    progress = bars.callback("optviz tune", "step")
+    progress(0, total)
     try:
         tuned = tune(experiment, request, progress=progress)
     finally:
-        if bar is not None:
-            bar.close()
+        bars.close()
     try:
         save_experiment(tuned, output)
     except OSError as error:
@@ -372,9 +356,13 @@ def _render_inputs(args, kind: str):
 
 
 class _ProgressBars:
-    """Progress bars on stderr for the phases of a command (none with --quiet).
+    """Progress bars (tqdm) on stderr for the phases of a command (none with --quiet).
 
-    The simulation's bar shows only once the simulation has taken half a second.
+    A bar is created by its first report and shows after ``delay`` seconds (the
+    simulation's bar: once the simulation has taken half a second). Every call
+    into tqdm runs inside :func:`deferred`: tqdm takes its write locks one after
+    another, and a cancelling signal raised between two acquisitions would leave a
+    lock taken for good, which tqdm's monitor thread then waits on as the command exits.
     """
 
     def __init__(self, quiet: bool):
@@ -385,21 +373,23 @@ class _ProgressBars:
         def progress(done: int, total: int) -> None:
             if self.quiet:
                 return
-            bar = self._bars.get(desc)
-            if bar is None:
-                from tqdm import tqdm
+            with deferred():
+                bar = self._bars.get(desc)
+                if bar is None:
+                    from tqdm import tqdm
 
-                bar = self._bars[desc] = tqdm(total=total, unit=unit, desc=desc, dynamic_ncols=True,
-                                              delay=delay)
-            bar.update(done - bar.n)
-            if done >= total:
-                bar.close()
+                    bar = self._bars[desc] = tqdm(total=total, unit=unit, desc=desc, dynamic_ncols=True,
+                                                  delay=delay)
+                bar.update(done - bar.n)
+                if done >= total:
+                    bar.close()
 
         return progress
 
     def close(self) -> None:
-        for bar in self._bars.values():
-            bar.close()
+        with deferred():
+            for bar in self._bars.values():
+                bar.close()
 
 
 def figure_command(args: argparse.Namespace) -> int:

@@ -7,7 +7,10 @@ thread is inside a :func:`deferred` region: there it only records the signal,
 and the region raises when it ends. Qt work (building a scene, drawing a
 frame, closing widgets) runs deferred, because an exception raised inside Qt's
 ``paint`` callbacks is swallowed by pyqtgraph or crashes
-``GraphicsView.render`` (PLATFORM.md); everything else (imports, Numba
+``GraphicsView.render`` (PLATFORM.md). So does code that takes a lock another
+thread or a later cleanup also takes (the encoder thread's queue, tqdm's write
+locks): a signal raised as the lock's ``acquire`` returns, before the ``with``
+block has begun, leaves the lock taken for good. Everything else (imports, Numba
 compilation, the gaps between kernel calls, encoding) sees the signal at once.
 One signal raises once: a signal that arrives while the first is being handled
 (cleanup) is only recorded.

@@ -1,4 +1,4 @@
-"""Cancellation as a contract: SIGINT and SIGTERM during `optviz run`, `figure` and `export`.
+"""Cancellation as a contract: SIGINT and SIGTERM during `optviz run`, `figure`, `export` and `map`.
 
 The command exits with 128 + the signal number (130, 143) soon after the signal,
 prints one line, leaves the previous output byte-identical and no temporary file
@@ -9,6 +9,7 @@ the exit (measured: well under a second) so that a loaded machine does not fail 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -53,7 +54,7 @@ class Command:
     """`optviz ARGS` in a subprocess, its stderr collected as it comes."""
 
     def __init__(self, args: list[str], cwd: Path):
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONFAULTHANDLER": "1"}  # see _stop_stuck
         self.proc = subprocess.Popen([sys.executable, "-c", LAUNCH, *args], cwd=cwd, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._err = bytearray()
@@ -85,14 +86,22 @@ class Command:
         self.proc.stderr.close()
         return rc
 
+    def _stop_stuck(self) -> str:
+        """Stop a command that hangs; its stderr, ending with every thread's stack (faulthandler, on SIGABRT)."""
+        self.proc.send_signal(signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        self._stop()
+        return self.stderr[-6000:]
+
     def interrupt(self, signum: int) -> int:
         """Send ``signum``; the exit status (fails if the command is still running after EXIT_DEADLINE)."""
         self.proc.send_signal(signum)
         try:
             self.proc.wait(EXIT_DEADLINE)
         except subprocess.TimeoutExpired:
-            self._stop()
-            pytest.fail(f"still running {EXIT_DEADLINE} s after {signal.Signals(signum).name}")
+            pytest.fail(f"still running {EXIT_DEADLINE} s after {signal.Signals(signum).name}; stderr:\n"
+                        f"{self._stop_stuck()}")
         return self._stop()
 
 
@@ -141,6 +150,34 @@ def test_figure_cancelled_while_simulating(tmp_path):
     cmd.wait_for(r"optviz figure: simulating:\s+\d+%")
     rc = cmd.interrupt(signal.SIGTERM)
     _check_cancelled(cmd, rc, signal.SIGTERM, tmp_path, {"exp.toml": LONG.encode(), "out.png": old})
+
+
+# A basin map of several seconds: 1,000 x 1,000 Adam particles x 3,000 steps, in chunks on threads.
+LONG_MAP = """
+title = "long basin map"
+[landscape]
+name = "himmelblau"
+[run]
+steps = 3000
+[[groups]]
+optimizer = "adam"
+hyper = { lr = 0.01 }
+[map]
+kind = "basin"
+x = { low = -5, high = 5, n = 1000 }
+y = { low = -5, high = 5, n = 1000 }
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_map_cancelled_while_its_chunks_run_on_threads(tmp_path, signum):
+    (tmp_path / "map.toml").write_text(LONG_MAP)
+    old = b"the previous map"
+    (tmp_path / "out.npz").write_bytes(old)
+    cmd = Command(["map", "map.toml", "-o", "out.npz"], tmp_path)
+    cmd.wait_for(r"optviz map:\s+\d+%\|[^|]*\|\s*[1-9]\d*/1000000")  # chunks are done and more are running
+    rc = cmd.interrupt(signum)
+    _check_cancelled(cmd, rc, signum, tmp_path, {"map.toml": LONG_MAP.encode(), "out.npz": old})
 
 
 # ------------------------------------------------------------------ the mechanism
@@ -208,6 +245,105 @@ def test_deferred_and_checks_do_nothing_without_handlers():
     with deferred():
         pass
     raise_if_cancelled()
+
+
+class LockASignalHits:
+    """A lock that a cancelling signal hits just after it is taken, in the main thread: the
+    moment a Ctrl-C can land in any ``with lock:`` (the signal is raised as the lock's
+    acquire returns, before the ``with`` block that would release it has begun)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.armed = False
+
+    def acquire(self, blocking=True, timeout=-1):
+        taken = self._lock.acquire(blocking, timeout)
+        if taken and self.armed and threading.current_thread() is threading.main_thread():
+            self.armed = False
+            signal.raise_signal(signal.SIGINT)
+        return taken
+
+    __enter__ = acquire
+
+    def release(self):
+        self._lock.release()
+
+    def __exit__(self, *exc):
+        self.release()
+
+    def locked(self):
+        return self._lock.locked()
+
+
+def _finishes(work, seconds=10.0) -> bool:
+    """Whether ``work()`` returns within ``seconds`` (run on a thread, so a deadlock fails the test, not the run)."""
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive()
+
+
+def test_a_signal_as_the_encoder_queue_takes_its_lock_cancels_and_the_export_can_still_abort(monkeypatch):
+    """Ctrl-C while a frame is handed to the encoder thread: Interrupted, and the writer then
+    aborts (before, the signal could leave the queue's lock taken and abort waited for ever)."""
+    import queue
+
+    from optviz.render.writers import ThreadedWriter
+
+    class QueueASignalHits(queue.Queue):
+        def __init__(self, maxsize=0):
+            super().__init__(maxsize)
+            self.mutex = LockASignalHits()
+            self.not_empty = threading.Condition(self.mutex)
+            self.not_full = threading.Condition(self.mutex)
+            self.all_tasks_done = threading.Condition(self.mutex)
+
+    encoded = []
+
+    class Encoder:
+        def setup(self, *args):
+            pass
+
+        def grab_frame(self, frame):
+            encoded.append(frame)
+
+        def finish(self):
+            pass
+
+        def abort(self):
+            encoded.append("aborted")
+
+    monkeypatch.setattr(queue, "Queue", QueueASignalHits)
+    writer = ThreadedWriter(Encoder())
+    writer.setup("unused", (2, 2), 30, "")
+    writer.grab_frame("frame 0")
+    writer._q.mutex.armed = True
+    with pytest.raises(Interrupted), cancel_on_signals():
+        writer.grab_frame("frame 1")
+    assert not writer._q.mutex.locked()
+    assert _finishes(writer.abort)
+    assert encoded[-1] == "aborted"
+
+
+def test_a_signal_as_the_progress_bar_takes_its_lock_cancels_and_the_bars_still_close():
+    from tqdm import tqdm
+
+    from optviz.cli import _ProgressBars
+
+    previous = tqdm.get_lock()
+    lock = LockASignalHits()
+    tqdm.set_lock(lock)
+    try:
+        bars = _ProgressBars(quiet=False)
+        progress = bars.callback("optviz export", "frame")
+        with cancel_on_signals():
+            lock.armed = True
+            with pytest.raises(Interrupted):
+                progress(1, 10)  # the first report creates the bar, under tqdm's lock
+            assert not lock.locked()
+            assert _finishes(bars.close)
+    finally:
+        tqdm.set_lock(previous)
 
 
 # ------------------------------------------------------- simulation granularity

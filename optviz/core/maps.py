@@ -63,6 +63,7 @@ from optviz.core.landscapes import Minimum
 from optviz.core.optimizers import FAMILIES, HyperparameterError, OptimizerSpec
 from optviz.core.schedules import learning_rates
 from optviz.core.surface import Surface
+from optviz.interrupt import deferred
 
 __all__ = [
     "CLUSTER_RADIUS",
@@ -473,21 +474,28 @@ def _thread_count() -> int:
 
 
 def _run_local(plan: _Plan, on_chunk: Callable[[_Chunk], None], cancel, workers: int) -> None:
+    """The chunks on a pool of threads. The pool's and the futures' locks are taken only inside
+    :func:`optviz.interrupt.deferred` (a cancelling signal raised as one is taken would leave it
+    taken, and the pool's shutdown would wait for ever); a signal is acted on within 0.1 s."""
     chunks = _chunks(plan, LOCAL_CHUNK_WORK, workers)
     c0, c1 = chunks[0]
     _reducer(plan).ensure("reduce_serial", _chunk_arguments(plan, c0, min(c1, c0 + 1)))  # compile once, here
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="optviz-map") as pool:
-        pending = {pool.submit(_run_chunk, plan, c0, c1) for c0, c1 in chunks}
+        pending = set()
         try:
+            with deferred():
+                pending = {pool.submit(_run_chunk, plan, c0, c1) for c0, c1 in chunks}
             while pending:
-                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                for future in done:
-                    on_chunk(future.result())
+                with deferred():
+                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        on_chunk(future.result())
                 if cancel is not None and cancel():
                     raise MapCancelled("the map was cancelled")
         finally:
-            for future in pending:
-                future.cancel()
+            with deferred():
+                for future in pending:
+                    future.cancel()
 
 
 def _run_cuda(plan: _Plan, on_chunk: Callable[[_Chunk], None], cancel) -> None:

@@ -51,6 +51,8 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
+from optviz.interrupt import cancel_requested, deferred
+
 __all__ = ["FrameWriter", "Writer", "MP4Writer", "GIFWriter", "WebPWriter", "PNGWriter", "SVGWriter",
            "ThreadedWriter", "pyav_lacks", "webp_with_xmp"]
 
@@ -475,7 +477,10 @@ class ThreadedWriter:
     """Runs ``writer.grab_frame`` on a worker thread; ``finish`` runs in the caller's thread.
 
     At most ``max_frames`` frames, and at most ``max_bytes`` of them (but always one),
-    wait in the queue.
+    wait in the queue. The queue's operations run inside :func:`optviz.interrupt.deferred`:
+    a cancelling signal raised just after ``queue.Queue`` took its lock would leave the
+    lock taken, and :meth:`abort` (and the worker) would then wait on it for ever. A
+    frame waiting for room gives up within 0.2 s of the signal.
     """
 
     def __init__(self, writer: FrameWriter, max_frames: int = 4, max_bytes: int = 64 * 2**20):
@@ -510,26 +515,31 @@ class ThreadedWriter:
 
     def grab_frame(self, frame):
         self._check()
-        while True:
-            try:
-                self._q.put(frame, timeout=0.2)
-                return
-            except queue.Full:
-                self._check()
+        with deferred():  # see the class docstring; a signal ends the wait for room at once
+            while not cancel_requested():
+                try:
+                    self._q.put(frame, timeout=0.2)
+                    return
+                except queue.Full:
+                    self._check()
 
     def finish(self):
-        self._q.put(_STOP)
+        with deferred():
+            self._q.put(_STOP)
         self._thread.join()
         self._check()
         self.writer.finish()
 
     def abort(self):
         self._error = self._error or RuntimeError("aborted")
-        if self._q is not None and self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):  # drain so the worker sees the stop marker at once
-                while True:
-                    self._q.get_nowait()
-            self._q.put(_STOP)
-            self._thread.join(timeout=10)
-        self.writer.abort()
+        try:
+            if self._q is not None and self._thread.is_alive():
+                with deferred(), contextlib.suppress(queue.Empty):  # drain: the worker sees the stop marker at once
+                    while True:
+                        self._q.get_nowait()
+                with deferred():
+                    self._q.put(_STOP)
+                self._thread.join(timeout=10)
+        finally:
+            self.writer.abort()
 
