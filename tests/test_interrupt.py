@@ -119,37 +119,33 @@ def _check_cancelled(cmd: Command, rc: int, signum: int, folder: Path, kept: dic
 
 
 # ------------------------------------------------------------- subprocess contract
+def _cancelled_in_phase(folder: Path, signum: int, experiment: str, args: list[str], output: str, phase: str):
+    """`optviz ARGS` on ``experiment`` (as exp.toml) over an earlier ``output``, sent ``signum``
+    once its stderr matches ``phase``: exits as the contract says and leaves both files as they were."""
+    (folder / "exp.toml").write_text(experiment)
+    old = f"the previous {output}".encode()
+    (folder / output).write_bytes(old)
+    cmd = Command([*args, "exp.toml", "-o", output], folder)
+    cmd.wait_for(phase)
+    rc = cmd.interrupt(signum)
+    _check_cancelled(cmd, rc, signum, folder, {"exp.toml": experiment.encode(), output: old})
+
+
 @pytest.mark.parametrize("fmt, signum", [("mp4", signal.SIGINT), ("gif", signal.SIGINT), ("webp", signal.SIGINT),
                                          ("mp4", signal.SIGTERM), ("gif", signal.SIGTERM)])
 def test_export_cancelled_while_drawing_frames(tmp_path, fmt, signum):
-    (tmp_path / "exp.toml").write_text(SMALL_EXPERIMENT)
-    old = b"the previous animation"
-    (tmp_path / f"out.{fmt}").write_bytes(old)
-    cmd = Command(["export", "exp.toml", "-o", f"out.{fmt}", "--frames", "300"], tmp_path)
-    cmd.wait_for(r"optviz export:\s+\d+%\|[^|]*\|\s*([2-9]|\d{2,})/300")  # frames are being drawn
-    rc = cmd.interrupt(signum)
-    _check_cancelled(cmd, rc, signum, tmp_path, {"exp.toml": SMALL_EXPERIMENT.encode(), f"out.{fmt}": old})
+    _cancelled_in_phase(tmp_path, signum, SMALL_EXPERIMENT, ["export", "--frames", "300"], f"out.{fmt}",
+                        r"optviz export:\s+\d+%\|[^|]*\|\s*([2-9]|\d{2,})/300")  # frames are being drawn
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_run_cancelled_while_simulating(tmp_path, signum):
-    (tmp_path / "exp.toml").write_text(LONG)
-    old = b"the previous result"
-    (tmp_path / "out.npz").write_bytes(old)
-    cmd = Command(["run", "exp.toml", "-o", "out.npz"], tmp_path)
-    cmd.wait_for(r"optviz run:\s+\d+%\|[^|]*\|\s*[1-9]\d*/2000")  # past the first kernel call
-    rc = cmd.interrupt(signum)
-    _check_cancelled(cmd, rc, signum, tmp_path, {"exp.toml": LONG.encode(), "out.npz": old})
+    _cancelled_in_phase(tmp_path, signum, LONG, ["run"], "out.npz",
+                        r"optviz run:\s+\d+%\|[^|]*\|\s*[1-9]\d*/2000")  # past the first kernel call
 
 
 def test_figure_cancelled_while_simulating(tmp_path):
-    (tmp_path / "exp.toml").write_text(LONG)
-    old = b"the previous figure"
-    (tmp_path / "out.png").write_bytes(old)
-    cmd = Command(["figure", "exp.toml", "-o", "out.png"], tmp_path)
-    cmd.wait_for(r"optviz figure: simulating:\s+\d+%")
-    rc = cmd.interrupt(signal.SIGTERM)
-    _check_cancelled(cmd, rc, signal.SIGTERM, tmp_path, {"exp.toml": LONG.encode(), "out.png": old})
+    _cancelled_in_phase(tmp_path, signal.SIGTERM, LONG, ["figure"], "out.png", r"optviz figure: simulating:\s+\d+%")
 
 
 # A basin map of several seconds: 1,000 x 1,000 Adam particles x 3,000 steps, in chunks on threads.
@@ -171,13 +167,8 @@ y = { low = -5, high = 5, n = 1000 }
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_map_cancelled_while_its_chunks_run_on_threads(tmp_path, signum):
-    (tmp_path / "map.toml").write_text(LONG_MAP)
-    old = b"the previous map"
-    (tmp_path / "out.npz").write_bytes(old)
-    cmd = Command(["map", "map.toml", "-o", "out.npz"], tmp_path)
-    cmd.wait_for(r"optviz map:\s+\d+%\|[^|]*\|\s*[1-9]\d*/1000000")  # chunks are done and more are running
-    rc = cmd.interrupt(signum)
-    _check_cancelled(cmd, rc, signum, tmp_path, {"map.toml": LONG_MAP.encode(), "out.npz": old})
+    _cancelled_in_phase(tmp_path, signum, LONG_MAP, ["map"], "out.npz",
+                        r"optviz map:\s+\d+%\|[^|]*\|\s*[1-9]\d*/1000000")  # chunks done, more running
 
 
 # ------------------------------------------------------------------ the mechanism
