@@ -534,10 +534,10 @@ class ThreadedWriter:
         self._error = self._error or RuntimeError("aborted")
         try:
             if self._q is not None and self._thread.is_alive():
-                with deferred(), contextlib.suppress(queue.Empty):  # drain: the worker sees the stop marker at once
-                    while True:
-                        self._q.get_nowait()
                 with deferred():
+                    with contextlib.suppress(queue.Empty):  # drain: the worker sees the stop marker at once
+                        while True:
+                            self._q.get_nowait()
                     self._q.put(_STOP)
                 self._thread.join(timeout=10)
         finally:
